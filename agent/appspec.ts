@@ -1,0 +1,131 @@
+import { parse } from 'yaml';
+import type { FileExistsBehavior } from '../workflows/contracts/deployment.js';
+
+/** One `hooks` script entry. */
+export interface HookScript {
+  location: string;
+  /** Seconds; CodeDeploy's default is 3600 and there is no upper cap. */
+  timeout: number;
+  runas?: string;
+}
+
+export interface FileMapping {
+  source: string;
+  destination: string;
+}
+
+/** A validated appspec.yml for EC2/on-premises (Linux) deployments. */
+export interface AppSpec {
+  version: number;
+  os: 'linux';
+  files: FileMapping[];
+  /** Event name → scripts, in file order. Unknown event names are kept and simply never run. */
+  hooks: Record<string, HookScript[]>;
+  fileExistsBehavior?: FileExistsBehavior;
+}
+
+export const DEFAULT_SCRIPT_TIMEOUT_SECONDS = 3600;
+export const APPSPEC_FILE_NAMES = ['appspec.yml', 'appspec.yaml'] as const;
+
+/** A problem with an AppSpec file; the message names the field and the bad value. */
+export class AppSpecError extends Error {
+  override readonly name = 'AppSpecError';
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Parses and validates appspec.yml text the way the CodeDeploy agent does: YAML 1.1 readings (an
+ * unquoted 0644 is octal, `version: 0.0` is a number) and its order of checks (version, os, hooks,
+ * files, file_exists_behavior), first failure wins. Unknown keys are ignored.
+ */
+export function parseAppSpec(text: string, fileName = 'appspec.yml'): AppSpec {
+  let doc: unknown;
+  try {
+    // maxAliasCount 0: like the agent's safe loader, aliases (and "billion laughs" documents) are refused.
+    doc = parse(text, { version: '1.1', maxAliasCount: 0, uniqueKeys: false });
+  } catch (err) {
+    throw new AppSpecError(`${fileName} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (doc === null || doc === undefined || doc === false || (typeof doc === 'string' && doc.trim() === '')) {
+    throw new AppSpecError(`${fileName} is empty: it must define at least 'version' (0.0) and 'os' (linux).`);
+  }
+  if (!isRecord(doc)) throw new AppSpecError(`${fileName} must be a YAML mapping of keys (version, os, files, hooks…); got ${show(doc)}`);
+
+  if (typeof doc.version !== 'number' || doc.version !== 0) {
+    throw new AppSpecError(`${fileName}: 'version' must be 0.0 (unquoted); got ${show(doc.version)}`);
+  }
+  if (doc.os !== 'linux') {
+    throw new AppSpecError(`${fileName}: 'os' ${show(doc.os)} is not supported by this agent; it runs 'linux' revisions.`);
+  }
+  const hooks = parseHooks(doc.hooks, fileName);
+  const files = parseFiles(doc.files, fileName);
+  const feb = doc.file_exists_behavior;
+  if (feb !== undefined && feb !== null && feb !== 'DISALLOW' && feb !== 'OVERWRITE' && feb !== 'RETAIN') {
+    throw new AppSpecError(`${fileName}: 'file_exists_behavior' must be DISALLOW, OVERWRITE or RETAIN; got ${show(feb)}`);
+  }
+  const spec: AppSpec = { version: 0, os: 'linux', files, hooks };
+  if (typeof feb === 'string') spec.fileExistsBehavior = feb;
+  return spec;
+}
+
+function parseHooks(raw: unknown, fileName: string): Record<string, HookScript[]> {
+  if (raw === undefined || raw === null) return {};
+  if (!isRecord(raw)) throw new AppSpecError(`${fileName}: 'hooks' must be a mapping of lifecycle event to scripts; got ${show(raw)}`);
+  const hooks: Record<string, HookScript[]> = {};
+  for (const [event, scripts] of Object.entries(raw)) {
+    if (scripts === null || scripts === undefined) continue; // an empty hook is dropped, as the agent does
+    if (!Array.isArray(scripts)) {
+      throw new AppSpecError(`${fileName}: hooks.${event} must be a list of scripts (- location: …); got ${show(scripts)}`);
+    }
+    hooks[event] = scripts.map((entry, index) => parseScript(entry, `hooks.${event}[${index}]`, fileName));
+  }
+  return hooks;
+}
+
+function parseScript(entry: unknown, where: string, fileName: string): HookScript {
+  if (!isRecord(entry)) throw new AppSpecError(`${fileName}: ${where} must be a mapping with 'location'; got ${show(entry)}`);
+  const location = entry.location === undefined || entry.location === null ? '' : String(entry.location).trim();
+  if (!location) throw new AppSpecError(`${fileName}: ${where} has no 'location': say which script to run.`);
+  let timeout = DEFAULT_SCRIPT_TIMEOUT_SECONDS;
+  if (entry.timeout !== undefined && entry.timeout !== null) {
+    // The agent reads the timeout with Ruby's to_i: "300" and 300.9 are 300, anything else is 0 (invalid).
+    const value = typeof entry.timeout === 'number' ? Math.trunc(entry.timeout) : Number.parseInt(String(entry.timeout), 10);
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new AppSpecError(`${fileName}: ${where}.timeout must be a positive number of seconds; got ${show(entry.timeout)}`);
+    }
+    timeout = value;
+  }
+  const script: HookScript = { location, timeout };
+  if (entry.runas !== undefined && entry.runas !== null) {
+    const runas = String(entry.runas).trim();
+    if (runas) script.runas = runas;
+  }
+  return script;
+}
+
+function parseFiles(raw: unknown, fileName: string): FileMapping[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new AppSpecError(`${fileName}: 'files' must be a list of {source, destination}; got ${show(raw)}`);
+  return raw.map((entry, index) => {
+    const where = `files[${index}]`;
+    if (!isRecord(entry)) throw new AppSpecError(`${fileName}: ${where} must be a mapping with 'source' and 'destination'; got ${show(entry)}`);
+    if (entry.source === undefined || entry.source === null) {
+      throw new AppSpecError(`${fileName}: ${where} has a destination (${show(entry.destination)}) but no 'source'.`);
+    }
+    if (entry.destination === undefined || entry.destination === null) {
+      throw new AppSpecError(`${fileName}: ${where} has a source (${show(entry.source)}) but no 'destination'.`);
+    }
+    const destination = String(entry.destination);
+    if (!destination.startsWith('/')) {
+      throw new AppSpecError(`${fileName}: ${where}.destination must be an absolute path; got ${show(entry.destination)}`);
+    }
+    return { source: String(entry.source), destination };
+  });
+}

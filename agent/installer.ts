@@ -1,0 +1,196 @@
+import { copyFile, lstat, mkdir, readFile, readdir, readlink, rm, rmdir, stat, symlink, unlink, utimes, writeFile, appendFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve, relative, isAbsolute } from 'node:path';
+import type { FileExistsBehavior } from '../workflows/contracts/deployment.js';
+import type { AppSpec } from './appspec.js';
+
+/** A problem that stops an Install before anything is written; the message names the path. */
+export class InstallError extends Error {
+  override readonly name = 'InstallError';
+}
+
+type Instruction =
+  | { kind: 'mkdir'; path: string }
+  | { kind: 'copy'; source: string; destination: string; symlink: boolean };
+
+export interface InstallResult {
+  copied: number;
+  directoriesCreated: number;
+  retained: number;
+}
+
+async function kindOf(path: string): Promise<'file' | 'directory' | 'symlink' | 'missing' | 'other'> {
+  try {
+    const info = await lstat(path);
+    if (info.isSymbolicLink()) return 'symlink';
+    if (info.isDirectory()) return 'directory';
+    if (info.isFile()) return 'file';
+    return 'other';
+  } catch {
+    return 'missing';
+  }
+}
+
+/**
+ * Removes what the deployment group's previous Install created, newest first, as the CodeDeploy
+ * agent does: files and links are deleted, directories only if empty (so files that scripts made
+ * survive), missing paths are ignored. A partly written last line (a crash mid-write) is dropped.
+ */
+export async function cleanupPreviousInstall(cleanupFile: string): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(cleanupFile, 'utf8');
+  } catch {
+    return 0;
+  }
+  const lines = text.split('\n');
+  lines.pop(); // either '' after the final newline, or a partial line
+  let removed = 0;
+  for (const path of lines.reverse()) {
+    if (!path) continue;
+    const kind = await kindOf(path);
+    try {
+      if (kind === 'file' || kind === 'symlink') {
+        await unlink(path);
+        removed += 1;
+      } else if (kind === 'directory') {
+        await rmdir(path);
+        removed += 1;
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw err;
+    }
+  }
+  await rm(cleanupFile, { force: true });
+  return removed;
+}
+
+/**
+ * Plans the `files` section against the filesystem as it is now. Nothing is written: conflicts
+ * (DISALLOW, two sources for one destination) are found before the first copy.
+ */
+export async function planInstall(spec: AppSpec, archiveDir: string, behavior: FileExistsBehavior): Promise<{ instructions: Instruction[]; retained: number }> {
+  const instructions: Instruction[] = [];
+  const copyTargets = new Map<string, string>();
+  const mkdirTargets = new Set<string>();
+  let retained = 0;
+
+  const addMkdir = async (path: string): Promise<void> => {
+    if (mkdirTargets.has(path)) return;
+    const kind = await kindOf(path);
+    if (kind === 'directory') return;
+    if (copyTargets.has(path)) {
+      throw new InstallError(`files: ${copyTargets.get(path)} is installed as the file ${path}, but another entry needs a directory there.`);
+    }
+    if (kind !== 'missing') throw new InstallError(`files: cannot create the directory ${path}: a file with that name already exists.`);
+    mkdirTargets.add(path);
+    instructions.push({ kind: 'mkdir', path });
+  };
+  const addMkdirChain = async (path: string): Promise<void> => {
+    const missing: string[] = [];
+    for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
+      if (mkdirTargets.has(dir) || (await kindOf(dir)) === 'directory') break;
+      missing.unshift(dir);
+    }
+    for (const dir of missing) await addMkdir(dir);
+  };
+  const addCopy = async (source: string, destination: string): Promise<void> => {
+    if (copyTargets.has(destination)) {
+      throw new InstallError(`files: two sources, ${copyTargets.get(destination)} and ${source}, are installed to the same destination ${destination}.`);
+    }
+    if (mkdirTargets.has(destination)) {
+      throw new InstallError(`files: ${source} is installed as ${destination}, but another entry creates a directory there.`);
+    }
+    const existing = await kindOf(destination);
+    if (existing === 'directory') {
+      throw new InstallError(`files: cannot install ${source} as ${destination}: a directory with that name already exists.`);
+    }
+    if (existing !== 'missing') {
+      if (behavior === 'DISALLOW') {
+        throw new InstallError(
+          `files: ${destination} already exists and was not installed by this deployment group's previous deployment ` +
+            '(file_exists_behavior DISALLOW; use OVERWRITE or RETAIN to allow it).',
+        );
+      }
+      if (behavior === 'RETAIN') {
+        retained += 1;
+        return;
+      }
+    }
+    copyTargets.set(destination, source);
+    instructions.push({ kind: 'copy', source, destination, symlink: (await kindOf(source)) === 'symlink' });
+  };
+  const addTree = async (sourceDir: string, destinationDir: string): Promise<void> => {
+    const entries = await readdir(sourceDir, { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const from = join(sourceDir, entry.name);
+      const to = join(destinationDir, entry.name);
+      if (entry.isDirectory()) {
+        await addMkdir(to);
+        await addTree(from, to);
+      } else if (entry.isFile() || entry.isSymbolicLink()) {
+        await addCopy(from, to);
+      }
+    }
+  };
+
+  for (const [index, mapping] of spec.files.entries()) {
+    const source = resolve(archiveDir, `.${mapping.source.startsWith('/') ? '' : '/'}${mapping.source}`);
+    const rel = relative(archiveDir, source);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      throw new InstallError(`files[${index}].source ${JSON.stringify(mapping.source)} points outside the revision.`);
+    }
+    const kind = await kindOf(source);
+    const destination = resolve(mapping.destination);
+    if (kind === 'directory') {
+      await addMkdirChain(destination);
+      await addTree(source, destination);
+    } else if (kind === 'file' || kind === 'symlink') {
+      // A file source lands inside the destination, which is a directory.
+      await addMkdirChain(destination);
+      await addCopy(source, join(destination, basename(source)));
+    } else {
+      throw new InstallError(`files[${index}].source ${JSON.stringify(mapping.source)} does not exist in the revision.`);
+    }
+  }
+  return { instructions, retained };
+}
+
+/**
+ * Installs the revision's files per the AppSpec: cleans up the group's previous install, plans (all
+ * conflicts are found before anything is written), then executes, recording every path it creates
+ * in the cleanup file before creating it, so an interrupted install is still cleaned up next time.
+ */
+export async function installFiles(options: {
+  spec: AppSpec;
+  archiveDir: string;
+  cleanupFile: string;
+  behavior: FileExistsBehavior;
+}): Promise<InstallResult> {
+  await cleanupPreviousInstall(options.cleanupFile);
+  const { instructions, retained } = await planInstall(options.spec, options.archiveDir, options.behavior);
+  await mkdir(dirname(options.cleanupFile), { recursive: true });
+  await writeFile(options.cleanupFile, '');
+  let copied = 0;
+  let directoriesCreated = 0;
+  for (const step of instructions) {
+    if (step.kind === 'mkdir') {
+      await mkdir(step.path);
+      await appendFile(options.cleanupFile, `${step.path}\n`);
+      directoriesCreated += 1;
+    } else {
+      await appendFile(options.cleanupFile, `${step.destination}\n`);
+      await rm(step.destination, { force: true });
+      if (step.symlink) {
+        await symlink(await readlink(step.source), step.destination);
+      } else {
+        await copyFile(step.source, step.destination);
+        const info = await stat(step.source);
+        await utimes(step.destination, info.atime, info.mtime);
+      }
+      copied += 1;
+    }
+  }
+  return { copied, directoriesCreated, retained };
+}

@@ -1,0 +1,244 @@
+#!/usr/bin/env node
+// Brings everything Gantry needs onto a fresh machine, idempotently, using Node built-ins only:
+//   1. npm dependencies (from the committed lockfile),
+//   2. the official Temporal CLI (dev server), built once from the Go module proxy and cached per user,
+//   3. moto server (AWS API emulator) in a project-local Python virtualenv.
+// A second run finds everything in place and takes a few seconds. Resolved tool paths are written to
+// .gantry/tools.json, where the local stack looks them up.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const QUIET = process.argv.includes('--quiet');
+const TEMPORAL_CLI_VERSION = '1.5.1'; // last tag installable with plain `go install` (see ARCHITECTURE.md)
+const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
+const MIN_GO = [1, 25];
+const MOTO_REQUIREMENTS = join(ROOT, 'scripts', 'moto-requirements.txt');
+const MOTO_VENV = join(ROOT, '.venv-moto');
+const MANIFEST = join(ROOT, '.gantry', 'tools.json');
+
+class BootstrapError extends Error {}
+
+function info(message) {
+  if (!QUIET) console.log(`[bootstrap] ${message}`);
+}
+function announce(message) {
+  console.log(`[bootstrap] ${message}`);
+}
+
+function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { encoding: 'utf8', ...options });
+  return { ok: result.status === 0 && !result.error, stdout: result.stdout ?? '', stderr: result.stderr ?? '', error: result.error };
+}
+
+function onPath(name) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, name);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) {
+    throw new BootstrapError(`Node.js ${process.versions.node} is too old: Gantry needs Node.js 20.19 or newer.`);
+  }
+}
+
+// ---------- npm dependencies ----------
+function ensureNodeModules() {
+  const lock = join(ROOT, 'package-lock.json');
+  const installed = join(ROOT, 'node_modules', '.package-lock.json');
+  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) {
+    info('npm dependencies: present');
+    return;
+  }
+  announce('installing npm dependencies (npm ci)…');
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) {
+    throw new BootstrapError('npm ci failed: check that the npm registry is reachable and package-lock.json is intact.');
+  }
+}
+
+// ---------- Temporal CLI ----------
+function cacheRoot() {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'gantry');
+}
+
+function temporalVersion(path) {
+  const result = run(path, ['--version']);
+  if (!result.ok) return undefined;
+  return result.stdout.trim() || result.stderr.trim();
+}
+
+function goVersion() {
+  const go = onPath('go');
+  if (!go) return undefined;
+  const out = run(go, ['env', 'GOVERSION']);
+  const match = /go(\d+)\.(\d+)/.exec(out.stdout);
+  return match ? { path: go, major: Number(match[1]), minor: Number(match[2]), text: out.stdout.trim() } : undefined;
+}
+
+async function buildTemporalCli(target) {
+  const go = goVersion();
+  const tooOld = go && (go.major < MIN_GO[0] || (go.major === MIN_GO[0] && go.minor < MIN_GO[1]));
+  if (!go || (tooOld && go.minor < 21)) {
+    throw new BootstrapError(
+      'The Temporal CLI is missing. Set TEMPORAL_CLI_PATH to an existing temporal binary, put `temporal` on PATH, ' +
+        `or install Go ${MIN_GO.join('.')} or newer so the bootstrap can build it from the Go module proxy` +
+        (go ? ` (found ${go.text}).` : ' (no `go` on PATH).'),
+    );
+  }
+  const workDir = `${dirname(target)}.build-${process.pid}`;
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  announce(`building the Temporal CLI v${TEMPORAL_CLI_VERSION} from the Go module proxy (first run only; several minutes)…`);
+  const started = Date.now();
+  let compiled = 0;
+  let downloaded = 0;
+  let last = '';
+  const ticker = setInterval(() => {
+    const secs = Math.round((Date.now() - started) / 1000);
+    announce(`  ${secs}s: ${downloaded} modules downloaded, ${compiled} packages compiled${last ? `, last ${last}` : ''}`);
+  }, 15_000);
+  const env = {
+    ...process.env,
+    CGO_ENABLED: '0',
+    GOBIN: workDir,
+    GOFLAGS: '-mod=mod',
+    ...(tooOld ? { GOTOOLCHAIN: `go${MIN_GO.join('.')}.0+auto` } : {}),
+  };
+  const args = [
+    'install', '-v', '-trimpath',
+    '-ldflags', `-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
+    `${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`,
+  ];
+  const tail = [];
+  const code = await new Promise((resolvePromise) => {
+    const child = spawn(go.path, args, { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const onLine = (chunk) => {
+      for (const line of String(chunk).split('\n')) {
+        if (!line) continue;
+        if (line.startsWith('go: downloading')) downloaded += 1;
+        else if (!line.startsWith('go:')) {
+          compiled += 1;
+          last = line.trim();
+        }
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+      }
+    };
+    child.stdout.on('data', onLine);
+    child.stderr.on('data', onLine);
+    child.on('error', () => resolvePromise(-1));
+    child.on('close', (status) => resolvePromise(status ?? -1));
+  });
+  clearInterval(ticker);
+  const built = join(workDir, 'temporal');
+  if (code !== 0 || !existsSync(built)) {
+    rmSync(workDir, { recursive: true, force: true });
+    throw new BootstrapError(
+      `building the Temporal CLI failed (go exit ${code}). Last output:\n${tail.join('\n')}\n` +
+        'Set TEMPORAL_CLI_PATH to an existing temporal binary to skip the build.',
+    );
+  }
+  mkdirSync(dirname(target), { recursive: true });
+  renameSync(built, target);
+  rmSync(workDir, { recursive: true, force: true });
+  announce(`  built in ${Math.round((Date.now() - started) / 1000)}s → ${target}`);
+}
+
+async function ensureTemporalCli() {
+  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new BootstrapError(`TEMPORAL_CLI_PATH points to ${fromEnv}, which does not exist.`);
+    const version = temporalVersion(fromEnv);
+    if (!version) throw new BootstrapError(`TEMPORAL_CLI_PATH=${fromEnv} does not run (\`${fromEnv} --version\` failed).`);
+    info(`Temporal CLI: ${fromEnv} (${version}, from TEMPORAL_CLI_PATH)`);
+    return fromEnv;
+  }
+  const cached = join(cacheRoot(), 'temporal-cli', TEMPORAL_CLI_VERSION, 'temporal');
+  if (!existsSync(cached)) {
+    const system = onPath('temporal');
+    if (system && temporalVersion(system)) {
+      info(`Temporal CLI: ${system} (${temporalVersion(system)}, from PATH)`);
+      return system;
+    }
+    await buildTemporalCli(cached);
+  }
+  const version = temporalVersion(cached);
+  if (!version) {
+    throw new BootstrapError(`the cached Temporal CLI at ${cached} does not run; delete it and run the bootstrap again.`);
+  }
+  info(`Temporal CLI: ${cached} (${version})`);
+  return cached;
+}
+
+// ---------- moto server ----------
+function motoStamp() {
+  return createHash('sha256').update(readFileSync(MOTO_REQUIREMENTS)).digest('hex');
+}
+
+function ensureMoto() {
+  const fromEnv = process.env.GANTRY_MOTO_SERVER;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new BootstrapError(`GANTRY_MOTO_SERVER points to ${fromEnv}, which does not exist.`);
+    info(`moto server: ${fromEnv} (from GANTRY_MOTO_SERVER)`);
+    return fromEnv;
+  }
+  const server = join(MOTO_VENV, 'bin', 'moto_server');
+  const stampFile = join(MOTO_VENV, '.gantry-stamp');
+  const stamp = motoStamp();
+  if (existsSync(server) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
+    info(`moto server: ${server}`);
+    return server;
+  }
+  const python = process.env.GANTRY_PYTHON || onPath('python3');
+  if (!python) {
+    throw new BootstrapError(
+      'moto server needs Python 3 with venv: install python3 and python3-venv (Debian: apt-get install python3-venv), ' +
+        'or set GANTRY_MOTO_SERVER to an existing moto_server executable.',
+    );
+  }
+  announce('installing moto server into .venv-moto (first run only)…');
+  rmSync(MOTO_VENV, { recursive: true, force: true });
+  const venv = run(python, ['-m', 'venv', MOTO_VENV]);
+  if (!venv.ok) {
+    throw new BootstrapError(
+      `\`${python} -m venv\` failed: ${venv.stderr.trim() || venv.error}. Install python3-venv (Debian: apt-get install python3-venv), ` +
+        'or set GANTRY_MOTO_SERVER to an existing moto_server executable.',
+    );
+  }
+  const pip = spawnSync(join(MOTO_VENV, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', '-r', MOTO_REQUIREMENTS], {
+    stdio: 'inherit',
+  });
+  if (pip.status !== 0 || !existsSync(server)) {
+    rmSync(MOTO_VENV, { recursive: true, force: true });
+    throw new BootstrapError('pip could not install moto[server] from scripts/moto-requirements.txt: check that PyPI is reachable.');
+  }
+  writeFileSync(stampFile, stamp);
+  announce(`  moto server ready → ${server}`);
+  return server;
+}
+
+async function main() {
+  const started = Date.now();
+  checkNode();
+  ensureNodeModules();
+  const temporal = await ensureTemporalCli();
+  const motoServer = ensureMoto();
+  mkdirSync(dirname(MANIFEST), { recursive: true });
+  writeFileSync(MANIFEST, `${JSON.stringify({ temporal, motoServer }, null, 2)}\n`);
+  info(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+main().catch((err) => {
+  console.error(`[bootstrap] ${err instanceof BootstrapError ? err.message : err?.stack ?? err}`);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection } from '@temporalio/worker';
+
+/** Where to find Temporal. Unset fields come from Temporal's own configuration (env vars, profiles). */
+export interface TemporalTarget {
+  address?: string;
+  namespace?: string;
+  /** envconfig profile name (TEMPORAL_PROFILE). */
+  profile?: string;
+}
+
+/**
+ * Resolves connection settings the way the Temporal CLI does (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TLS settings, config-file profiles), then applies explicit overrides.
+ */
+export function resolveTemporalConfig(target: TemporalTarget = {}): { address: string; namespace: string; options: ReturnType<typeof loadClientConnectConfig>['connectionOptions'] } {
+  const config = loadClientConnectConfig(target.profile ? { profile: target.profile } : {});
+  const options = { ...config.connectionOptions };
+  if (target.address) options.address = target.address;
+  options.address ??= 'localhost:7233';
+  return { address: options.address, namespace: target.namespace ?? config.namespace ?? 'default', options };
+}
+
+export async function connectClient(target: TemporalTarget = {}): Promise<{ client: Client; connection: Connection; namespace: string }> {
+  const { options, namespace } = resolveTemporalConfig(target);
+  const connection = await Connection.connect(options as Parameters<typeof Connection.connect>[0]);
+  return { client: new Client({ connection, namespace }), connection, namespace };
+}
+
+export async function connectWorker(target: TemporalTarget = {}): Promise<{ connection: NativeConnection; namespace: string }> {
+  const { options, namespace } = resolveTemporalConfig(target);
+  return { connection: await NativeConnection.connect(options), namespace };
+}

@@ -1,0 +1,35 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (where package.json lives). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface ToolManifest {
+  temporal?: string;
+  motoServer?: string;
+}
+
+function manifest(): ToolManifest {
+  const path = join(REPO_ROOT, '.gantry', 'tools.json');
+  if (!existsSync(path)) return {};
+  return JSON.parse(readFileSync(path, 'utf8')) as ToolManifest;
+}
+
+/** The Temporal CLI: TEMPORAL_CLI_PATH, else what the bootstrap resolved. */
+export function temporalCliPath(): string {
+  const path = process.env.TEMPORAL_CLI_PATH || manifest().temporal;
+  if (!path || !existsSync(path)) {
+    throw new Error('The Temporal CLI is not installed: run `npm run bootstrap`, or set TEMPORAL_CLI_PATH to an existing temporal binary.');
+  }
+  return path;
+}
+
+/** moto server: GANTRY_MOTO_SERVER, else what the bootstrap installed in .venv-moto. */
+export function motoServerPath(): string {
+  const path = process.env.GANTRY_MOTO_SERVER || manifest().motoServer;
+  if (!path || !existsSync(path)) {
+    throw new Error('moto server is not installed: run `npm run bootstrap`, or set GANTRY_MOTO_SERVER to an existing moto_server executable.');
+  }
+  return path;
+}

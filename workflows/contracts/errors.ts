@@ -1,0 +1,39 @@
+/**
+ * Failure types (ApplicationFailure.type) raised by Gantry. Stable: users match on them.
+ * The lifecycle ones mirror CodeDeploy's LifecycleErrorCode names.
+ */
+export const FailureType = {
+  InvalidDeploymentInput: 'InvalidDeploymentInput',
+  InvalidAppSpec: 'InvalidAppSpec',
+  RevisionNotFound: 'RevisionNotFound',
+  InvalidRevision: 'InvalidRevision',
+  InstallFailed: 'InstallFailed',
+  ScriptMissing: 'ScriptMissing',
+  ScriptNotExecutable: 'ScriptNotExecutable',
+  ScriptFailed: 'ScriptFailed',
+  ScriptTimedOut: 'ScriptTimedOut',
+  HealthConstraints: 'HealthConstraints',
+  HealthConstraintsInvalid: 'HealthConstraintsInvalid',
+  ManualStop: 'ManualStop',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Failures a retry cannot fix: the activity retry policy never retries them. */
+export const NON_RETRYABLE_FAILURE_TYPES: readonly FailureType[] = Object.values(FailureType);
+
+/** CodeDeploy's deployment-level ErrorInformation codes that Gantry reports. */
+export type DeploymentErrorCode =
+  | 'HEALTH_CONSTRAINTS'
+  | 'HEALTH_CONSTRAINTS_INVALID'
+  | 'NO_INSTANCES'
+  | 'INVALID_REVISION'
+  | 'REVISION_MISSING'
+  | 'MANUAL_STOP'
+  | 'AGENT_ISSUE'
+  | 'TIMEOUT'
+  | 'INTERNAL_ERROR';
+
+export interface ErrorInformation {
+  code: DeploymentErrorCode;
+  message: string;
+}

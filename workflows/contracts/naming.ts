@@ -1,0 +1,46 @@
+/**
+ * Wire names: task queues, workflow types, messages and search attributes. These are Gantry's public
+ * API (the Temporal CLI and UI show and use them); renaming one breaks running deployments.
+ */
+
+/** Task queue of the controller worker: every Gantry workflow and the cloud-side activities. */
+export const CONTROLLER_TASK_QUEUE = 'gantry';
+
+/** Each host agent polls its own queue, so lifecycle events reach exactly that host. */
+export function hostTaskQueue(hostId: string): string {
+  return `gantry-host-${hostId}`;
+}
+
+export const WorkflowType = {
+  deployment: 'deployment',
+  hostDeployment: 'hostDeployment',
+} as const;
+
+export const MessageName = {
+  /** Query on `deployment` and `hostDeployment`: the current status view. */
+  status: 'status',
+  /** Signal on `deployment`, sent by each `hostDeployment` child as its events progress. */
+  hostProgress: 'hostProgress',
+} as const;
+
+/** Custom search attributes, registered on the namespace by Gantry's tooling. */
+export const SearchAttributeName = {
+  application: 'GantryApplication',
+  deploymentGroup: 'GantryDeploymentGroup',
+  revision: 'GantryRevision',
+  status: 'GantryDeploymentStatus',
+} as const;
+
+/** Workflow ID of a host's child workflow: readable in the UI and unique per deployment. */
+export function hostWorkflowId(deploymentId: string, hostId: string): string {
+  return `${deploymentId}/${hostId}`;
+}
+
+/** Host IDs end up in task queue names, workflow IDs and paths, so they are kept to a safe alphabet. */
+export const HOST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** CodeDeploy-style names: applications, deployment groups, deployment configurations. */
+export const NAME_PATTERN = /^[A-Za-z0-9._+=,@-]{1,100}$/;
+
+/** Deployment IDs look like CodeDeploy's: `d-` and nine upper-case letters or digits. */
+export const DEPLOYMENT_ID_PATTERN = /^d-[A-Z0-9]{9}$/;
