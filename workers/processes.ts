@@ -18,9 +18,23 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
+  if (!(await settlesWithin(exited, graceMs))) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** Waits for `promise`, at most `ms`; true if it settled in time. The timer never keeps the process alive. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A free TCP port on the loopback interface. */

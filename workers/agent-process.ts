@@ -1,0 +1,112 @@
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { INSIDE_ENV, simulatedHostCommand } from '../agent/simulated-host.js';
+import { settlesWithin, spawnTied, waitUntil } from './processes.js';
+import { REPO_ROOT } from './tools.js';
+
+export interface AgentProcessOptions {
+  hostId: string;
+  rootDir: string;
+  address: string;
+  namespace: string;
+  tags?: Record<string, string>;
+  zone?: string;
+  /** Run in private namespaces as a simulated host (see agent/simulated-host.ts). */
+  simulated?: boolean;
+  privateDirs?: string[];
+  /** Where the agent's output goes (default: discarded). */
+  output?: (chunk: string) => void;
+}
+
+export interface AgentProcess {
+  hostId: string;
+  child: ChildProcess;
+  /** Resolves when the agent process has exited. */
+  exited: Promise<number | null>;
+  /** Graceful stop: the agent finishes (bounded) the event in flight, then exits. */
+  stop(): Promise<void>;
+  /** SIGKILL: the agent and, for a simulated host, everything it started die at once. */
+  kill(): Promise<void>;
+}
+
+/** The agent's own shutdown grace (60 s) plus a margin. */
+const STOP_GRACE_MS = 70_000;
+
+export const GANTRY_BIN = join(REPO_ROOT, 'bin', 'gantry.mjs');
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The agent's own PID when it runs under `unshare --fork` (its only child). */
+function innerPid(unsharePid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim().split(/\s+/);
+    return children[0] ? Number(children[0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts `gantry agent` as a child process, tied to this process's lifetime. */
+export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
+  const argv = [
+    process.execPath,
+    GANTRY_BIN,
+    'agent',
+    '--host-id', options.hostId,
+    '--root', options.rootDir,
+    '--address', options.address,
+    '--namespace', options.namespace,
+    ...Object.entries(options.tags ?? {}).flatMap(([k, v]) => ['--tag', `${k}=${v}`]),
+    ...(options.zone ? ['--zone', options.zone] : []),
+  ];
+  const wrapped = options.simulated ? simulatedHostCommand(options.rootDir, argv, options.privateDirs) : { command: argv[0] as string, args: argv.slice(1) };
+  // An unshare wrapper is killed outright when this process dies; its --kill-child then stops the agent.
+  const child = spawnTied(wrapped.command, wrapped.args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, [INSIDE_ENV]: options.simulated ? '1' : '' },
+  }, options.simulated ? 'SIGKILL' : 'SIGTERM');
+  const forward = (chunk: Buffer): void => options.output?.(chunk.toString());
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', forward);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const waitGone = async (pid: number | undefined, timeoutMs: number): Promise<void> => {
+    if (pid === undefined) return;
+    await waitUntil(`agent ${options.hostId} to exit`, async () => !pidAlive(pid), timeoutMs, 50).catch(() => undefined);
+  };
+
+  return {
+    hostId: options.hostId,
+    child,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (!options.simulated) {
+        child.kill('SIGTERM');
+        if (!(await settlesWithin(exited, STOP_GRACE_MS))) child.kill('SIGKILL');
+        return;
+      }
+      // unshare does not forward signals: SIGTERM the agent (PID 1 of the host) directly.
+      const pid = child.pid ? innerPid(child.pid) : undefined;
+      if (pid) process.kill(pid, 'SIGTERM');
+      if (!(await settlesWithin(exited, STOP_GRACE_MS))) child.kill('SIGKILL');
+      await waitGone(pid, 5_000);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const pid = child.pid ? innerPid(child.pid) : undefined;
+      if (pid) process.kill(pid, 'SIGKILL'); // PID 1 of the host: the kernel kills the rest
+      child.kill('SIGKILL');
+      await exited;
+      await waitGone(pid, 5_000);
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { DeploymentView } from '../../workflows/contracts/deployment.js';
+
+function seconds(start?: string, end?: string): string {
+  if (!start || !end) return '';
+  return ` (${((Date.parse(end) - Date.parse(start)) / 1000).toFixed(1)}s)`;
+}
+
+/**
+ * Lines describing what changed between two views of a deployment: each host's lifecycle events as
+ * they start and finish, then the deployment's own status. Used to show progress as it happens.
+ */
+export function progressLines(previous: DeploymentView | undefined, current: DeploymentView): string[] {
+  const lines: string[] = [];
+  const width = Math.max(...current.targets.map((t) => t.targetId.length));
+  for (const target of current.targets) {
+    const before = previous?.targets.find((t) => t.targetId === target.targetId);
+    for (const event of target.lifecycleEvents) {
+      const old = before?.lifecycleEvents.find((e) => e.lifecycleEventName === event.lifecycleEventName);
+      if (old?.status === event.status || event.status === 'Pending') continue;
+      const detail =
+        event.status === 'Failed' && event.diagnostics
+          ? `: ${event.diagnostics.errorCode}: ${event.diagnostics.message}`
+          : event.status === 'Succeeded' || event.status === 'Skipped'
+            ? seconds(event.startTime, event.endTime)
+            : '';
+      lines.push(`  ${target.targetId.padEnd(width)}  ${event.lifecycleEventName.padEnd(17)} ${event.status}${detail}`);
+    }
+    if (before?.status !== target.status && ['Succeeded', 'Failed', 'Skipped'].includes(target.status)) {
+      lines.push(`  ${target.targetId.padEnd(width)}  → ${target.status}`);
+    }
+  }
+  if (previous?.status !== current.status) lines.push(`deployment ${current.deploymentId}: ${current.status}`);
+  return lines;
+}
+
+/** A short human summary of a deployment (`--output text`). */
+export function summary(view: DeploymentView): string {
+  const o = view.deploymentOverview;
+  const lines = [
+    `${view.deploymentId}  ${view.status}  ${view.applicationName}/${view.deploymentGroupName}  ${view.deploymentConfigName}`,
+    `  targets: ${o.Succeeded} succeeded, ${o.Failed} failed, ${o.InProgress} in progress, ${o.Pending} pending, ${o.Skipped} skipped`,
+  ];
+  if (view.errorInformation) lines.push(`  error: ${view.errorInformation.code}: ${view.errorInformation.message}`);
+  for (const target of view.targets) {
+    const failed = target.lifecycleEvents.find((e) => e.status === 'Failed');
+    lines.push(`  ${target.targetId}: ${target.status}${failed ? ` at ${failed.lifecycleEventName}: ${failed.diagnostics?.message ?? ''}` : ''}`);
+  }
+  return lines.join('\n');
+}
