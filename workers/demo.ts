@@ -20,12 +20,13 @@ export const SAMPLE_APP = join(REPO_ROOT, 'examples', 'sample-app');
 export async function runDemo(options: { keepRunning: boolean }): Promise<number> {
   const unsupported = simulatedHostUnsupported();
   if (unsupported) throw new UsageError(`the demo runs three simulated hosts on this machine, but ${unsupported}`);
-  const dataDir = join(REPO_ROOT, '.gantry', 'demo');
+  // GANTRY_DEMO_DIR lets tests run the demo in a scratch directory.
+  const dataDir = process.env.GANTRY_DEMO_DIR || join(REPO_ROOT, '.gantry', 'demo');
   const started = Date.now();
   const say = (text: string): void => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${text}`);
 
   say('starting the Temporal dev server…');
-  const stack = await startLocalStack({ dataDir });
+  const stack = await startLocalStack({ dataDir, uiPort: process.env.GANTRY_DEMO_DIR ? false : undefined });
   const agents: AgentProcess[] = [];
   let interrupted = false;
   const shutdown = async (): Promise<void> => {

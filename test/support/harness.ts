@@ -1,0 +1,71 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { type Worker, type NativeConnection } from '@temporalio/worker';
+import { startAgentProcess, type AgentProcess } from '../../workers/agent-process.js';
+import { connectClient, connectWorker } from '../../workers/connection.js';
+import { createControllerWorker } from '../../workers/controller.js';
+import { installRuntime } from '../../workers/runtime.js';
+
+/** A task queue / host-ID prefix unique to a test, as the SDK's own tests derive them from titles. */
+export function uniqueName(title: string): string {
+  const slug = title.toLowerCase().replace(/[\s_()'/-]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  return `${slug}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function scratchDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `gantry-${prefix}-`));
+}
+
+export function stackAddress(): { address: string; namespace: string } {
+  return { address: inject('temporalAddress'), namespace: inject('namespace') };
+}
+
+export interface Harness {
+  client: Client;
+  taskQueue: string;
+  controller: Worker;
+  workerConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+/** A client plus an in-process controller worker on the test's own task queue. */
+export async function startController(taskQueue: string): Promise<Harness> {
+  installRuntime();
+  const target = stackAddress();
+  const { client, connection } = await connectClient(target);
+  const { connection: workerConnection, namespace } = await connectWorker(target);
+  const controller = await createControllerWorker({ connection: workerConnection, namespace, taskQueue });
+  const running = controller.run();
+  return {
+    client,
+    taskQueue,
+    controller,
+    workerConnection,
+    async close() {
+      controller.shutdown();
+      await running;
+      await workerConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** Real agents, each a simulated host with its own root directory, on the shared dev server. */
+export function startHosts(hostIds: readonly string[], rootBase: string): AgentProcess[] {
+  const target = stackAddress();
+  return hostIds.map((hostId) =>
+    startAgentProcess({
+      hostId,
+      rootDir: join(rootBase, hostId),
+      address: target.address,
+      namespace: target.namespace,
+      simulated: true,
+      output: (chunk) => {
+        if (process.env.GANTRY_TEST_VERBOSE) process.stderr.write(`[${hostId}] ${chunk}`);
+      },
+    }),
+  );
+}

@@ -1,0 +1,100 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync, symlinkSync, lstatSync, readlinkSync, statSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAppSpec } from '../../../agent/appspec.js';
+import { installFiles, InstallError } from '../../../agent/installer.js';
+import { scratchDir } from '../../support/harness.js';
+
+function setup(files: Record<string, string>, appspecFiles: string): { archive: string; dest: string; cleanup: string; spec: ReturnType<typeof parseAppSpec> } {
+  const base = scratchDir('install');
+  const archive = join(base, 'archive');
+  for (const [name, body] of Object.entries(files)) {
+    mkdirSync(join(archive, name, '..'), { recursive: true });
+    writeFileSync(join(archive, name), body);
+  }
+  const dest = join(base, 'dest');
+  const spec = parseAppSpec(`version: 0.0\nos: linux\nfiles:\n${appspecFiles.replaceAll('$DEST', dest)}`);
+  return { archive, dest, cleanup: join(base, 'instructions', 'dg-cleanup'), spec };
+}
+
+describe('agent/installer', () => {
+  it('copies the contents of a directory source, and puts a file source inside its destination directory', async () => {
+    const t = setup(
+      { 'app/index.html': 'hi', 'app/.hidden': 'x', 'app/sub/deep.txt': 'd', 'conf/app.conf': 'c' },
+      '  - source: app\n    destination: $DEST/www\n  - source: conf/app.conf\n    destination: $DEST/etc/app\n',
+    );
+    chmodSync(join(t.archive, 'app/index.html'), 0o640);
+    const result = await installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, behavior: 'DISALLOW' });
+    expect(readFileSync(join(t.dest, 'www/index.html'), 'utf8')).toBe('hi');
+    expect(statSync(join(t.dest, 'www/index.html')).mode & 0o777).toBe(0o640);
+    expect(readFileSync(join(t.dest, 'www/.hidden'), 'utf8')).toBe('x');
+    expect(readFileSync(join(t.dest, 'www/sub/deep.txt'), 'utf8')).toBe('d');
+    expect(readFileSync(join(t.dest, 'etc/app/app.conf'), 'utf8')).toBe('c');
+    expect(result.copied).toBe(4);
+    // Every created path is recorded for the next cleanup, parents before children.
+    const recorded = readFileSync(t.cleanup, 'utf8').trim().split('\n');
+    expect(recorded).toContain(join(t.dest, 'www/sub/deep.txt'));
+    expect(recorded.indexOf(join(t.dest, 'www'))).toBeLessThan(recorded.indexOf(join(t.dest, 'www/sub')));
+  });
+
+  it('recreates symbolic links as links', async () => {
+    const t = setup({ 'app/real.txt': 'r' }, '  - source: app\n    destination: $DEST\n');
+    symlinkSync('real.txt', join(t.archive, 'app/link.txt'));
+    await installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, behavior: 'DISALLOW' });
+    expect(lstatSync(join(t.dest, 'link.txt')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(t.dest, 'link.txt'))).toBe('real.txt');
+  });
+
+  it('refuses a file that already exists under DISALLOW, before writing anything', async () => {
+    const t = setup({ 'app/a.txt': 'new', 'app/b.txt': 'new' }, '  - source: app\n    destination: $DEST\n');
+    mkdirSync(t.dest, { recursive: true });
+    writeFileSync(join(t.dest, 'b.txt'), 'theirs');
+    await expect(installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, behavior: 'DISALLOW' })).rejects.toThrow(
+      new RegExp(`${join(t.dest, 'b.txt')} already exists`),
+    );
+    expect(existsSync(join(t.dest, 'a.txt'))).toBe(false);
+    expect(readFileSync(join(t.dest, 'b.txt'), 'utf8')).toBe('theirs');
+  });
+
+  it('overwrites under OVERWRITE and keeps the existing file under RETAIN', async () => {
+    for (const [behavior, expected] of [['OVERWRITE', 'new'], ['RETAIN', 'theirs']] as const) {
+      const t = setup({ 'app/b.txt': 'new' }, '  - source: app\n    destination: $DEST\n');
+      mkdirSync(t.dest, { recursive: true });
+      writeFileSync(join(t.dest, 'b.txt'), 'theirs');
+      await installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, behavior });
+      expect(readFileSync(join(t.dest, 'b.txt'), 'utf8')).toBe(expected);
+    }
+  });
+
+  it('rejects two sources for one destination', async () => {
+    const t = setup({ 'one/x.txt': '1', 'two/x.txt': '2' }, '  - source: one\n    destination: $DEST\n  - source: two\n    destination: $DEST\n');
+    await expect(installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, behavior: 'OVERWRITE' })).rejects.toThrow(InstallError);
+    await expect(installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, behavior: 'OVERWRITE' })).rejects.toThrow(/two sources/);
+  });
+
+  it('cleans up the previous install: its files go, files made by scripts and their directories stay', async () => {
+    const t = setup({ 'app/old.txt': 'o', 'app/keep/k.txt': 'k', 'app/gone/g.txt': 'g' }, '  - source: app\n    destination: $DEST\n');
+    await installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, behavior: 'DISALLOW' });
+    writeFileSync(join(t.dest, 'keep/made-by-script.log'), 'mine');
+    // The next revision no longer has old.txt, keep/ or gone/.
+    const next = parseAppSpec(`version: 0.0\nos: linux\nfiles:\n  - source: v2\n    destination: ${t.dest}\n`);
+    mkdirSync(join(t.archive, 'v2'));
+    writeFileSync(join(t.archive, 'v2/new.txt'), 'n');
+    await installFiles({ spec: next, archiveDir: t.archive, cleanupFile: t.cleanup, behavior: 'DISALLOW' });
+    expect(existsSync(join(t.dest, 'old.txt'))).toBe(false);
+    expect(existsSync(join(t.dest, 'gone'))).toBe(false);
+    expect(existsSync(join(t.dest, 'keep/k.txt'))).toBe(false);
+    expect(readFileSync(join(t.dest, 'keep/made-by-script.log'), 'utf8')).toBe('mine');
+    expect(readFileSync(join(t.dest, 'new.txt'), 'utf8')).toBe('n');
+  });
+
+  it('ignores a partly written last line of the cleanup file', async () => {
+    const t = setup({ 'app/a.txt': 'a' }, '  - source: app\n    destination: $DEST\n');
+    mkdirSync(join(t.cleanup, '..'), { recursive: true });
+    mkdirSync(t.dest, { recursive: true });
+    writeFileSync(join(t.dest, 'victim'), 'v');
+    writeFileSync(t.cleanup, `${join(t.dest, 'victi')}`); // no newline: interrupted write
+    await installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, behavior: 'DISALLOW' });
+    expect(existsSync(join(t.dest, 'victim'))).toBe(true);
+  });
+});
