@@ -10,7 +10,7 @@ import type { AppSpec } from './appspec.js';
 import { APPSPEC_FILE_NAMES, AppSpecError, parseAppSpec } from './appspec.js';
 import { runScripts, scriptEnvironment, ScriptsCancelledError } from './hook-runner.js';
 import { installFiles, InstallError } from './installer.js';
-import { AgentLayout } from './layout.js';
+import type { AgentLayout } from './layout.js';
 import { fetchRevision, RevisionError } from './revision.js';
 import { ScriptLog } from './script-log.js';
 

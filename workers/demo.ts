@@ -92,7 +92,8 @@ export async function runDemo(options: { keepRunning: boolean }): Promise<number
         process.once('SIGTERM', () => resolve());
       });
     }
-    controller.shutdown();
+    // On Ctrl-C the Temporal runtime has already begun shutting the worker down.
+    if (controller.getState() === 'RUNNING') controller.shutdown();
     await controllerRun;
     await workerConnection.close();
     return final.status === 'Succeeded' ? 0 : 1;

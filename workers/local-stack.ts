@@ -93,7 +93,7 @@ async function startTemporal(options: LocalStackOptions, namespace: string): Pro
   } catch (err) {
     await stopProcess(child, 2000);
     const exited = child.exitCode !== null ? `\n${output()}` : '';
-    throw new Error(`${(err as Error).message}${exited}`);
+    throw new Error(`${(err as Error).message}${exited}`, { cause: err });
   } finally {
     await connection?.close();
   }

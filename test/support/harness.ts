@@ -45,7 +45,7 @@ export async function startController(taskQueue: string): Promise<Harness> {
     controller,
     workerConnection,
     async close() {
-      controller.shutdown();
+      if (controller.getState() === 'RUNNING') controller.shutdown();
       await running;
       await workerConnection.close();
       await connection.close();
