@@ -112,21 +112,25 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
     if (options.signal?.aborted) done('cancelled');
     options.signal?.addEventListener('abort', () => done('cancelled'), { once: true });
   });
-  const timer = <T>(value: T): { promise: Promise<T>; clear: () => void } => {
+  /** Waits for `what`, the script's deadline, or a cancellation, whichever comes first. */
+  const untilDeadline = async <T>(what: Promise<T>): Promise<T | 'timeout' | 'cancelled'> => {
     let handle: NodeJS.Timeout | undefined;
-    const promise = new Promise<T>((done) => {
-      handle = setTimeout(() => done(value), Math.max(0, deadline - Date.now()));
+    const timeout = new Promise<'timeout'>((done) => {
+      handle = setTimeout(() => done('timeout'), Math.max(0, deadline - Date.now()));
     });
-    return { promise, clear: () => clearTimeout(handle) };
+    try {
+      return await Promise.race([what, timeout, cancelled]);
+    } finally {
+      clearTimeout(handle);
+    }
   };
-
-  const exitTimer = timer('timeout' as const);
-  const first = await Promise.race([exited, exitTimer.promise, cancelled]);
-  exitTimer.clear();
-  if (first === 'cancelled') {
+  const cancel = async (): Promise<never> => {
     await killGroup();
     throw new ScriptsCancelledError(`Script at ${script.location} was cancelled; its process group was killed.`);
-  }
+  };
+
+  const first = await untilDeadline(exited);
+  if (first === 'cancelled') return cancel();
   if (first === 'timeout') {
     await killGroup();
     return fail('ScriptTimedOut', `Script at ${script.location} failed to complete in ${script.timeout} seconds; its process group was killed.`);
@@ -136,14 +140,9 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
   }
   // The script has exited; its output pipes close once every process holding them has too. A background
   // child that keeps them open may not hold the event past the script's deadline.
-  const closeTimer = timer('open' as const);
-  const second = await Promise.race([closed.then(() => 'closed' as const), closeTimer.promise, cancelled]);
-  closeTimer.clear();
-  if (second === 'cancelled') {
-    await killGroup();
-    throw new ScriptsCancelledError(`Script at ${script.location} was cancelled; its process group was killed.`);
-  }
-  if (second === 'open') {
+  const second = await untilDeadline(closed);
+  if (second === 'cancelled') return cancel();
+  if (second === 'timeout') {
     await killGroup();
     return fail(
       'UnknownError',

@@ -34,16 +34,11 @@ export type HookEventName = (typeof HOOK_EVENTS)[number];
 export const AGENT_EVENTS = [...HOOK_EVENTS, 'DownloadBundle', 'Install'] as const;
 export type AgentEventName = (typeof AGENT_EVENTS)[number];
 
-/** In-place deployment without a load balancer. */
-export const IN_PLACE_EVENTS: readonly AgentEventName[] = [
-  'ApplicationStop',
-  'DownloadBundle',
-  'BeforeInstall',
-  'Install',
-  'AfterInstall',
-  'ApplicationStart',
-  'ValidateService',
-];
+/** In-place deployment without a load balancer: ApplicationStop through ValidateService. */
+export const IN_PLACE_EVENTS = LIFECYCLE_EVENTS.slice(
+  LIFECYCLE_EVENTS.indexOf('ApplicationStop'),
+  LIFECYCLE_EVENTS.indexOf('ValidateService') + 1,
+) as readonly AgentEventName[];
 
 /**
  * Events whose scripts come from the last revision installed on the host, not the one being deployed
