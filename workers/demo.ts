@@ -6,6 +6,7 @@ import { connectClient, connectWorker } from './connection.js';
 import { createControllerWorker } from './controller.js';
 import { followDeployment, startDeployment, UsageError } from './deployments.js';
 import { startLocalStack } from './local-stack.js';
+import { settlesWithin } from './processes.js';
 import { progressLines } from './cli/render.js';
 import { REPO_ROOT } from './tools.js';
 
@@ -29,12 +30,19 @@ export async function runDemo(options: { keepRunning: boolean }): Promise<number
   const stack = await startLocalStack({ dataDir, uiPort: process.env.GANTRY_DEMO_DIR ? false : undefined });
   const agents: AgentProcess[] = [];
   let interrupted = false;
-  const shutdown = async (): Promise<void> => {
-    await Promise.all(agents.map((agent) => agent.stop()));
-    await stack.stop();
-  };
+  let interrupt: () => void = () => undefined;
+  const interruption = new Promise<'interrupted'>((resolve) => {
+    interrupt = () => resolve('interrupted');
+  });
+  let stopped: Promise<void> | undefined;
+  const shutdown = (): Promise<void> =>
+    (stopped ??= (async () => {
+      await Promise.all(agents.map((agent) => agent.stop()));
+      await stack.stop();
+    })());
   const onSignal = (): void => {
     interrupted = true;
+    interrupt();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -72,10 +80,25 @@ export async function runDemo(options: { keepRunning: boolean }): Promise<number
     });
     say(`deployment ${deploymentId} started (in place, one host at a time)`);
     let previous: DeploymentView | undefined;
-    const final = await followDeployment(client, deploymentId, (view) => {
+    const following = followDeployment(client, deploymentId, (view) => {
       for (const line of progressLines(previous, view)) say(line);
       previous = view;
     });
+    following.catch(() => undefined); // after an interruption the stack goes away under it
+    const final = await Promise.race([following, interruption]);
+    if (final === 'interrupted') {
+      say(`interrupted: stopping the agents and the dev server (deployment ${deploymentId} stays recorded in ${dataDir})`);
+      // Ctrl-C means now: the simulated hosts are killed outright (everything their hooks started dies
+      // with them); waiting for agents to drain an interrupted deployment can take their full grace time.
+      stopped = (async () => {
+        await Promise.all(agents.map((agent) => agent.kill()));
+        await stack.stop();
+      })();
+      await stopped;
+      if (controller.getState() === 'RUNNING') controller.shutdown();
+      await settlesWithin(controllerRun, 5_000);
+      return 130;
+    }
     await connection.close();
 
     console.log('');

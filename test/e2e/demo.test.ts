@@ -53,6 +53,17 @@ describe('e2e: the Quickstart demo (npm start)', () => {
     expect(await noneLeft(dir)).toEqual([]);
   });
 
+  it('Ctrl-C during the deployment stops everything at once', async () => {
+    const dir = scratchDir('demo-int');
+    const demo = runGantry(dir, ['demo']);
+    for (let i = 0; i < 600 && !/host-1\s+\w+\s+InProgress/.test(demo.output()); i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(demo.output()).toMatch(/host-1\s+\w+\s+InProgress/);
+    demo.child.kill('SIGINT');
+    expect(await demo.exited).toBe(130);
+    expect(demo.output()).toContain('interrupted: stopping');
+    expect(await noneLeft(dir)).toEqual([]);
+  });
+
   it('keeps the stack up with --keep-running, and Ctrl-C stops everything', async () => {
     const dir = scratchDir('demo-keep');
     const demo = runGantry(dir, ['demo', '--keep-running']);
