@@ -125,7 +125,7 @@ async function runInPlace(
     tally.remaining -= batch.length;
     await Promise.all(
       batch.map(async (hostId) => {
-        const host = await deployHost(context, input, hostId);
+        const host = await deployHost(context, input, targets.find((t) => t.targetId === hostId) as TargetView);
         if (host.status === 'Succeeded') tally.succeeded += 1;
         else tally.failed += 1;
         onHostDone(host);
@@ -145,7 +145,8 @@ async function runInPlace(
   };
 }
 
-async function deployHost(context: DeploymentContext, input: DeploymentInput, hostId: string): Promise<HostDeploymentView> {
+async function deployHost(context: DeploymentContext, input: DeploymentInput, progress: TargetView): Promise<HostDeploymentView> {
+  const hostId = progress.targetId;
   try {
     return await executeChild(hostDeployment, {
       workflowId: hostWorkflowId(context.deploymentId, hostId),
@@ -157,20 +158,19 @@ async function deployHost(context: DeploymentContext, input: DeploymentInput, ho
     const cause = rootCause(err);
     const detail = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
     if (err instanceof ChildWorkflowFailure && isHostView(detail)) return detail;
-    // The child itself broke (not a lifecycle failure): count the host as failed, say why.
-    return {
-      deploymentId: context.deploymentId,
-      targetId: hostId,
-      status: 'Failed',
-      lastUpdatedAt: new Date().toISOString(),
-      lifecycleEvents: [
-        {
-          lifecycleEventName: 'DownloadBundle',
-          status: 'Failed',
-          diagnostics: { errorCode: 'UnknownError', message: cause instanceof Error ? cause.message : String(cause), logTail: '' },
-        },
-      ],
-    };
+    // The child itself broke (not a lifecycle failure): fail the event it was on, per its last progress report.
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const events = progress.lifecycleEvents.map((e) => ({ ...e }));
+    const current = events.find((e) => e.status === 'InProgress') ?? events.find((e) => e.status === 'Pending');
+    for (const event of events) {
+      if (event === current) {
+        event.status = 'Failed';
+        event.diagnostics = { errorCode: 'UnknownError', message, logTail: '' };
+      } else if (event.status === 'Pending' || event.status === 'InProgress') {
+        event.status = 'Skipped';
+      }
+    }
+    return { deploymentId: context.deploymentId, targetId: hostId, status: 'Failed', lastUpdatedAt: new Date().toISOString(), lifecycleEvents: events };
   }
 }
 
