@@ -112,13 +112,23 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
       const behavior = spec.fileExistsBehavior ?? deployment.fileExistsBehavior ?? 'DISALLOW';
       const result = await withHeartbeat(
         () => ({ step: 'Install' }),
-        () => installFiles({ spec, archiveDir: archive, cleanupFile: layout.cleanupFile(deployment.deploymentGroupId), behavior }),
+        () =>
+          installFiles({
+            spec,
+            archiveDir: archive,
+            cleanupFile: layout.cleanupFile(deployment.deploymentGroupId),
+            instructionsFile: layout.installInstructionsFile(deployment.deploymentGroupId),
+            behavior,
+          }),
       );
       await writeFile(
         layout.lastSuccessfulInstallFile(deployment.deploymentGroupId),
         layout.deploymentDir(deployment.deploymentGroupId, deployment.deploymentId),
       );
-      return ok(`Installed ${result.copied} files, created ${result.directoriesCreated} directories, retained ${result.retained} existing files`);
+      return ok(
+        `Installed ${result.copied} files, created ${result.directoriesCreated} directories, retained ${result.retained} existing files, ` +
+          `applied permissions to ${result.permissionsApplied} paths`,
+      );
     } catch (err) {
       return asFailure(err);
     }

@@ -1,5 +1,7 @@
 import { parse } from 'yaml';
 import type { FileExistsBehavior } from '../workflows/contracts/deployment.js';
+import type { Permission } from './appspec-permissions.js';
+import { parsePermissions, PermissionSpecError } from './appspec-permissions.js';
 
 /** One `hooks` script entry. */
 export interface HookScript {
@@ -7,6 +9,8 @@ export interface HookScript {
   /** Seconds; CodeDeploy's default is 3600 and there is no upper cap. */
   timeout: number;
   runas?: string;
+  /** The agent's undocumented `sudo: true`: run the script through sudo (pointless when the agent is root). */
+  sudo?: boolean;
 }
 
 export interface FileMapping {
@@ -21,6 +25,7 @@ export interface AppSpec {
   files: FileMapping[];
   /** Event name → scripts, in file order. Unknown event names are kept and simply never run. */
   hooks: Record<string, HookScript[]>;
+  permissions: Permission[];
   fileExistsBehavior?: FileExistsBehavior;
 }
 
@@ -43,10 +48,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /**
  * Parses and validates appspec.yml text the way the CodeDeploy agent does: YAML 1.1 readings (an
  * unquoted 0644 is octal, `version: 0.0` is a number) and its order of checks (version, os, hooks,
- * files, file_exists_behavior), first failure wins. Unknown keys are ignored.
+ * files, permissions, file_exists_behavior), first failure wins. Unknown keys are ignored.
  */
 export function parseAppSpec(text: string, fileName = 'appspec.yml'): AppSpec {
   let doc: unknown;
+  if (text.startsWith('\uFEFF')) text = text.slice(1); // a byte-order mark is not part of the document
   try {
     // maxAliasCount 0: like the agent's safe loader, aliases (and "billion laughs" documents) are refused.
     doc = parse(text, { version: '1.1', maxAliasCount: 0, uniqueKeys: false });
@@ -66,11 +72,18 @@ export function parseAppSpec(text: string, fileName = 'appspec.yml'): AppSpec {
   }
   const hooks = parseHooks(doc.hooks, fileName);
   const files = parseFiles(doc.files, fileName);
+  let permissions: Permission[];
+  try {
+    permissions = parsePermissions(doc.permissions);
+  } catch (err) {
+    if (err instanceof PermissionSpecError) throw new AppSpecError(`${fileName}: ${err.message}`);
+    throw err;
+  }
   const feb = doc.file_exists_behavior;
   if (feb !== undefined && feb !== null && feb !== 'DISALLOW' && feb !== 'OVERWRITE' && feb !== 'RETAIN') {
     throw new AppSpecError(`${fileName}: 'file_exists_behavior' must be DISALLOW, OVERWRITE or RETAIN; got ${show(feb)}`);
   }
-  const spec: AppSpec = { version: 0, os: 'linux', files, hooks };
+  const spec: AppSpec = { version: 0, os: 'linux', files, hooks, permissions };
   if (typeof feb === 'string') spec.fileExistsBehavior = feb;
   return spec;
 }
@@ -107,6 +120,7 @@ function parseScript(entry: unknown, where: string, fileName: string): HookScrip
     const runas = String(entry.runas).trim();
     if (runas) script.runas = runas;
   }
+  if (entry.sudo === true) script.sudo = true;
   return script;
 }
 
@@ -122,10 +136,8 @@ function parseFiles(raw: unknown, fileName: string): FileMapping[] {
     if (entry.destination === undefined || entry.destination === null) {
       throw new AppSpecError(`${fileName}: ${where} has a source (${show(entry.source)}) but no 'destination'.`);
     }
-    const destination = String(entry.destination);
-    if (!destination.startsWith('/')) {
-      throw new AppSpecError(`${fileName}: ${where}.destination must be an absolute path; got ${show(entry.destination)}`);
-    }
-    return { source: String(entry.source), destination };
+    // Like the agent, a relative destination parses; Install refuses it (the agent would resolve it
+    // against its own working directory).
+    return { source: String(entry.source), destination: String(entry.destination) };
   });
 }

@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { copyFile, lstat, mkdir, readFile, readdir, readlink, rm, rmdir, stat, symlink, unlink, utimes, writeFile, appendFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, relative, isAbsolute } from 'node:path';
 import type { FileExistsBehavior } from '../workflows/contracts/deployment.js';
 import type { AppSpec } from './appspec.js';
+import type { PermissionTarget } from './permissions.js';
+import { applyPermission, PermissionError, planPermissions, preparePermissions } from './permissions.js';
 
 /** A problem that stops an Install before anything is written; the message names the path. */
 export class InstallError extends Error {
@@ -15,6 +18,13 @@ type Instruction =
 export interface InstallResult {
   copied: number;
   directoriesCreated: number;
+  retained: number;
+  permissionsApplied: number;
+}
+
+export interface InstallPlan {
+  instructions: Instruction[];
+  permissions: PermissionTarget[];
   retained: number;
 }
 
@@ -47,6 +57,10 @@ export async function cleanupPreviousInstall(cleanupFile: string): Promise<numbe
   let removed = 0;
   for (const path of lines.reverse()) {
     if (!path) continue;
+    if (path.startsWith('semanage\u0000')) {
+      await removeSelinuxRule(path.slice('semanage\u0000'.length));
+      continue;
+    }
     const kind = await kindOf(path);
     try {
       if (kind === 'file' || kind === 'symlink') {
@@ -65,11 +79,16 @@ export async function cleanupPreviousInstall(cleanupFile: string): Promise<numbe
   return removed;
 }
 
+/** Drops an SELinux file-context rule a previous Install added; best effort, like the agent. */
+async function removeSelinuxRule(path: string): Promise<void> {
+  await new Promise<void>((done) => execFile('semanage', ['fcontext', '-d', path], () => done()));
+}
+
 /**
  * Plans the `files` section against the filesystem as it is now. Nothing is written: conflicts
  * (DISALLOW, two sources for one destination) are found before the first copy.
  */
-export async function planInstall(spec: AppSpec, archiveDir: string, behavior: FileExistsBehavior): Promise<{ instructions: Instruction[]; retained: number }> {
+export async function planInstall(spec: AppSpec, archiveDir: string, behavior: FileExistsBehavior): Promise<InstallPlan> {
   const instructions: Instruction[] = [];
   const copyTargets = new Map<string, string>();
   const mkdirTargets = new Set<string>();
@@ -141,6 +160,10 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
     if (rel.startsWith('..') || isAbsolute(rel)) {
       throw new InstallError(`files[${index}].source ${JSON.stringify(mapping.source)} points outside the revision.`);
     }
+    if (!mapping.destination.startsWith('/')) {
+      // The CodeDeploy agent would resolve it against its own working directory; Gantry refuses to guess.
+      throw new InstallError(`files[${index}].destination ${JSON.stringify(mapping.destination)} must be an absolute path.`);
+    }
     const kind = await kindOf(source);
     const destination = resolve(mapping.destination);
     if (kind === 'directory') {
@@ -154,7 +177,18 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
       throw new InstallError(`files[${index}].source ${JSON.stringify(mapping.source)} does not exist in the revision.`);
     }
   }
-  return { instructions, retained };
+  let permissions: PermissionTarget[];
+  try {
+    permissions = await planPermissions(spec.permissions, {
+      files: [...copyTargets.keys()],
+      directories: [...mkdirTargets],
+      isExistingDirectory: async (path) => (await kindOf(path)) === 'directory',
+    });
+  } catch (err) {
+    if (err instanceof PermissionError) throw new InstallError(err.message);
+    throw err;
+  }
+  return { instructions, permissions, retained };
 }
 
 /**
@@ -166,11 +200,27 @@ export async function installFiles(options: {
   spec: AppSpec;
   archiveDir: string;
   cleanupFile: string;
+  /** Where the planned instructions are written for operators (the agent's `<group>-install.json`). */
+  instructionsFile?: string;
   behavior: FileExistsBehavior;
 }): Promise<InstallResult> {
   await cleanupPreviousInstall(options.cleanupFile);
-  const { instructions, retained } = await planInstall(options.spec, options.archiveDir, options.behavior);
+  const { instructions, permissions, retained } = await planInstall(options.spec, options.archiveDir, options.behavior);
+  let ids;
+  try {
+    ids = await preparePermissions(permissions);
+  } catch (err) {
+    if (err instanceof PermissionError) throw new InstallError(err.message);
+    throw err;
+  }
   await mkdir(dirname(options.cleanupFile), { recursive: true });
+  if (options.instructionsFile) {
+    const described = [
+      ...instructions,
+      ...permissions.map((t) => ({ kind: 'permissions', path: t.path, entry: t.index })),
+    ];
+    await writeFile(options.instructionsFile, `${JSON.stringify({ instructions: described }, null, 1)}\n`);
+  }
   await writeFile(options.cleanupFile, '');
   let copied = 0;
   let directoriesCreated = 0;
@@ -192,5 +242,14 @@ export async function installFiles(options: {
       copied += 1;
     }
   }
-  return { copied, directoriesCreated, retained };
+  for (const target of permissions) {
+    try {
+      const cleanupLine = await applyPermission(target, ids);
+      if (cleanupLine) await appendFile(options.cleanupFile, `${cleanupLine}\n`);
+    } catch (err) {
+      if (err instanceof PermissionError) throw new InstallError(err.message);
+      throw err;
+    }
+  }
+  return { copied, directoriesCreated, retained, permissionsApplied: permissions.length };
 }

@@ -26,6 +26,10 @@ export class AgentLayout {
   cleanupFile(deploymentGroupId: string): string {
     return join(this.instructionsDir, `${deploymentGroupId}-cleanup`);
   }
+  /** The group's last Install plan, as JSON, for operators. */
+  installInstructionsFile(deploymentGroupId: string): string {
+    return join(this.instructionsDir, `${deploymentGroupId}-install.json`);
+  }
   /** Holds the deployment directory of the group's last revision whose Install completed. */
   lastSuccessfulInstallFile(deploymentGroupId: string): string {
     return join(this.instructionsDir, `${deploymentGroupId}_last_successful_install`);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, symlinkSync, lstatS
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAppSpec } from '../../../agent/appspec.js';
-import { installFiles, InstallError } from '../../../agent/installer.js';
+import { installFiles, InstallError, planInstall } from '../../../agent/installer.js';
 import { scratchDir } from '../../support/harness.js';
 
 function setup(files: Record<string, string>, appspecFiles: string): { archive: string; dest: string; cleanup: string; spec: ReturnType<typeof parseAppSpec> } {
@@ -96,5 +96,49 @@ describe('agent/installer', () => {
     writeFileSync(t.cleanup, `${join(t.dest, 'victi')}`); // no newline: interrupted write
     await installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, behavior: 'DISALLOW' });
     expect(existsSync(join(t.dest, 'victim'))).toBe(true);
+  });
+
+  it('I09/I10: a file source lands in its destination directory, ancestors created top-down', async () => {
+    const t = setup({ 'index.html': 'i', 'web/css/site.css': 's' }, '  - source: /index.html\n    destination: $DEST/www/\n  - source: web/\n    destination: $DEST/site/a/b\n');
+    const { instructions } = await planInstall(t.spec, t.archive, 'DISALLOW');
+    expect(instructions.map((i) => (i.kind === 'mkdir' ? `mkdir ${i.path}` : `copy ${i.destination}`).replaceAll(t.dest, ''))).toEqual([
+      'mkdir ',
+      'mkdir /www',
+      'copy /www/index.html',
+      'mkdir /site',
+      'mkdir /site/a',
+      'mkdir /site/a/b',
+      'mkdir /site/a/b/css',
+      'copy /site/a/b/css/site.css',
+    ]);
+  });
+
+  it.each([
+    ['I12 overlapping mappings', { 'web/css/site.css': 's' }, '  - source: web\n    destination: $DEST/w\n  - source: web/css/site.css\n    destination: $DEST/w/css\n', /two sources/],
+    ['I14 a file where a directory is created', { 'a/target': 't', 'b/target/x': 'x' }, '  - source: a\n    destination: $DEST\n  - source: b\n    destination: $DEST\n', /needs a directory there|creates a directory there/],
+    ['I13 a relative destination', { 'a/x': 'x' }, '  - source: a\n    destination: relative/dir\n', /files\[0\]\.destination "relative\/dir" must be an absolute path/],
+    ['I11 a missing source', { 'a/x': 'x' }, '  - source: nope.txt\n    destination: $DEST\n', /files\[0\]\.source "nope\.txt" does not exist in the revision/],
+    ['a source outside the revision', { 'a/x': 'x' }, '  - source: ../../etc\n    destination: $DEST\n', /points outside the revision/],
+  ])('%s is refused before anything is written', async (_name, files, mapping, message) => {
+    const t = setup(files, mapping);
+    await expect(installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, behavior: 'OVERWRITE' })).rejects.toThrow(message);
+    expect(existsSync(t.dest)).toBe(false);
+    expect(existsSync(t.cleanup)).toBe(false);
+  });
+
+  it('I29: with the cleanup file lost, DISALLOW refuses the files of the earlier install', async () => {
+    const t = setup({ 'app/a.txt': 'a' }, '  - source: app\n    destination: $DEST\n');
+    await installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, behavior: 'DISALLOW' });
+    const otherGroup = join(t.cleanup, '..', 'other-group-cleanup');
+    await expect(installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: otherGroup, behavior: 'DISALLOW' })).rejects.toThrow(/already exists/);
+    expect(existsSync(otherGroup)).toBe(false);
+  });
+
+  it('writes the planned instructions for operators', async () => {
+    const t = setup({ 'app/a.txt': 'a' }, '  - source: app\n    destination: $DEST\n');
+    const instructionsFile = join(t.cleanup, '..', 'dg-install.json');
+    await installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, instructionsFile, behavior: 'DISALLOW' });
+    const written = JSON.parse(readFileSync(instructionsFile, 'utf8')) as { instructions: { kind: string }[] };
+    expect(written.instructions.map((i) => i.kind)).toEqual(['mkdir', 'copy']);
   });
 });
