@@ -1,37 +1,51 @@
-import { Context, ApplicationFailure, CancelledFailure } from '@temporalio/activity';
-import { readFile, writeFile, mkdir, access } from 'node:fs/promises';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentActivities, LifecycleEventInput, LifecycleEventResult } from '../workflows/contracts/agent.js';
 import type { DeploymentContext } from '../workflows/contracts/deployment.js';
 import { FailureType } from '../workflows/contracts/errors.js';
-import type { Diagnostics, HookEventName } from '../workflows/contracts/lifecycle.js';
+import type { AgentEventName, Diagnostics, HookEventName } from '../workflows/contracts/lifecycle.js';
 import { HOOK_EVENTS, PREVIOUS_REVISION_EVENTS } from '../workflows/contracts/lifecycle.js';
+import { normalizeETag } from '../workflows/contracts/revision.js';
 import type { AppSpec } from './appspec.js';
 import { APPSPEC_FILE_NAMES, AppSpecError, parseAppSpec } from './appspec.js';
+import type { ArchiveLimits } from './archive.js';
 import { runScripts, scriptEnvironment, ScriptsCancelledError } from './hook-runner.js';
 import { installFiles, InstallError } from './installer.js';
+import type { EventJournal, RecordedFailure } from './journal.js';
 import type { AgentLayout } from './layout.js';
-import { fetchRevision, RevisionError } from './revision.js';
+import { fetchRevision, pruneRevisions, RevisionError } from './revision.js';
 import { ScriptLog } from './script-log.js';
 
 export interface AgentDeps {
   hostId: string;
   layout: AgentLayout;
+  journal: EventJournal;
+  s3: () => S3Client;
+  /** Deployment directories kept per deployment group, the current one included (CodeDeploy: 5). */
+  maxRevisions?: number;
+  archiveLimits?: Partial<ArchiveLimits>;
   /** The environment scripts inherit (secrets are removed from it). Default: the agent's own. */
   baseEnv?: NodeJS.ProcessEnv;
 }
+
+export const DEFAULT_MAX_REVISIONS = 5;
 
 const FAILURE_BY_CODE = {
   ScriptMissing: FailureType.ScriptMissing,
   ScriptNotExecutable: FailureType.ScriptNotExecutable,
   ScriptFailed: FailureType.ScriptFailed,
   ScriptTimedOut: FailureType.ScriptTimedOut,
-  UnknownError: FailureType.ScriptFailed,
+  UnknownError: FailureType.ScriptOutputsLeftOpen,
 } as const;
 
-function eventFailure(type: string, diagnostics: Diagnostics): ApplicationFailure {
-  return ApplicationFailure.create({ type, message: diagnostics.message, nonRetryable: true, details: [diagnostics] });
+/** A typed, non-retryable event failure whose first detail is the event's Diagnostics. */
+export function eventFailure(failure: RecordedFailure): ApplicationFailure {
+  return ApplicationFailure.create({ type: failure.type, message: failure.message, nonRetryable: true, details: [failure.diagnostics] });
 }
+
+const unknown = (type: string, message: string): RecordedFailure => ({ type, message, diagnostics: { errorCode: 'UnknownError', message, logTail: '' } });
 
 /** Keeps the activity heartbeating while `work` runs, so a dead agent is noticed within the heartbeat timeout. */
 async function withHeartbeat<T>(details: () => unknown, work: () => Promise<T>): Promise<T> {
@@ -69,69 +83,134 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** CodeDeploy's BUNDLE_* variables: set for S3 revisions only (BUNDLE_VERSION only for a versioned object). */
+function bundleVariables(deployment: DeploymentContext): Record<string, string | undefined> {
+  if (deployment.revision.revisionType !== 'S3') return {};
+  const { bucket, key, version, eTag } = deployment.revision.s3Location;
+  return { BUNDLE_BUCKET: bucket, BUNDLE_KEY: key, BUNDLE_VERSION: version, BUNDLE_ETAG: eTag ? normalizeETag(eTag) : undefined };
+}
+
 /** Creates the activities one host agent serves on its task queue. */
 export function createAgentActivities(deps: AgentDeps): AgentActivities {
-  const { layout } = deps;
+  const { layout, journal } = deps;
   const baseEnv = deps.baseEnv ?? process.env;
+  const inFlight = new Map<string, Promise<LifecycleEventResult>>();
 
   const ok = (message: string, logTail = '', scriptName?: string): LifecycleEventResult => ({
     status: 'Succeeded',
     diagnostics: { errorCode: 'Success', message, logTail, ...(scriptName ? { scriptName } : {}) },
   });
 
-  /** Maps a thrown error to the event's typed failure, keeping what the user needs to fix it. */
-  const asFailure = (err: unknown): never => {
-    if (err instanceof ApplicationFailure || err instanceof CancelledFailure) throw err;
-    if (err instanceof AppSpecError) throw eventFailure(FailureType.InvalidAppSpec, { errorCode: 'UnknownError', message: err.message, logTail: '' });
-    if (err instanceof RevisionError) throw eventFailure(err.kind, { errorCode: 'UnknownError', message: err.message, logTail: '' });
-    if (err instanceof InstallError) throw eventFailure(FailureType.InstallFailed, { errorCode: 'UnknownError', message: err.message, logTail: '' });
-    throw err;
+  /** Maps a thrown error to the event's recorded failure, keeping what the user needs to fix it. */
+  const recordedFailure = (err: unknown): RecordedFailure => {
+    if (err instanceof ApplicationFailure) {
+      const detail = err.details?.[0] as Diagnostics | undefined;
+      return { type: err.type ?? FailureType.AgentError, message: err.message, diagnostics: detail ?? { errorCode: 'UnknownError', message: err.message, logTail: '' } };
+    }
+    if (err instanceof CancelledFailure || err instanceof ScriptsCancelledError) {
+      return unknown(FailureType.EventCancelled, `The event was cancelled while it ran (${err.message}); its scripts were stopped.`);
+    }
+    if (err instanceof AppSpecError) return unknown(FailureType.InvalidAppSpec, err.message);
+    if (err instanceof RevisionError) return unknown(err.kind, err.message);
+    if (err instanceof InstallError) return unknown(FailureType.InstallFailed, err.message);
+    return unknown(FailureType.AgentError, `The agent hit an unexpected error: ${(err as Error).message ?? String(err)}`);
   };
 
+  /**
+   * Runs an event at most once per deployment on this host: a repeated delivery returns the journal's
+   * outcome (or joins the run still in progress), and an event a previous agent run left unfinished
+   * fails instead of running again.
+   */
+  const journaled =
+    (event: AgentEventName, run: (input: LifecycleEventInput) => Promise<LifecycleEventResult>) =>
+    async (input: LifecycleEventInput): Promise<LifecycleEventResult> => {
+      const { deploymentGroupId, deploymentId } = input.deployment;
+      const key = `${deploymentId}/${event}`;
+      const running = inFlight.get(key);
+      if (running) return running;
+      const recorded = await journal.read(deploymentGroupId, deploymentId, event);
+      if (recorded?.state === 'succeeded' && recorded.result) return recorded.result;
+      if (recorded?.state === 'failed' && recorded.failure) throw eventFailure(recorded.failure);
+      const info = Context.current().info;
+      const base = { deploymentGroupId, deploymentId, event, attempt: info.attempt, agentInstance: journal.instance, startedAt: new Date().toISOString() };
+      if (recorded?.state === 'started') {
+        const failure = afterRestart(recorded.startedAt);
+        await journal.write({ ...base, state: 'failed', finishedAt: base.startedAt, failure });
+        throw eventFailure(failure);
+      }
+      await journal.write({ ...base, state: 'started', taskToken: Buffer.from(info.taskToken).toString('base64') });
+      const work = (async () => {
+        try {
+          const result = await run(input);
+          await journal.write({ ...base, state: 'succeeded', finishedAt: new Date().toISOString(), result });
+          return result;
+        } catch (err) {
+          const failure = recordedFailure(err);
+          await journal.write({ ...base, state: 'failed', finishedAt: new Date().toISOString(), failure });
+          if (err instanceof CancelledFailure) throw err;
+          if (err instanceof ScriptsCancelledError) throw new CancelledFailure(err.message);
+          throw eventFailure(failure);
+        }
+      })();
+      inFlight.set(key, work);
+      try {
+        return await work;
+      } finally {
+        inFlight.delete(key);
+      }
+    };
+
   const downloadBundle = async ({ deployment }: LifecycleEventInput): Promise<LifecycleEventResult> => {
-    const dir = layout.deploymentDir(deployment.deploymentGroupId, deployment.deploymentId);
-    const archive = layout.archiveDir(deployment.deploymentGroupId, deployment.deploymentId);
-    try {
-      await withHeartbeat(
-        () => ({ step: 'DownloadBundle' }),
-        () => fetchRevision(deployment.revision, archive),
-      );
-      await readAppSpec(archive); // a revision without a valid AppSpec fails here, not halfway through
-      await mkdir(layout.instructionsDir, { recursive: true });
-      await writeFile(layout.mostRecentInstallFile(deployment.deploymentGroupId), dir);
-    } catch (err) {
-      return asFailure(err);
-    }
-    return ok(`Revision ready in ${archive}`);
+    const group = deployment.deploymentGroupId;
+    const dir = layout.deploymentDir(group, deployment.deploymentId);
+    const archive = layout.archiveDir(group, deployment.deploymentId);
+    const lastSuccessful = (await readFile(layout.lastSuccessfulInstallFile(group), 'utf8').catch(() => '')).trim() || undefined;
+    const pruned = await pruneRevisions(join(layout.deploymentRoot, group), { current: dir, lastSuccessful, maxRevisions: deps.maxRevisions ?? DEFAULT_MAX_REVISIONS });
+    let bytes = 0;
+    const fetched = await withHeartbeat(
+      () => ({ step: 'DownloadBundle', bytes }),
+      () =>
+        fetchRevision(deployment.revision, {
+          deploymentDir: dir,
+          archiveDir: archive,
+          s3: deps.s3,
+          limits: deps.archiveLimits,
+          signal: Context.current().cancellationSignal,
+          onProgress: (n) => {
+            bytes = n;
+          },
+        }),
+    );
+    await readAppSpec(archive); // a revision without a valid AppSpec fails here, not halfway through
+    await mkdir(layout.instructionsDir, { recursive: true });
+    await writeFile(layout.mostRecentInstallFile(group), dir);
+    const digest = fetched.sha256 ? ` (${fetched.bytes} bytes, sha256 ${fetched.sha256})` : '';
+    const prunedNote = pruned.length > 0 ? `; removed ${pruned.length} old revision(s)` : '';
+    return ok(`Revision ready in ${archive}${digest}${prunedNote}`);
   };
 
   const install = async ({ deployment }: LifecycleEventInput): Promise<LifecycleEventResult> => {
-    const archive = layout.archiveDir(deployment.deploymentGroupId, deployment.deploymentId);
-    try {
-      const spec = await readAppSpec(archive);
-      const behavior = spec.fileExistsBehavior ?? deployment.fileExistsBehavior ?? 'DISALLOW';
-      const result = await withHeartbeat(
-        () => ({ step: 'Install' }),
-        () =>
-          installFiles({
-            spec,
-            archiveDir: archive,
-            cleanupFile: layout.cleanupFile(deployment.deploymentGroupId),
-            instructionsFile: layout.installInstructionsFile(deployment.deploymentGroupId),
-            behavior,
-          }),
-      );
-      await writeFile(
-        layout.lastSuccessfulInstallFile(deployment.deploymentGroupId),
-        layout.deploymentDir(deployment.deploymentGroupId, deployment.deploymentId),
-      );
-      return ok(
-        `Installed ${result.copied} files, created ${result.directoriesCreated} directories, retained ${result.retained} existing files, ` +
-          `applied permissions to ${result.permissionsApplied} paths`,
-      );
-    } catch (err) {
-      return asFailure(err);
-    }
+    const group = deployment.deploymentGroupId;
+    const archive = layout.archiveDir(group, deployment.deploymentId);
+    const spec = await readAppSpec(archive);
+    const behavior = spec.fileExistsBehavior ?? deployment.fileExistsBehavior ?? 'DISALLOW';
+    const result = await withHeartbeat(
+      () => ({ step: 'Install' }),
+      () =>
+        installFiles({
+          spec,
+          archiveDir: archive,
+          cleanupFile: layout.cleanupFile(group),
+          instructionsFile: layout.installInstructionsFile(group),
+          behavior,
+        }),
+    );
+    // As in the CodeDeploy agent, "last successful" means the last revision whose Install completed.
+    await writeFile(layout.lastSuccessfulInstallFile(group), layout.deploymentDir(group, deployment.deploymentId));
+    return ok(
+      `Installed ${result.copied} files, created ${result.directoriesCreated} directories, retained ${result.retained} existing files, ` +
+        `applied permissions to ${result.permissionsApplied} paths`,
+    );
   };
 
   /** Which revision's scripts an event runs: the previous one for ApplicationStop and the block-traffic hooks. */
@@ -151,12 +230,7 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
     async ({ deployment }: LifecycleEventInput): Promise<LifecycleEventResult> => {
       const archive = await scriptSource(deployment, event);
       if (!archive) return ok(`No previous revision on this host: ${event} has nothing to run (no-op)`);
-      let spec: AppSpec;
-      try {
-        spec = await readAppSpec(archive);
-      } catch (err) {
-        return asFailure(err);
-      }
+      const spec = await readAppSpec(archive);
       const scripts = spec.hooks[event] ?? [];
       if (scripts.length === 0) return ok(`No scripts for ${event} (no-op)`);
 
@@ -169,6 +243,7 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
         APPLICATION_NAME: deployment.applicationName,
         DEPLOYMENT_GROUP_NAME: deployment.deploymentGroupName,
         DEPLOYMENT_GROUP_ID: deployment.deploymentGroupId,
+        ...bundleVariables(deployment),
       });
       try {
         const outcome = await withHeartbeat(
@@ -188,19 +263,24 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
         );
         await log.close();
         if (outcome.ok) return ok(`Ran ${scripts.length} script(s) for ${event}`, log.tail(), current);
-        throw eventFailure(FAILURE_BY_CODE[outcome.errorCode], {
-          errorCode: outcome.errorCode,
-          scriptName: outcome.scriptName,
+        throw eventFailure({
+          type: FAILURE_BY_CODE[outcome.errorCode],
           message: outcome.message,
-          logTail: log.tail(),
+          diagnostics: { errorCode: outcome.errorCode, scriptName: outcome.scriptName, message: outcome.message, logTail: log.tail() },
         });
-      } catch (err) {
+      } finally {
         await log.close();
-        if (err instanceof ScriptsCancelledError) throw new CancelledFailure(err.message);
-        throw err;
       }
     };
 
-  const hooks = Object.fromEntries(HOOK_EVENTS.map((event) => [event, runHook(event)])) as Record<HookEventName, ReturnType<typeof runHook>>;
-  return { ...hooks, DownloadBundle: downloadBundle, Install: install };
+  const hooks = Object.fromEntries(HOOK_EVENTS.map((event) => [event, journaled(event, runHook(event))])) as Record<HookEventName, ReturnType<typeof runHook>>;
+  return { ...hooks, DownloadBundle: journaled('DownloadBundle', downloadBundle), Install: journaled('Install', install) };
+}
+
+/** The failure recorded for an event that a previous run of the agent left in progress. */
+export function afterRestart(startedAt: string): RecordedFailure {
+  return unknown(
+    FailureType.FailedAfterRestart,
+    `Failing in-progress lifecycle event after an agent restart: the event started at ${startedAt} and the agent stopped before it finished; it is not run twice.`,
+  );
 }

@@ -1,8 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { ActivityNotFoundError, type Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { HOST_ID_PATTERN, hostTaskQueue } from '../workflows/contracts/naming.js';
-import { connectWorker, type TemporalTarget } from '../workers/connection.js';
-import { createAgentActivities } from './activities.js';
+import type { HostRegistration } from '../workflows/contracts/hosts.js';
+import { CONTROLLER_TASK_QUEUE, HOST_ID_PATTERN, hostRegistryWorkflowId, hostTaskQueue, WorkflowType } from '../workflows/contracts/naming.js';
+import { registerHostSignal } from '../workflows/messages.js';
+import { lazyS3Client } from '../workers/aws-clients.js';
+import { connectClient, connectWorker, type TemporalTarget } from '../workers/connection.js';
+import { afterRestart, createAgentActivities, eventFailure } from './activities.js';
+import type { ArchiveLimits } from './archive.js';
+import { EventJournal } from './journal.js';
 import { AgentLayout } from './layout.js';
 
 export interface AgentOptions {
@@ -11,29 +17,97 @@ export interface AgentOptions {
   tags?: Record<string, string>;
   zone?: string;
   temporal?: TemporalTarget;
+  /** The controller's task queue: where the host registry runs (default `gantry`). */
+  controllerTaskQueue?: string;
   /** How long a graceful shutdown waits for the lifecycle event in flight (default 60 s). */
   shutdownGraceSeconds?: number;
+  /** Deployment directories kept per deployment group (default 5). */
+  maxRevisions?: number;
+  archiveLimits?: Partial<ArchiveLimits>;
+}
+
+export interface Agent {
+  hostId: string;
+  taskQueue: string;
+  worker: Worker;
+  /** Fails what a previous run left in flight, registers the host, then serves until shut down. */
+  run(): Promise<void>;
+  /** Graceful stop: the event in flight gets the shutdown grace to finish. */
+  shutdown(): void;
+}
+
+/**
+ * Fails, through their task tokens, the events a previous run of this agent left in progress, so
+ * their deployments learn within seconds instead of waiting for a heartbeat timeout.
+ */
+export async function failInterruptedEvents(journal: EventJournal, client: Client): Promise<number> {
+  let failed = 0;
+  for (const entry of await journal.interrupted()) {
+    const failure = afterRestart(entry.startedAt);
+    await journal.write({ ...entry, agentInstance: journal.instance, state: 'failed', finishedAt: new Date().toISOString(), failure });
+    if (!entry.taskToken) continue;
+    try {
+      await client.activity.fail(Buffer.from(entry.taskToken, 'base64'), eventFailure(failure));
+      failed += 1;
+    } catch (err) {
+      // Already timed out or finished server-side: the journal still answers any retry.
+      if (!(err instanceof ActivityNotFoundError)) throw err;
+    }
+  }
+  return failed;
 }
 
 /** Creates (but does not run) a host agent: an activity-only worker on the host's own task queue. */
-export async function createAgent(options: AgentOptions): Promise<Worker> {
+export async function createAgent(options: AgentOptions): Promise<Agent> {
   if (!HOST_ID_PATTERN.test(options.hostId)) {
     throw new Error(`--host-id ${JSON.stringify(options.hostId)} is not valid: use letters, digits, . _ - (at most 128, starting with a letter or digit)`);
   }
   const layout = new AgentLayout(options.rootDir);
   await mkdir(layout.deploymentRoot, { recursive: true });
-  await writeFile(
-    layout.hostFile,
-    `${JSON.stringify({ hostId: options.hostId, tags: options.tags ?? {}, zone: options.zone ?? null }, null, 2)}\n`,
-  );
+  const registration: Omit<HostRegistration, 'registeredAt'> = { hostId: options.hostId, tags: options.tags ?? {}, zone: options.zone ?? null };
+  await writeFile(layout.hostFile, `${JSON.stringify(registration, null, 2)}\n`);
+  const journal = new EventJournal(layout);
   const { connection, namespace } = await connectWorker(options.temporal);
-  return Worker.create({
+  const taskQueue = hostTaskQueue(options.hostId);
+  const worker = await Worker.create({
     connection,
     namespace,
-    taskQueue: hostTaskQueue(options.hostId),
-    activities: createAgentActivities({ hostId: options.hostId, layout }),
+    taskQueue,
+    activities: createAgentActivities({
+      hostId: options.hostId,
+      layout,
+      journal,
+      s3: lazyS3Client(),
+      maxRevisions: options.maxRevisions,
+      archiveLimits: options.archiveLimits,
+    }),
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? 60}s`,
     // A host runs one deployment's events at a time; a few slots cover overlapping groups.
     maxConcurrentActivityTaskExecutions: 4,
   });
+  return {
+    hostId: options.hostId,
+    taskQueue,
+    worker,
+    async run() {
+      const { client, connection: clientConnection } = await connectClient(options.temporal);
+      try {
+        await failInterruptedEvents(journal, client);
+        const controllerTaskQueue = options.controllerTaskQueue ?? CONTROLLER_TASK_QUEUE;
+        await client.workflow.signalWithStart(WorkflowType.hostRegistry, {
+          workflowId: hostRegistryWorkflowId(controllerTaskQueue),
+          taskQueue: controllerTaskQueue,
+          args: [{}],
+          signal: registerHostSignal,
+          signalArgs: [{ ...registration, registeredAt: new Date().toISOString() }],
+        });
+      } finally {
+        await clientConnection.close();
+      }
+      await worker.run();
+    },
+    shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    },
+  };
 }

@@ -47,9 +47,15 @@ export class ScriptLog {
     return this.lines.join('\n');
   }
 
-  async close(): Promise<void> {
-    this.flush();
-    await new Promise<void>((resolve) => this.file.end(resolve));
+  private closing?: Promise<void>;
+
+  /** Flushes and closes the log file; safe to call more than once. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.flush();
+      await new Promise<void>((resolve) => this.file.end(resolve));
+    })();
+    return this.closing;
   }
 
   private addLine(stream: 'stdout' | 'stderr', line: string): void {

@@ -15,6 +15,11 @@ export interface AgentProcessOptions {
   /** Run in private namespaces as a simulated host (see agent/simulated-host.ts). */
   simulated?: boolean;
   privateDirs?: string[];
+  /** The controller's task queue, where the agent registers (default `gantry`). */
+  controllerTaskQueue?: string;
+  maxRevisions?: number;
+  /** Extra environment for the agent (for example AWS settings). */
+  env?: NodeJS.ProcessEnv;
   /** Where the agent's output goes (default: discarded). */
   output?: (chunk: string) => void;
 }
@@ -66,12 +71,14 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
     '--namespace', options.namespace,
     ...Object.entries(options.tags ?? {}).flatMap(([k, v]) => ['--tag', `${k}=${v}`]),
     ...(options.zone ? ['--zone', options.zone] : []),
+    ...(options.controllerTaskQueue ? ['--controller-task-queue', options.controllerTaskQueue] : []),
+    ...(options.maxRevisions ? ['--max-revisions', String(options.maxRevisions)] : []),
   ];
   const wrapped = options.simulated ? simulatedHostCommand(options.rootDir, argv, options.privateDirs) : { command: argv[0] as string, args: argv.slice(1) };
   // An unshare wrapper is killed outright when this process dies; its --kill-child then stops the agent.
   const child = spawnTied(wrapped.command, wrapped.args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, [INSIDE_ENV]: options.simulated ? '1' : '' },
+    env: { ...process.env, ...options.env, [INSIDE_ENV]: options.simulated ? '1' : '' },
   }, options.simulated ? 'SIGKILL' : 'SIGTERM');
   const forward = (chunk: Buffer): void => options.output?.(chunk.toString());
   child.stdout?.on('data', forward);

@@ -1,5 +1,8 @@
 import { createRequire } from 'node:module';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createControllerActivities } from '../activities/index.js';
+import { lazyS3Client } from './aws-clients.js';
 import { CONTROLLER_TASK_QUEUE } from '../workflows/contracts/naming.js';
 
 const require = createRequire(import.meta.url);
@@ -12,11 +15,13 @@ export interface ControllerOptions {
   namespace: string;
   /** Default `gantry`; tests use their own queue to stay isolated. */
   taskQueue?: string;
+  /** Default: a client configured from the environment. */
+  s3?: () => S3Client;
 }
 
 /**
- * The controller worker: runs every Gantry workflow. Stateless; run as many as needed. (Cloud-side
- * activities such as S3 pinning and ELB changes join it in later versions.)
+ * The controller worker: runs every Gantry workflow and the cloud-side activities (revision pinning).
+ * Stateless; run as many as needed.
  */
 export async function createControllerWorker(options: ControllerOptions): Promise<Worker> {
   return Worker.create({
@@ -24,5 +29,6 @@ export async function createControllerWorker(options: ControllerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? CONTROLLER_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
+    activities: createControllerActivities({ s3: options.s3 ?? lazyS3Client() }),
   });
 }

@@ -3,12 +3,15 @@ import {
   ChildWorkflowFailure,
   ParentClosePolicy,
   executeChild,
+  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ControllerActivities } from './contracts/controller.js';
 import type { DeploymentContext, DeploymentInput, DeploymentView, HostDeploymentView, TargetView } from './contracts/deployment.js';
-import { deriveDeploymentGroupId, describeRevision, validateDeploymentInput } from './contracts/deployment.js';
+import { deriveDeploymentGroupId, validateDeploymentInput } from './contracts/deployment.js';
+import { describeRevision, needsPinning } from './contracts/revision.js';
 import type { DeploymentConfig, HealthTally } from './contracts/deployment-config.js';
 import { batchSize, deploymentSucceeded, findPredefinedConfig, healthConstraintsBroken } from './contracts/deployment-config.js';
 import { FailureType } from './contracts/errors.js';
@@ -18,6 +21,11 @@ import { rootCause } from './failures.js';
 import { hostDeployment } from './host-deployment.js';
 import { deploymentStatusQuery, hostProgressSignal } from './messages.js';
 import { GantrySearchAttributes } from './search-attributes.js';
+
+const controller = proxyActivities<ControllerActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: [FailureType.RevisionNotFound, FailureType.InvalidRevision] },
+});
 
 /**
  * One deployment of one revision to one deployment group's hosts, in place, batch by batch as the
@@ -90,6 +98,23 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentView
     { key: GantrySearchAttributes.revision, value: describeRevision(context.revision) },
     { key: GantrySearchAttributes.status, value: 'InProgress' },
   ]);
+  if (needsPinning(context.revision)) {
+    try {
+      context.revision = await controller.pinRevision(context.revision);
+      view.revision = context.revision;
+    } catch (err) {
+      const cause = rootCause(err);
+      const message = cause instanceof Error ? cause.message : String(cause);
+      const missing = cause instanceof ApplicationFailure && cause.type === FailureType.RevisionNotFound;
+      view.status = 'Failed';
+      view.completeTime = new Date().toISOString();
+      view.errorInformation = { code: missing ? 'REVISION_MISSING' : 'INVALID_REVISION', message };
+      for (const target of view.targets) target.status = 'Skipped';
+      refreshOverview();
+      upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: 'Failed' }]);
+      throw ApplicationFailure.create({ type: missing ? FailureType.RevisionNotFound : FailureType.InvalidRevision, message, nonRetryable: true, details: [view] });
+    }
+  }
 
   const outcome = await runInPlace(context, input, config, view.targets, (host) => {
     finished.add(host.targetId);
@@ -119,6 +144,12 @@ async function runInPlace(
   const hostIds = targets.map((t) => t.targetId);
   const size = batchSize(rule, hostIds.length);
   const tally: HealthTally = { fleetSize: hostIds.length, succeeded: 0, failed: 0, remaining: hostIds.length };
+  let firstFailure = '';
+  const noteFailure = (host: HostDeploymentView): void => {
+    const event = host.lifecycleEvents.find((e) => e.status === 'Failed');
+    if (firstFailure || !event) return;
+    firstFailure = ` First failure: ${host.targetId}, ${event.lifecycleEventName}: ${event.diagnostics?.errorCode ?? 'UnknownError'}: ${event.diagnostics?.message ?? ''}`;
+  };
 
   for (let start = 0; start < hostIds.length; start += size) {
     const batch = hostIds.slice(start, start + size);
@@ -127,21 +158,24 @@ async function runInPlace(
       batch.map(async (hostId) => {
         const host = await deployHost(context, input, targets.find((t) => t.targetId === hostId) as TargetView);
         if (host.status === 'Succeeded') tally.succeeded += 1;
-        else tally.failed += 1;
+        else {
+          tally.failed += 1;
+          noteFailure(host);
+        }
         onHostDone(host);
       }),
     );
     if (healthConstraintsBroken(rule, tally)) {
       return {
         succeeded: false,
-        message: `The overall deployment failed because too many individual instances failed deployment (${tally.failed} of ${tally.fleetSize} failed; ${config.deploymentConfigName}).`,
+        message: `The overall deployment failed because too many individual instances failed deployment (${tally.failed} of ${tally.fleetSize} failed; ${config.deploymentConfigName}).${firstFailure}`,
       };
     }
   }
   if (deploymentSucceeded(rule, tally)) return { succeeded: true, message: '' };
   return {
     succeeded: false,
-    message: `The overall deployment failed because too few instances succeeded (${tally.succeeded} of ${tally.fleetSize}; ${config.deploymentConfigName}).`,
+    message: `The overall deployment failed because too few instances succeeded (${tally.succeeded} of ${tally.fleetSize}; ${config.deploymentConfigName}).${firstFailure}`,
   };
 }
 

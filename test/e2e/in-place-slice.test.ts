@@ -80,7 +80,7 @@ describe('e2e: in-place deployment through the real stack', () => {
     // A secret in the agents' environment that hook scripts must never see.
     process.env.AWS_SECRET_ACCESS_KEY = 'must-not-reach-scripts';
     harness = await startController(uniqueName('e2e slice'));
-    agents = startHosts(hosts, join(base, 'hosts'));
+    agents = startHosts(hosts, join(base, 'hosts'), { controllerTaskQueue: harness.taskQueue });
     delete process.env.AWS_SECRET_ACCESS_KEY;
     writeRevision(join(base, 'v1'), app, 'v1', { files: { 'app/index.html': 'v1', 'app/old.txt': 'only in v1', 'config/app.conf': 'x=1' } });
     writeRevision(join(base, 'v2'), app, 'v2', { failValidate: true, files: { 'app/index.html': 'v2', 'app/new.txt': 'only in v2', 'config/app.conf': 'x=2' } });

@@ -8,6 +8,7 @@ import { startAgentProcess, type AgentProcess } from '../../workers/agent-proces
 import { connectClient, connectWorker } from '../../workers/connection.js';
 import { createControllerWorker } from '../../workers/controller.js';
 import { installRuntime } from '../../workers/runtime.js';
+import { lazyS3Client } from '../../workers/aws-clients.js';
 
 /** A task queue / host-ID prefix unique to a test, as the SDK's own tests derive them from titles. */
 export function uniqueName(title: string): string {
@@ -37,7 +38,7 @@ export async function startController(taskQueue: string): Promise<Harness> {
   const target = stackAddress();
   const { client, connection } = await connectClient(target);
   const { connection: workerConnection, namespace } = await connectWorker(target);
-  const controller = await createControllerWorker({ connection: workerConnection, namespace, taskQueue });
+  const controller = await createControllerWorker({ connection: workerConnection, namespace, taskQueue, s3: lazyS3Client(motoEnv()) });
   const running = controller.run();
   return {
     client,
@@ -53,8 +54,26 @@ export async function startController(taskQueue: string): Promise<Harness> {
   };
 }
 
+/** AWS settings that point agents and the controller at the run's moto server. */
+export function motoEnv(): NodeJS.ProcessEnv {
+  return {
+    AWS_ENDPOINT_URL: inject('motoEndpoint'),
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  };
+}
+
+export interface HostOptions {
+  /** The test's controller queue, so agents register with the test's own host registry. */
+  controllerTaskQueue?: string;
+  tags?: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+  maxRevisions?: number;
+}
+
 /** Real agents, each a simulated host with its own root directory, on the shared dev server. */
-export function startHosts(hostIds: readonly string[], rootBase: string): AgentProcess[] {
+export function startHosts(hostIds: readonly string[], rootBase: string, options: HostOptions = {}): AgentProcess[] {
   const target = stackAddress();
   return hostIds.map((hostId) =>
     startAgentProcess({
@@ -62,6 +81,10 @@ export function startHosts(hostIds: readonly string[], rootBase: string): AgentP
       rootDir: join(rootBase, hostId),
       address: target.address,
       namespace: target.namespace,
+      controllerTaskQueue: options.controllerTaskQueue,
+      tags: options.tags,
+      env: { ...motoEnv(), ...options.env },
+      maxRevisions: options.maxRevisions,
       simulated: true,
       output: (chunk) => {
         if (process.env.GANTRY_TEST_VERBOSE) process.stderr.write(`[${hostId}] ${chunk}`);

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
-import type { DeploymentInput, FileExistsBehavior, RevisionLocation } from '../../workflows/contracts/deployment.js';
+import type { DeploymentInput, FileExistsBehavior } from '../../workflows/contracts/deployment.js';
+import type { RevisionLocation } from '../../workflows/contracts/revision.js';
 import { INSIDE_ENV, simulatedHostUnsupported } from '../../agent/simulated-host.js';
 import { createAgent } from '../../agent/main.js';
 import { startAgentProcess } from '../agent-process.js';
@@ -63,11 +64,29 @@ Processes:
   dev                embedded Temporal dev server (+ moto with --moto) and a controller worker, in the foreground
   worker             a controller worker
   agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--simulated-host]
+                     [--controller-task-queue gantry] [--max-revisions 5]
   demo               the Quickstart: stack, controller, three simulated hosts, sample deployment [--keep-running]
 
 Connection (all commands): --address HOST:PORT --namespace NS --profile NAME (default: Temporal's
 environment variables and config file, as the temporal CLI). --task-queue overrides the controller
 queue (default gantry). --output json|text.`;
+
+/** The revision from exactly one of --s3-location, --local-location, --url-location (shorthand) or --revision (JSON). */
+function revisionFromFlags(values: Record<string, unknown>): RevisionLocation {
+  const given = (['s3-location', 'local-location', 'url-location', 'revision'] as const).filter((flag) => values[flag] !== undefined);
+  if (given.length > 1) throw new UsageError(`give one revision, not ${given.map((f) => `--${f}`).join(' and ')}`);
+  const flag = given[0];
+  if (flag === undefined) {
+    throw new UsageError('a revision is required: --s3-location bucket=B,key=K,bundleType=tgz | --local-location path=/abs | --url-location url=https://…,sha256=…,bundleType=tgz | --revision JSON');
+  }
+  const text = values[flag] as string;
+  if (flag === 'revision') return parseJson('--revision', text) as RevisionLocation;
+  const fields = parseShorthand(`--${flag}`, text);
+  // Shape only; validateDeploymentInput names any bad or missing field.
+  if (flag === 's3-location') return { revisionType: 'S3', s3Location: fields as never };
+  if (flag === 'url-location') return { revisionType: 'URL', url: fields as never };
+  return { revisionType: 'Local', local: fields as never };
+}
 
 async function createDeploymentCommand(argv: string[]): Promise<number> {
   const values = parse(argv, {
@@ -76,6 +95,8 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
     'deployment-config-name': { type: 'string' },
     description: { type: 'string' },
     'local-location': { type: 'string' },
+    's3-location': { type: 'string' },
+    'url-location': { type: 'string' },
     revision: { type: 'string' },
     'target-hosts': { type: 'string', multiple: true },
     'file-exists-behavior': { type: 'string' },
@@ -84,16 +105,7 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
     wait: { type: 'boolean' },
   });
   const format = output(values);
-  let revision: RevisionLocation;
-  if (values['local-location'] && values.revision) throw new UsageError('give either --local-location or --revision, not both');
-  if (values['local-location']) {
-    const fields = parseShorthand('--local-location', values['local-location'] as string);
-    revision = { revisionType: 'Local', local: { path: required('--local-location path', fields.path), ...(fields.bundleType ? { bundleType: fields.bundleType as 'directory' } : {}) } };
-  } else if (values.revision) {
-    revision = parseJson('--revision', values.revision as string) as RevisionLocation;
-  } else {
-    throw new UsageError('a revision is required: --local-location path=/abs/dir or --revision JSON');
-  }
+  const revision = revisionFromFlags(values);
   const input: DeploymentInput = {
     applicationName: required('--application-name', values['application-name'] as string | undefined),
     deploymentGroupName: required('--deployment-group-name', values['deployment-group-name'] as string | undefined),
@@ -162,7 +174,14 @@ async function agentCommand(argv: string[]): Promise<number> {
     zone: { type: 'string' },
     'simulated-host': { type: 'boolean' },
     'private-dir': { type: 'string', multiple: true },
+    'controller-task-queue': { type: 'string' },
+    'max-revisions': { type: 'string' },
   });
+  const controllerTaskQueue = values['controller-task-queue'] as string | undefined;
+  const maxRevisions = values['max-revisions'] === undefined ? undefined : Number(values['max-revisions']);
+  if (maxRevisions !== undefined && (!Number.isInteger(maxRevisions) || maxRevisions < 1)) {
+    throw new UsageError(`--max-revisions must be a whole number of at least 1; got ${JSON.stringify(values['max-revisions'])}`);
+  }
   const hostId = required('--host-id', values['host-id'] as string | undefined);
   const rootDir = required('--root', values.root as string | undefined);
   if (!rootDir.startsWith('/')) throw new UsageError(`--root must be an absolute path; got ${rootDir}`);
@@ -174,7 +193,7 @@ async function agentCommand(argv: string[]): Promise<number> {
     if (why) throw new UsageError(`--simulated-host: ${why}`);
     const config = resolveTemporalConfig(target(values));
     const child = startAgentProcess({
-      hostId, rootDir, tags, zone, simulated: true,
+      hostId, rootDir, tags, zone, simulated: true, controllerTaskQueue, maxRevisions,
       address: config.address, namespace: config.namespace,
       privateDirs: values['private-dir'] as string[] | undefined,
       output: (chunk) => process.stderr.write(chunk),
@@ -184,8 +203,8 @@ async function agentCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     return (await child.exited) ?? 1;
   }
-  const agent = await createAgent({ hostId, rootDir, tags, zone, temporal: target(values) });
-  console.error(`gantry agent ${hostId}: polling ${agent.options.taskQueue} (root ${rootDir})`);
+  const agent = await createAgent({ hostId, rootDir, tags, zone, controllerTaskQueue, maxRevisions, temporal: target(values) });
+  console.error(`gantry agent ${hostId}: polling ${agent.taskQueue} (root ${rootDir})`);
   await agent.run();
   return 0;
 }

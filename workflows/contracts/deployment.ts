@@ -1,16 +1,8 @@
 import type { ErrorInformation } from './errors.js';
 import type { LifecycleEventView } from './lifecycle.js';
 import { HOST_ID_PATTERN, NAME_PATTERN } from './naming.js';
-
-/** Where a revision comes from. Field names follow CodeDeploy's RevisionLocation. */
-export type RevisionLocation =
-  | {
-      revisionType: 'Local';
-      /** Gantry's own revision type: a directory or archive on every host's filesystem. */
-      local: { path: string; bundleType?: LocalBundleType };
-    };
-
-export type LocalBundleType = 'directory';
+import type { RevisionLocation } from './revision.js';
+import { validateRevision } from './revision.js';
 
 export type FileExistsBehavior = 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
 
@@ -104,14 +96,6 @@ export function isTerminal(status: DeploymentStatus): boolean {
   return status === 'Succeeded' || status === 'Failed' || status === 'Stopped';
 }
 
-/** Short, human-readable form of a revision, also used as a search attribute value. */
-export function describeRevision(revision: RevisionLocation): string {
-  switch (revision.revisionType) {
-    case 'Local':
-      return `local:${revision.local.path}`;
-  }
-}
-
 const FILE_EXISTS_BEHAVIORS: readonly string[] = ['DISALLOW', 'OVERWRITE', 'RETAIN'];
 const CREATORS: readonly string[] = ['user', 'codeDeployRollback', 'autoscaling', 'CodeDeployAutoUpdate'];
 
@@ -180,24 +164,6 @@ export function validateDeploymentInput(input: unknown): string[] {
     }
   }
   return problems;
-}
-
-function validateRevision(revision: unknown): string[] {
-  if (!isRecord(revision)) return [`revision must be an object such as {"revisionType":"Local","local":{"path":"/srv/app"}}; got ${JSON.stringify(revision)}`];
-  switch (revision.revisionType) {
-    case 'Local': {
-      const local = revision.local;
-      if (!isRecord(local) || typeof local.path !== 'string' || !local.path.startsWith('/')) {
-        return [`revision.local.path must be an absolute path; got ${JSON.stringify(isRecord(local) ? local.path : local)}`];
-      }
-      if (local.bundleType !== undefined && local.bundleType !== 'directory') {
-        return [`revision.local.bundleType ${JSON.stringify(local.bundleType)} is not supported yet; use "directory"`];
-      }
-      return [];
-    }
-    default:
-      return [`revision.revisionType must be "Local"; got ${JSON.stringify(revision.revisionType)}`];
-  }
 }
 
 /**

@@ -12,6 +12,14 @@ export const FailureType = {
   ScriptNotExecutable: 'ScriptNotExecutable',
   ScriptFailed: 'ScriptFailed',
   ScriptTimedOut: 'ScriptTimedOut',
+  /** A process the script started kept its output open past the timeout (agent code OUTPUTS_LEFT_OPEN). */
+  ScriptOutputsLeftOpen: 'ScriptOutputsLeftOpen',
+  /** The agent restarted while the event was in progress; it is failed, never run twice. */
+  FailedAfterRestart: 'FailedAfterRestart',
+  /** The event was cancelled (stop, or the agent shutting down) while it ran. */
+  EventCancelled: 'EventCancelled',
+  /** An unexpected error inside the agent; the message says what. */
+  AgentError: 'AgentError',
   HealthConstraints: 'HealthConstraints',
   HealthConstraintsInvalid: 'HealthConstraintsInvalid',
   ManualStop: 'ManualStop',

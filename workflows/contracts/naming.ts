@@ -14,13 +14,28 @@ export function hostTaskQueue(hostId: string): string {
 export const WorkflowType = {
   deployment: 'deployment',
   hostDeployment: 'hostDeployment',
+  hostRegistry: 'hostRegistry',
 } as const;
+
+/**
+ * Workflow ID of the host registry served by a controller task queue: one registry per Gantry
+ * installation (its controller queue) in a namespace.
+ */
+export function hostRegistryWorkflowId(controllerTaskQueue: string = CONTROLLER_TASK_QUEUE): string {
+  return `${controllerTaskQueue}/host-registry`;
+}
 
 export const MessageName = {
   /** Query on `deployment` and `hostDeployment`: the current status view. */
   status: 'status',
   /** Signal on `deployment`, sent by each `hostDeployment` child as its events progress. */
   hostProgress: 'hostProgress',
+  /** Signal on `hostRegistry`, sent by each agent as it starts (signal-with-start). */
+  registerHost: 'registerHost',
+  /** Signal on `hostRegistry`: forget a host (it was retired). */
+  deregisterHost: 'deregisterHost',
+  /** Query on `hostRegistry`: every registered host with its tags and zone. */
+  hosts: 'hosts',
 } as const;
 
 /** Custom search attributes, registered on the namespace by Gantry's tooling. */

@@ -1,0 +1,361 @@
+/**
+ * Safe extraction of revision archives (tar, tgz, zip). The parsers (node-tar, yauzl) only read the
+ * formats; every write is done here, after checking the entry: absolute paths, `..`, links whose
+ * target leaves the revision, writes through links, device files and FIFOs are refused with an error
+ * naming the entry, and limits bound size, entry count and depth. Nothing is ever written outside
+ * the destination directory; on any error the caller removes the partly extracted directory.
+ */
+import { closeSync, constants, createWriteStream, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, symlinkSync, chmodSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { Parser, type ReadEntry } from 'tar';
+import yauzl from 'yauzl';
+import type { ArchiveBundleType } from '../workflows/contracts/revision.js';
+
+export interface ArchiveLimits {
+  /** Total bytes of file content (default 10 GiB). */
+  maxBytes: number;
+  /** Number of entries (default 200,000). */
+  maxEntries: number;
+  /** Path components of one entry (default 64). */
+  maxDepth: number;
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = { maxBytes: 10 * 1024 ** 3, maxEntries: 200_000, maxDepth: 64 };
+
+/** The archive is unreadable or has an entry Gantry refuses; the message names the entry. */
+export class ArchiveError extends Error {
+  override readonly name = 'ArchiveError';
+}
+
+type EntryKind = 'file' | 'directory' | 'symlink' | 'hardlink' | 'refused';
+
+interface EntryHeader {
+  path: string;
+  kind: EntryKind;
+  /** What the archive calls the type, for messages about refused entries. */
+  typeName: string;
+  mode?: number;
+  size: number;
+  linkpath?: string;
+  mtime?: Date;
+}
+
+/** Tracks what has been written, and admits or refuses each entry before anything is written for it. */
+class Extraction {
+  private entries = 0;
+  private bytes = 0;
+  private readonly links = new Set<string>();
+  private readonly files = new Set<string>();
+
+  constructor(
+    readonly root: string,
+    readonly limits: ArchiveLimits,
+    readonly label: string,
+  ) {}
+
+  private refuse(path: string, why: string): ArchiveError {
+    return new ArchiveError(`${this.label}: entry ${JSON.stringify(path)} ${why}; nothing was installed from it.`);
+  }
+
+  /** The entry's path inside the revision ('' for the root itself), or an error saying why not. */
+  private normalize(raw: string): string {
+    if (raw.includes('\u0000')) throw this.refuse(raw, 'has a NUL byte in its name');
+    if (raw.startsWith('/')) throw this.refuse(raw, 'has an absolute path');
+    const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
+    if (parts.includes('..')) throw this.refuse(raw, 'has a ".." path component that leaves the revision');
+    if (parts.length > this.limits.maxDepth) throw this.refuse(raw, `is nested ${parts.length} levels deep (the limit is ${this.limits.maxDepth})`);
+    if (raw.length > 4096) throw this.refuse(raw.slice(0, 80), 'has a path longer than 4096 characters');
+    for (let i = 1; i < parts.length; i += 1) {
+      const prefix = parts.slice(0, i).join('/');
+      if (this.links.has(prefix)) throw this.refuse(raw, `is inside the symbolic link ${JSON.stringify(prefix)}`);
+    }
+    return parts.join('/');
+  }
+
+  private count(entry: EntryHeader): void {
+    this.entries += 1;
+    if (this.entries > this.limits.maxEntries) throw this.refuse(entry.path, `is past the limit of ${this.limits.maxEntries} entries`);
+    this.bytes += entry.size;
+    if (this.bytes > this.limits.maxBytes) {
+      throw this.refuse(entry.path, `takes the revision past its size limit of ${this.limits.maxBytes} bytes`);
+    }
+  }
+
+  private makeParents(rel: string): void {
+    const parent = dirname(join(this.root, rel));
+    try {
+      mkdirSync(parent, { recursive: true });
+    } catch (err) {
+      throw this.refuse(rel, `cannot be created: ${(err as Error).message}`);
+    }
+  }
+
+  /** Checks the entry and creates it, except for file content, which the caller streams to the returned path. */
+  admit(entry: EntryHeader): { kind: 'file'; path: string; mode: number } | { kind: 'done' } {
+    if (entry.kind === 'refused') {
+      throw this.refuse(entry.path, `is a ${entry.typeName}; a revision may hold only files, directories and links`);
+    }
+    this.count(entry);
+    const rel = this.normalize(entry.path);
+    if (rel === '') {
+      if (entry.kind === 'directory') return { kind: 'done' };
+      throw this.refuse(entry.path, 'has an empty name');
+    }
+    const target = join(this.root, rel);
+    this.makeParents(rel);
+    switch (entry.kind) {
+      case 'directory': {
+        try {
+          mkdirSync(target, { recursive: true });
+          chmodSync(target, ((entry.mode ?? 0o755) & 0o777) | 0o700);
+        } catch (err) {
+          throw this.refuse(entry.path, `cannot be created as a directory: ${(err as Error).message}`);
+        }
+        return { kind: 'done' };
+      }
+      case 'symlink': {
+        const linkpath = entry.linkpath ?? '';
+        this.checkLinkTarget(entry.path, rel, linkpath);
+        try {
+          symlinkSync(linkpath, target);
+        } catch (err) {
+          throw this.refuse(entry.path, `cannot be created as a link: ${(err as Error).message}`);
+        }
+        this.links.add(rel);
+        return { kind: 'done' };
+      }
+      case 'hardlink': {
+        const source = this.normalize(entry.linkpath ?? '');
+        if (!this.files.has(source)) throw this.refuse(entry.path, `is a hard link to ${JSON.stringify(entry.linkpath)}, which is not a file earlier in the archive`);
+        try {
+          linkSync(join(this.root, source), target);
+        } catch (err) {
+          throw this.refuse(entry.path, `cannot be created as a hard link: ${(err as Error).message}`);
+        }
+        this.files.add(rel);
+        return { kind: 'done' };
+      }
+      case 'file':
+        this.files.add(rel);
+        return { kind: 'file', path: target, mode: (entry.mode ?? 0o644) & 0o777 };
+    }
+  }
+
+  /**
+   * A link may point up only through its own (real) parent directories, then down: `(../)*rest` with
+   * no `..` in `rest` and no absolute target. With writes through links refused, no chain of links
+   * can then reach outside the revision.
+   */
+  private checkLinkTarget(raw: string, rel: string, linkpath: string): void {
+    if (linkpath === '') throw this.refuse(raw, 'is a link with an empty target');
+    if (linkpath.startsWith('/')) throw this.refuse(raw, `is a link to the absolute path ${JSON.stringify(linkpath)}, outside the revision`);
+    const parts = linkpath.split('/').filter((p) => p !== '' && p !== '.');
+    let up = 0;
+    while (parts[up] === '..') up += 1;
+    const depth = rel.split('/').length - 1;
+    if (up > depth || parts.slice(up).includes('..')) {
+      throw this.refuse(raw, `is a link to ${JSON.stringify(linkpath)}, outside the revision`);
+    }
+  }
+
+  /** Opens a file for writing without ever following a link at its place. */
+  openFile(path: string, mode: number, rawName: string): NodeJS.WritableStream {
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode);
+    } catch (err) {
+      throw this.refuse(rawName, `cannot be written: ${(err as NodeJS.ErrnoException).code === 'ELOOP' ? 'a link is already at that path' : (err as Error).message}`);
+    }
+    try {
+      chmodSync(path, mode); // the exact mode, whatever the umask
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    return createWriteStream(path, { fd });
+  }
+}
+
+function tarKind(type: ReadEntry['type']): EntryKind {
+  switch (type) {
+    case 'File':
+    case 'OldFile':
+    case 'ContiguousFile':
+      return 'file';
+    case 'Directory':
+      return 'directory';
+    case 'SymbolicLink':
+      return 'symlink';
+    case 'Link':
+      return 'hardlink';
+    default:
+      return 'refused';
+  }
+}
+
+const TAR_TYPE_NAMES: Partial<Record<string, string>> = { CharacterDevice: 'character device', BlockDevice: 'block device', FIFO: 'FIFO (named pipe)' };
+
+async function extractTar(file: string, extraction: Extraction): Promise<void> {
+  const writes: Promise<void>[] = [];
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const input = createReadStream(file);
+    // strict: a corrupt header, bad checksum or truncated archive is an error, not a warning.
+    const parser = new Parser({ strict: true });
+    const fail = (err: unknown): void => {
+      if (failed) return;
+      failed = true;
+      input.destroy();
+      reject(err instanceof ArchiveError ? err : new ArchiveError(`${extraction.label} is not a readable tar archive: ${(err as Error).message}`));
+    };
+    parser.on('entry', (entry: ReadEntry) => {
+      if (failed) {
+        entry.resume();
+        return;
+      }
+      try {
+        const admitted = extraction.admit({
+          path: entry.path,
+          kind: tarKind(entry.type),
+          typeName: TAR_TYPE_NAMES[entry.type] ?? `tar entry of type ${entry.type}`,
+          mode: entry.mode,
+          size: entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile' ? entry.size : 0,
+          linkpath: entry.linkpath,
+        });
+        if (admitted.kind === 'file') {
+          const output = extraction.openFile(admitted.path, admitted.mode, entry.path);
+          writes.push(pipeline(entry as unknown as Readable, output).catch((err: unknown) => fail(err)));
+        } else {
+          entry.resume();
+        }
+      } catch (err) {
+        entry.resume();
+        fail(err);
+      }
+    });
+    parser.on('error', fail);
+    parser.on('end', () => {
+      if (!failed) resolve();
+    });
+    input.on('error', fail);
+    input.pipe(parser as unknown as NodeJS.WritableStream);
+  });
+  await Promise.all(writes);
+}
+
+const S_IFMT = 0o170000;
+const ZIP_TYPES: Record<number, { kind: EntryKind; name: string }> = {
+  0o040000: { kind: 'directory', name: 'directory' },
+  0o100000: { kind: 'file', name: 'file' },
+  0o120000: { kind: 'symlink', name: 'symbolic link' },
+  0o020000: { kind: 'refused', name: 'character device' },
+  0o060000: { kind: 'refused', name: 'block device' },
+  0o010000: { kind: 'refused', name: 'FIFO (named pipe)' },
+  0o140000: { kind: 'refused', name: 'socket' },
+};
+
+function openZip(file: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    // validateEntrySizes: an entry that inflates to more than it declares (a zip bomb) is an error.
+    yauzl.open(file, { lazyEntries: true, autoClose: true, decodeStrings: true, validateEntrySizes: true }, (err, zip) => (err ? reject(err) : resolve(zip)));
+  });
+}
+
+function zipStream(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
+  return new Promise((resolve, reject) => zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream))));
+}
+
+async function extractZip(file: string, extraction: Extraction): Promise<void> {
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await openZip(file);
+  } catch (err) {
+    throw new ArchiveError(`${extraction.label} is not a readable zip archive: ${(err as Error).message}`);
+  }
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fail = (err: unknown): void => {
+      if (failed) return;
+      failed = true;
+      zip.close();
+      reject(err instanceof ArchiveError ? err : new ArchiveError(`${extraction.label}: ${(err as Error).message}`));
+    };
+    const handle = async (entry: yauzl.Entry): Promise<void> => {
+      const unixMode = (entry.externalFileAttributes >>> 16) & 0xffff;
+      const type = ZIP_TYPES[unixMode & S_IFMT] ?? (entry.fileName.endsWith('/') ? ZIP_TYPES[0o040000] : ZIP_TYPES[0o100000]);
+      const kind = entry.fileName.endsWith('/') ? 'directory' : (type?.kind ?? 'file');
+      let linkpath: string | undefined;
+      if (kind === 'symlink') {
+        if (entry.uncompressedSize > 4096) throw new ArchiveError(`${extraction.label}: entry ${JSON.stringify(entry.fileName)} is a link with a target longer than 4096 bytes`);
+        const chunks: Buffer[] = [];
+        for await (const chunk of await zipStream(zip, entry)) chunks.push(chunk as Buffer);
+        linkpath = Buffer.concat(chunks).toString('utf8');
+      }
+      const admitted = extraction.admit({
+        path: entry.fileName,
+        kind,
+        typeName: type?.name ?? 'file',
+        mode: unixMode & 0o7777 || undefined,
+        size: kind === 'file' ? entry.uncompressedSize : 0,
+        linkpath,
+      });
+      if (admitted.kind === 'file') await pipeline(await zipStream(zip, entry), extraction.openFile(admitted.path, admitted.mode, entry.fileName));
+    };
+    zip.on('entry', (entry: yauzl.Entry) => {
+      handle(entry).then(
+        () => zip.readEntry(),
+        (err: unknown) => fail(err),
+      );
+    });
+    zip.on('end', () => {
+      if (!failed) resolve();
+    });
+    zip.on('error', fail);
+    zip.readEntry();
+  });
+}
+
+/**
+ * CodeDeploy's single-top-directory rule: when the archive holds exactly one directory and that
+ * directory holds the AppSpec, the directory's contents become the revision's root.
+ */
+export function stripSingleTopDirectory(root: string): boolean {
+  const top = readdirSync(root, { withFileTypes: true });
+  const only = top[0];
+  if (top.length !== 1 || !only?.isDirectory()) return false;
+  const inner = join(root, only.name);
+  if (!readdirSync(inner).some((name) => /appspec/i.test(name))) return false;
+  const holding = `${root}.strip`;
+  rmSync(holding, { recursive: true, force: true });
+  renameSync(inner, holding);
+  rmSync(root, { recursive: true, force: true });
+  renameSync(holding, root);
+  return true;
+}
+
+/**
+ * Extracts `file` into the empty directory `root`. On error, `root` is removed, so a failed
+ * extraction leaves nothing behind.
+ */
+export async function extractArchive(options: {
+  file: string;
+  bundleType: ArchiveBundleType;
+  root: string;
+  limits?: Partial<ArchiveLimits>;
+  /** How the archive is named in errors (default: its path). */
+  label?: string;
+}): Promise<void> {
+  const extraction = new Extraction(options.root, { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits }, options.label ?? options.file);
+  mkdirSync(options.root, { recursive: true });
+  try {
+    if (options.bundleType === 'zip') await extractZip(options.file, extraction);
+    else await extractTar(options.file, extraction);
+    stripSingleTopDirectory(options.root);
+  } catch (err) {
+    rmSync(options.root, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,23 @@
+import { S3Client } from '@aws-sdk/client-s3';
+
+/**
+ * AWS clients configured from the standard environment (AWS_REGION, credentials chain) plus
+ * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 for S3-compatible stores and emulators, which need
+ * path-style addressing.
+ */
+export function s3ClientFromEnv(env: NodeJS.ProcessEnv = process.env): S3Client {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  return new S3Client({
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    // Checksums only where S3 requires them: revisions are verified by ETag and version instead.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** An S3 client made on first use, so processes that never touch S3 never configure one. */
+export function lazyS3Client(env?: NodeJS.ProcessEnv): () => S3Client {
+  let client: S3Client | undefined;
+  return () => (client ??= s3ClientFromEnv(env));
+}

@@ -1,0 +1,145 @@
+/**
+ * Where a revision comes from, and how it is pinned so that every host installs the same bytes.
+ * Field names follow CodeDeploy's RevisionLocation where CodeDeploy has the concept.
+ */
+
+/** Archive formats a revision may come in (CodeDeploy's BundleType for EC2/on-premises). */
+export const ARCHIVE_BUNDLE_TYPES = ['tar', 'tgz', 'zip'] as const;
+export type ArchiveBundleType = (typeof ARCHIVE_BUNDLE_TYPES)[number];
+export type LocalBundleType = 'directory' | ArchiveBundleType;
+
+export interface S3Location {
+  bucket: string;
+  key: string;
+  bundleType: ArchiveBundleType;
+  /** Object version; filled in when the deployment starts if the bucket is versioned. */
+  version?: string;
+  /** Object ETag (quotes optional); filled in when the deployment starts, then checked by every host. */
+  eTag?: string;
+}
+
+export interface LocalLocation {
+  /** Absolute path on every host: a directory, or an archive file. */
+  path: string;
+  /** Default: from the file extension (.tar, .tgz/.tar.gz, .zip), else a directory. */
+  bundleType?: LocalBundleType;
+  /** Optional pin for an archive: each host checks the file's SHA-256 before using it. */
+  sha256?: string;
+}
+
+export interface UrlLocation {
+  /** An https:// URL. */
+  url: string;
+  /** Required pin: hex SHA-256 of the archive; each host checks it before extracting. */
+  sha256: string;
+  bundleType: ArchiveBundleType;
+}
+
+export type RevisionLocation =
+  | { revisionType: 'S3'; s3Location: S3Location }
+  | { revisionType: 'Local'; local: LocalLocation }
+  | { revisionType: 'URL'; url: UrlLocation };
+
+const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+
+/** The bundle type a local revision is read as. */
+export function localBundleType(local: LocalLocation): LocalBundleType {
+  if (local.bundleType) return local.bundleType;
+  if (/\.(tgz|tar\.gz)$/i.test(local.path)) return 'tgz';
+  if (/\.tar$/i.test(local.path)) return 'tar';
+  if (/\.zip$/i.test(local.path)) return 'zip';
+  return 'directory';
+}
+
+/** Short, human-readable form of a revision, also used as a search attribute value. */
+export function describeRevision(revision: RevisionLocation): string {
+  switch (revision.revisionType) {
+    case 'S3': {
+      const { bucket, key, version } = revision.s3Location;
+      return `s3://${bucket}/${key}${version ? `?versionId=${version}` : ''}`;
+    }
+    case 'Local':
+      return `local:${revision.local.path}`;
+    case 'URL':
+      return revision.url.url;
+  }
+}
+
+/** ETags are compared without their surrounding quotes. */
+export function normalizeETag(eTag: string): string {
+  return eTag.replace(/^"|"$/g, '');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+/** Checks a revision location; one message per problem, each naming the field and the bad value. */
+export function validateRevision(revision: unknown): string[] {
+  const example = '{"revisionType":"S3","s3Location":{"bucket":"b","key":"app.tgz","bundleType":"tgz"}}';
+  if (!isRecord(revision)) return [`revision must be an object such as ${example}; got ${show(revision)}`];
+  const problems: string[] = [];
+  const bundleTypes = (allowed: readonly string[], where: string, value: unknown): void => {
+    if (!allowed.includes(String(value))) problems.push(`${where} must be one of ${allowed.join(', ')}; got ${show(value)}`);
+  };
+  const sha = (where: string, value: unknown): void => {
+    if (typeof value !== 'string' || !SHA256_PATTERN.test(value)) problems.push(`${where} must be 64 lower-case hex digits (a SHA-256); got ${show(value)}`);
+  };
+  switch (revision.revisionType) {
+    case 'S3': {
+      const s3 = revision.s3Location;
+      if (!isRecord(s3)) return [`revision.s3Location must be an object with bucket, key and bundleType; got ${show(s3)}`];
+      if (typeof s3.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s3.bucket)) {
+        problems.push(`revision.s3Location.bucket must be an S3 bucket name; got ${show(s3.bucket)}`);
+      }
+      if (typeof s3.key !== 'string' || s3.key.length === 0 || s3.key.length > 1024) {
+        problems.push(`revision.s3Location.key must be a non-empty object key; got ${show(s3.key)}`);
+      }
+      bundleTypes(ARCHIVE_BUNDLE_TYPES, 'revision.s3Location.bundleType', s3.bundleType);
+      for (const field of ['version', 'eTag'] as const) {
+        if (s3[field] !== undefined && (typeof s3[field] !== 'string' || s3[field] === '')) {
+          problems.push(`revision.s3Location.${field} must be a non-empty string; got ${show(s3[field])}`);
+        }
+      }
+      return problems;
+    }
+    case 'Local': {
+      const local = revision.local;
+      if (!isRecord(local) || typeof local.path !== 'string' || !local.path.startsWith('/')) {
+        return [`revision.local.path must be an absolute path; got ${show(isRecord(local) ? local.path : local)}`];
+      }
+      if (local.bundleType !== undefined) bundleTypes(['directory', ...ARCHIVE_BUNDLE_TYPES], 'revision.local.bundleType', local.bundleType);
+      if (local.sha256 !== undefined) {
+        sha('revision.local.sha256', local.sha256);
+        if (localBundleType(local as unknown as LocalLocation) === 'directory') problems.push('revision.local.sha256 pins an archive; a directory cannot be pinned');
+      }
+      return problems;
+    }
+    case 'URL': {
+      const url = revision.url;
+      if (!isRecord(url)) return [`revision.url must be an object with url, sha256 and bundleType; got ${show(url)}`];
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(String(url.url));
+      } catch {
+        parsed = undefined;
+      }
+      if (typeof url.url !== 'string' || parsed?.protocol !== 'https:') problems.push(`revision.url.url must be an https:// URL; got ${show(url.url)}`);
+      sha('revision.url.sha256', url.sha256);
+      bundleTypes(ARCHIVE_BUNDLE_TYPES, 'revision.url.bundleType', url.bundleType);
+      return problems;
+    }
+    default:
+      return [`revision.revisionType must be "S3", "Local" or "URL"; got ${show(revision.revisionType)}`];
+  }
+}
+
+/**
+ * Whether the controller pins the revision when the deployment starts: S3 objects are resolved to
+ * one version and ETag. URL revisions carry their digest; local paths are only visible to hosts.
+ */
+export function needsPinning(revision: RevisionLocation): revision is Extract<RevisionLocation, { revisionType: 'S3' }> {
+  return revision.revisionType === 'S3';
+}
