@@ -1,23 +1,11 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentView } from '../../workflows/contracts/deployment.js';
 import { hostLayerPath } from '../../agent/simulated-host.js';
-import { GANTRY_BIN, type AgentProcess } from '../../workers/agent-process.js';
+import type { AgentProcess } from '../../workers/agent-process.js';
+import { gantry } from '../support/cli.js';
 import { scratchDir, stackAddress, startController, startHosts, uniqueName, type Harness } from '../support/harness.js';
-
-/** Runs the `gantry` command; resolves with its exit code and output. */
-function gantry(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [GANTRY_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /**
  * A revision whose hooks append to a log (event, version) and dump their environment, installing an
