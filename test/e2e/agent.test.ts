@@ -1,0 +1,179 @@
+/**
+ * The host agent end to end, on one real simulated host: registration, runas and permissions, a
+ * graceful stop during a hook, every failure kind with its error code, an agent killed mid-hook and
+ * restarted, and revision retention.
+ */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostLayerPath } from '../../agent/simulated-host.js';
+import type { AgentProcess } from '../../workers/agent-process.js';
+import { followDeployment, startDeployment } from '../../workers/deployments.js';
+import { waitUntil } from '../../workers/processes.js';
+import type { DeploymentInput, DeploymentView } from '../../workflows/contracts/deployment.js';
+import type { HostRegistration } from '../../workflows/contracts/hosts.js';
+import { hostRegistryWorkflowId } from '../../workflows/contracts/naming.js';
+import { hostsQuery } from '../../workflows/messages.js';
+import { scratchDir, startController, startHosts, uniqueName, type Harness } from '../support/harness.js';
+
+interface Hook {
+  location: string;
+  body: string;
+  timeout?: number;
+  runas?: string;
+}
+
+/** Writes a local revision directory: an app directory, optional permissions, and the given hooks. */
+function writeRevision(dir: string, app: string, hooks: Record<string, Hook[]>, extra = ''): string {
+  mkdirSync(join(dir, 'app', 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'app', 'index.html'), dir);
+  writeFileSync(join(dir, 'app', 'bin', 'tool'), '#!/bin/sh\n');
+  const sections = Object.entries(hooks).map(
+    ([event, scripts]) =>
+      `  ${event}:\n${scripts.map((s) => `    - location: ${s.location}\n${s.timeout ? `      timeout: ${s.timeout}\n` : ''}${s.runas ? `      runas: ${s.runas}\n` : ''}`).join('')}`,
+  );
+  for (const script of Object.values(hooks).flat()) {
+    if (!script.body) continue;
+    mkdirSync(join(dir, script.location, '..'), { recursive: true });
+    writeFileSync(join(dir, script.location), `#!/bin/sh\n${script.body}\n`);
+    chmodSync(join(dir, script.location), 0o755);
+  }
+  writeFileSync(join(dir, 'appspec.yml'), `version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: /srv/${app}/app\n${extra}hooks:\n${sections.join('')}`);
+  return dir;
+}
+
+describe('e2e: the host agent', () => {
+  let harness: Harness;
+  let agent: AgentProcess | undefined;
+  const name = uniqueName('agent');
+  const app = `gantry-agent-${name}`;
+  const host = `${name}-h1`;
+  const base = scratchDir('e2e-agent');
+  const root = join(base, 'hosts', host);
+  const onHost = (dir: string, ...rest: string[]): string => hostLayerPath(root, dir, ...rest);
+  const start = (): void => {
+    agent = startHosts([host], join(base, 'hosts'), { controllerTaskQueue: harness.taskQueue, tags: { role: 'web', env: 'e2e' }, maxRevisions: 2 })[0];
+  };
+
+  const deploy = async (revision: string, extra: Partial<DeploymentInput> = {}): Promise<DeploymentView> => {
+    const input: DeploymentInput = {
+      applicationName: 'agent-app',
+      deploymentGroupName: name,
+      revision: { revisionType: 'Local', local: { path: revision } },
+      targetHosts: [host],
+      ...extra,
+    };
+    const id = await startDeployment(harness.client, input, { taskQueue: harness.taskQueue });
+    return followDeployment(harness.client, id, () => undefined, 200);
+  };
+  const event = (view: DeploymentView, eventName: string) => view.targets[0]?.lifecycleEvents.find((e) => e.lifecycleEventName === eventName);
+
+  beforeAll(async () => {
+    // `runas` users must reach the scripts, as on a real host where the agent's root is world-traversable.
+    chmodSync(base, 0o755);
+    harness = await startController(uniqueName('e2e agent'));
+    start();
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await harness?.close();
+  });
+
+  it('registers the host with its tags when the agent starts', async () => {
+    const registry = harness.client.workflow.getHandle(hostRegistryWorkflowId(harness.taskQueue));
+    let hosts: HostRegistration[] = [];
+    await waitUntil('the host to register', async () => {
+      hosts = await registry.query(hostsQuery).catch(() => []);
+      return hosts.some((h) => h.hostId === host);
+    }, 30_000);
+    expect(hosts.find((h) => h.hostId === host)).toMatchObject({ tags: { role: 'web', env: 'e2e' }, zone: null });
+  });
+
+  it('applies permissions to what it installed and runs `runas` hooks as that user', async () => {
+    const revision = writeRevision(
+      join(base, 'v1'),
+      app,
+      {
+        // The user exists only on this simulated host: the hook adds it to the host's own /etc.
+        BeforeInstall: [{ location: 'scripts/add-user.sh', body: "grep -q '^gantryapp:' /etc/passwd || { echo 'gantryapp:x:4321:4321::/nonexistent:/bin/sh' >> /etc/passwd; echo 'gantryapp:x:4321:' >> /etc/group; echo 'gantryapp:*:19000:0:99999:7:::' >> /etc/shadow; }" }],
+        AfterInstall: [{ location: 'scripts/whoami.sh', runas: 'gantryapp', body: `id -un > /srv/${app}/app/bin/whoami` }],
+      },
+      `permissions:\n  - object: /srv/${app}/app\n    owner: gantryapp\n    group: gantryapp\n    mode: "750"\n    type: [directory]\n  - object: /srv/${app}/app\n    pattern: "**"\n    except: [tool]\n    mode: "640"\n    type: [file]\n`,
+    );
+    const view = await deploy(revision);
+    expect(view.status, JSON.stringify(view.targets[0]?.lifecycleEvents)).toBe('Succeeded');
+    expect(readFileSync(onHost('/srv', app, 'app', 'bin', 'whoami'), 'utf8')).toBe('gantryapp\n');
+    const bin = statSync(onHost('/srv', app, 'app', 'bin'));
+    expect([bin.uid, bin.gid, bin.mode & 0o777]).toEqual([4321, 4321, 0o750]);
+    expect(statSync(onHost('/srv', app, 'app', 'index.html')).mode & 0o777).toBe(0o640);
+    // `tool` sits below bin/, so the pattern ** still reaches it; except matches only direct children of the object.
+    expect(statSync(onHost('/srv', app, 'app', 'bin', 'tool')).mode & 0o777).toBe(0o640);
+    // The object itself is never changed.
+    expect(statSync(onHost('/srv', app, 'app')).uid).toBe(0);
+  });
+
+  it('lets the hook in flight finish when the agent is stopped gracefully', async () => {
+    const marker = onHost('/srv', app, 'validate-started');
+    const revision = writeRevision(join(base, 'v2'), app, {
+      ValidateService: [{ location: 'scripts/slow.sh', body: `touch /srv/${app}/validate-started\nsleep 3\necho validated` }],
+    });
+    const running = deploy(revision);
+    await waitUntil('ValidateService to start', async () => existsSync(marker), 30_000);
+    const stopped = agent?.stop();
+    const view = await running;
+    await stopped;
+    expect(view.status).toBe('Succeeded');
+    expect(event(view, 'ValidateService')?.diagnostics?.logTail).toContain('[stdout]validated');
+    start();
+  });
+
+  it.each([
+    ['a missing script', { BeforeInstall: [{ location: 'scripts/absent.sh', body: '' }] }, 'BeforeInstall', 'ScriptMissing', /Script does not exist at specified location: .*scripts\/absent\.sh/, ''],
+    ['a failing script', { AfterInstall: [{ location: 'scripts/fail.sh', body: 'echo about to fail\nexit 3' }] }, 'AfterInstall', 'ScriptFailed', /failed with exit code 3/, '[stdout]about to fail'],
+    ['a script past its timeout', { ApplicationStart: [{ location: 'scripts/hang.sh', timeout: 1, body: 'echo hanging\nsleep 60' }] }, 'ApplicationStart', 'ScriptTimedOut', /failed to complete in 1 seconds/, '[stdout]hanging'],
+    ['a background child holding the output', { ValidateService: [{ location: 'scripts/fork.sh', timeout: 2, body: 'echo forked\nsleep 60 &' }] }, 'ValidateService', 'UnknownError', /kept its output open/, '[stdout]forked'],
+  ])('reports %s with its error code and log tail', async (_name, hooks, eventName, errorCode, message, tail) => {
+    const view = await deploy(writeRevision(join(base, `fail-${eventName}`), app, hooks));
+    expect(view.status).toBe('Failed');
+    const failed = event(view, eventName);
+    expect(failed?.status).toBe('Failed');
+    expect(failed?.diagnostics?.errorCode).toBe(errorCode);
+    expect(failed?.diagnostics?.message).toMatch(message);
+    expect(failed?.diagnostics?.logTail).toContain(tail);
+    expect(view.errorInformation?.message).toContain(`${eventName}: ${errorCode}`);
+  });
+
+  it('reports an invalid AppSpec at DownloadBundle, naming the field and value', async () => {
+    const revision = writeRevision(join(base, 'bad-spec'), app, {}, `permissions:\n  - object: /srv/${app}/app\n    mode: 0755\n`);
+    const view = await deploy(revision);
+    expect(event(view, 'DownloadBundle')?.diagnostics?.message).toMatch(/appspec\.yml: permissions\[0\]\.mode 493 contains "9".*quote/);
+    expect(event(view, 'Install')?.status).toBe('Skipped');
+  });
+
+  it('fails the event in flight at once when the agent is killed mid-hook and restarts', async () => {
+    const marker = onHost('/srv', app, 'start-began');
+    const revision = writeRevision(join(base, 'v3'), app, {
+      ApplicationStart: [{ location: 'scripts/long.sh', body: `touch /srv/${app}/start-began\nsleep 300` }],
+    });
+    // A long heartbeat timeout: only the restarted agent's recovery can fail the event quickly.
+    const running = deploy(revision, { agentTimeouts: { heartbeatSeconds: 600 } });
+    await waitUntil('ApplicationStart to begin', async () => existsSync(marker), 30_000);
+    await agent?.kill();
+    start();
+    const view = await running;
+    const interrupted = event(view, 'ApplicationStart');
+    expect(interrupted?.status).toBe('Failed');
+    expect(interrupted?.diagnostics?.message).toMatch(/Failing in-progress lifecycle event after an agent restart/);
+    expect(view.errorInformation?.message).toContain('ApplicationStart');
+  }, 60_000);
+
+  it('keeps at most --max-revisions deployment directories per group, the last successful one included', async () => {
+    const group = readdirSync(join(root, 'deployment-root')).filter((d) => d !== 'deployment-instructions');
+    expect(group).toHaveLength(1);
+    const dirs = readdirSync(join(root, 'deployment-root', group[0] as string));
+    expect(dirs).toHaveLength(2);
+    const lastSuccessful = readFileSync(join(root, 'deployment-root', 'deployment-instructions', `${group[0]}_last_successful_install`), 'utf8');
+    expect(dirs.map((d) => join(root, 'deployment-root', group[0] as string, d))).toContain(lastSuccessful);
+  });
+});
