@@ -39,8 +39,8 @@ describe('workflows/deployment (fake hosts)', () => {
 
   beforeAll(async () => {
     harness = await startController(uniqueName('deployment workflow'));
-    // Hosts 1-3 succeed; host 4 fails AfterInstall; host 5 has no agent at all.
-    for (const [n, failAt] of [[1], [2], [3], [4, 'AfterInstall']] as const) {
+    // Hosts 1-3 succeed; host 4 fails AfterInstall; host 5 has no agent at all; host 6 fails ApplicationStop.
+    for (const [n, failAt] of [[1], [2], [3], [4, 'AfterInstall'], [6, 'ApplicationStop']] as const) {
       const worker = await Worker.create({
         connection: harness.workerConnection,
         namespace: harness.client.options.namespace,
@@ -109,6 +109,20 @@ describe('workflows/deployment (fake hosts)', () => {
     const view = (await harness.client.workflow.getHandle(id).result()) as DeploymentView;
     expect(view.status).toBe('Succeeded');
     expect(view.deploymentOverview).toMatchObject({ Succeeded: 1, Failed: 1 });
+  });
+
+  it('ignoreApplicationStopFailures lets a failing ApplicationStop pass; without it the host fails', async () => {
+    const ignored = await startDeployment(harness.client, input([host(6)], { ignoreApplicationStopFailures: true }), { taskQueue: harness.taskQueue });
+    const view = (await harness.client.workflow.getHandle(ignored).result()) as DeploymentView;
+    expect(view.status).toBe('Succeeded');
+    const stop = view.targets[0]?.lifecycleEvents[0];
+    expect(stop).toMatchObject({ lifecycleEventName: 'ApplicationStop', status: 'Failed' });
+    expect(stop?.diagnostics?.message).toMatch(/\(ignored: ignoreApplicationStopFailures\)$/);
+    expect(view.targets[0]?.lifecycleEvents.slice(1).every((e) => e.status === 'Succeeded')).toBe(true);
+
+    const strict = await startDeployment(harness.client, input([host(6)]), { taskQueue: harness.taskQueue });
+    const failed = await failedView(strict);
+    expect(failed.targets[0]?.lifecycleEvents.map((e) => e.status)).toEqual(['Failed', 'Skipped', 'Skipped', 'Skipped', 'Skipped', 'Skipped', 'Skipped']);
   });
 
   it('fails a host whose agent is not polling, saying so', async () => {
