@@ -54,7 +54,9 @@ Usage: gantry <command> [options]
 
 Deployments (flags mirror \`aws deploy\`):
   create-deployment  --application-name A --deployment-group-name G --target-hosts H1,H2
-                     (--local-location path=/abs/dir | --revision JSON)
+                     (--s3-location bucket=B,key=K,bundleType=tgz[,version=V][,eTag=E]
+                      | --url-location url=https://…,sha256=HEX,bundleType=tgz
+                      | --local-location path=/abs/dir-or-archive[,sha256=HEX] | --revision JSON)
                      [--deployment-config-name CodeDeployDefault.OneAtATime] [--description TEXT]
                      [--file-exists-behavior DISALLOW|OVERWRITE|RETAIN] [--ignore-application-stop-failures]
                      [--wait]
