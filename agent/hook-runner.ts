@@ -80,7 +80,7 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
     }
   }
 
-  const [command, args] = script.runas ? ['su', [script.runas, '-c', path]] : [path, [] as string[]];
+  const [command, args] = scriptCommand(script, path, process.getuid?.() === 0);
   const child = spawn(command, args, {
     cwd: archiveDir,
     env: options.env,
@@ -157,6 +157,15 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
     'ScriptFailed',
     signal ? `Script at ${script.location}${who} was killed by signal ${signal}` : `Script at ${script.location}${who} failed with exit code ${code}`,
   );
+}
+
+/**
+ * The command line the CodeDeploy agent uses: `su <user> -c <path>` for `runas`, prefixed with `sudo`
+ * for `sudo: true` (which an agent running as root does not need).
+ */
+export function scriptCommand(script: HookScript, path: string, isRoot: boolean): [string, string[]] {
+  const base: [string, string[]] = script.runas ? ['su', [script.runas, '-c', path]] : [path, []];
+  return script.sudo && !isRoot ? ['sudo', [base[0], ...base[1]]] : base;
 }
 
 function delay(ms: number): Promise<void> {

@@ -132,6 +132,11 @@ describe('e2e: revisions from S3, HTTPS and local archives', () => {
     expect(missing.view.errorInformation?.code).toBe('REVISION_MISSING');
     expect(missing.view.errorInformation?.message).toMatch(/nope\.tgz cannot be found/);
     expect(missing.view.targets.map((t) => t.status)).toEqual(['Skipped']);
+
+    const changed = await deploy(['--s3-location', `bucket=${bucket},key=app.tgz,bundleType=tgz,eTag=0123456789abcdef0123456789abcdef`]);
+    expect(changed.code).toBe(1);
+    expect(changed.view.errorInformation).toMatchObject({ code: 'INVALID_REVISION' });
+    expect(changed.view.errorInformation?.message).toMatch(/has ETag [0-9a-f]{32}, not the 0123456789abcdef0123456789abcdef the deployment asked for/);
   });
 
   it('deploys an HTTPS URL pinned by SHA-256, and refuses it when the digest does not match', async () => {

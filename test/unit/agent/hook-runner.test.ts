@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runScripts, scriptEnvironment, ScriptsCancelledError } from '../../../agent/hook-runner.js';
+import { runScripts, scriptCommand, scriptEnvironment, ScriptsCancelledError } from '../../../agent/hook-runner.js';
 import { ScriptLog } from '../../../agent/script-log.js';
 import type { HookScript } from '../../../agent/appspec.js';
 import { scratchDir } from '../../support/harness.js';
@@ -115,5 +115,15 @@ describe('agent/hook-runner', () => {
     expect(seen).toContain('APPLICATION_NAME=shop');
     expect(seen).not.toContain('leak');
     expect(seen).not.toContain('BUNDLE_VERSION');
+  });
+
+  it('builds the agent\'s command lines for runas and sudo', () => {
+    const script = { location: 's.sh', timeout: 10 };
+    expect(scriptCommand(script, '/a/s.sh', false)).toEqual(['/a/s.sh', []]);
+    expect(scriptCommand({ ...script, runas: 'deploy' }, '/a/s.sh', true)).toEqual(['su', ['deploy', '-c', '/a/s.sh']]);
+    expect(scriptCommand({ ...script, sudo: true }, '/a/s.sh', false)).toEqual(['sudo', ['/a/s.sh']]);
+    expect(scriptCommand({ ...script, sudo: true, runas: 'deploy' }, '/a/s.sh', false)).toEqual(['sudo', ['su', 'deploy', '-c', '/a/s.sh']]);
+    // An agent running as root needs no sudo.
+    expect(scriptCommand({ ...script, sudo: true }, '/a/s.sh', true)).toEqual(['/a/s.sh', []]);
   });
 });
