@@ -200,19 +200,19 @@ const TAR_TYPE_NAMES: Partial<Record<string, string>> = { CharacterDevice: 'char
 
 async function extractTar(file: string, extraction: Extraction): Promise<void> {
   const writes: Promise<void>[] = [];
+  let failure: unknown;
   await new Promise<void>((resolve, reject) => {
-    let failed = false;
     const input = createReadStream(file);
     // strict: a corrupt header, bad checksum or truncated archive is an error, not a warning.
     const parser = new Parser({ strict: true });
     const fail = (err: unknown): void => {
-      if (failed) return;
-      failed = true;
+      if (failure !== undefined) return;
+      failure = err instanceof ArchiveError ? err : new ArchiveError(`${extraction.label} is not a readable tar archive: ${(err as Error).message}`);
       input.destroy();
-      reject(err instanceof ArchiveError ? err : new ArchiveError(`${extraction.label} is not a readable tar archive: ${(err as Error).message}`));
+      reject(failure);
     };
     parser.on('entry', (entry: ReadEntry) => {
-      if (failed) {
+      if (failure !== undefined) {
         entry.resume();
         return;
       }
@@ -227,7 +227,11 @@ async function extractTar(file: string, extraction: Extraction): Promise<void> {
         });
         if (admitted.kind === 'file') {
           const output = extraction.openFile(admitted.path, admitted.mode, entry.path);
-          writes.push(pipeline(entry as unknown as Readable, output).catch((err: unknown) => fail(err)));
+          writes.push(
+            pipeline(entry as unknown as Readable, output).catch((err: unknown) =>
+              fail(new ArchiveError(`${extraction.label}: writing entry ${JSON.stringify(entry.path)} failed: ${(err as Error).message}`)),
+            ),
+          );
         } else {
           entry.resume();
         }
@@ -238,12 +242,14 @@ async function extractTar(file: string, extraction: Extraction): Promise<void> {
     });
     parser.on('error', fail);
     parser.on('end', () => {
-      if (!failed) resolve();
+      if (failure === undefined) resolve();
     });
     input.on('error', fail);
     input.pipe(parser as unknown as NodeJS.WritableStream);
   });
+  // A file may fail to write after the archive was fully read (a full disk): that fails the extraction too.
   await Promise.all(writes);
+  if (failure !== undefined) throw failure;
 }
 
 const S_IFMT = 0o170000;
