@@ -3,6 +3,7 @@
  * owner, group, mode, acls and context, with the CodeDeploy agent's rules (appspec-vectors §2.5–2.8).
  * Errors are AppSpecErrors whose message names the entry, the field and the bad value.
  */
+import { isRecord, show } from '../workflows/contracts/values.js';
 
 export type PermissionObjectType = 'file' | 'directory';
 
@@ -55,13 +56,7 @@ export class PermissionSpecError extends Error {
   override readonly name = 'PermissionSpecError';
 }
 
-function show(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
-}
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function parsePermissions(raw: unknown): Permission[] {
   if (raw === undefined || raw === null) return [];

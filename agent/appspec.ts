@@ -2,6 +2,7 @@ import { parse } from 'yaml';
 import type { FileExistsBehavior } from '../workflows/contracts/deployment.js';
 import type { Permission } from './appspec-permissions.js';
 import { parsePermissions, PermissionSpecError } from './appspec-permissions.js';
+import { isRecord, show } from '../workflows/contracts/values.js';
 
 /** One `hooks` script entry. */
 export interface HookScript {
@@ -37,13 +38,7 @@ export class AppSpecError extends Error {
   override readonly name = 'AppSpecError';
 }
 
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
-}
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Parses and validates appspec.yml text the way the CodeDeploy agent does: YAML 1.1 readings (an

@@ -5,7 +5,7 @@
  * naming the entry, and limits bound size, entry count and depth. Nothing is ever written outside
  * the destination directory; on any error the caller removes the partly extracted directory.
  */
-import { closeSync, constants, createWriteStream, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, symlinkSync, chmodSync } from 'node:fs';
+import { closeSync, constants, createWriteStream, fchmodSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, symlinkSync, chmodSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -49,6 +49,8 @@ class Extraction {
   private bytes = 0;
   private readonly links = new Set<string>();
   private readonly files = new Set<string>();
+  /** Directories known to exist, so each entry costs no extra mkdir. */
+  private readonly directories = new Set<string>();
 
   constructor(
     readonly root: string,
@@ -86,11 +88,13 @@ class Extraction {
 
   private makeParents(rel: string): void {
     const parent = dirname(join(this.root, rel));
+    if (this.directories.has(parent)) return;
     try {
       mkdirSync(parent, { recursive: true });
     } catch (err) {
       throw this.refuse(rel, `cannot be created: ${(err as Error).message}`);
     }
+    this.directories.add(parent);
   }
 
   /** Checks the entry and creates it, except for file content, which the caller streams to the returned path. */
@@ -111,6 +115,7 @@ class Extraction {
         try {
           mkdirSync(target, { recursive: true });
           chmodSync(target, ((entry.mode ?? 0o755) & 0o777) | 0o700);
+          this.directories.add(target);
         } catch (err) {
           throw this.refuse(entry.path, `cannot be created as a directory: ${(err as Error).message}`);
         }
@@ -170,7 +175,7 @@ class Extraction {
       throw this.refuse(rawName, `cannot be written: ${(err as NodeJS.ErrnoException).code === 'ELOOP' ? 'a link is already at that path' : (err as Error).message}`);
     }
     try {
-      chmodSync(path, mode); // the exact mode, whatever the umask
+      fchmodSync(fd, mode); // the exact mode, whatever the umask
     } catch (err) {
       closeSync(fd);
       throw err;

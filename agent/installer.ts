@@ -4,12 +4,10 @@ import { basename, dirname, join, resolve, relative, isAbsolute } from 'node:pat
 import type { FileExistsBehavior } from '../workflows/contracts/deployment.js';
 import type { AppSpec } from './appspec.js';
 import type { PermissionTarget } from './permissions.js';
-import { applyPermission, PermissionError, planPermissions, preparePermissions } from './permissions.js';
+import { InstallError } from './install-error.js';
+import { applyPermission, planPermissions, preparePermissions } from './permissions.js';
 
-/** A problem that stops an Install before anything is written; the message names the path. */
-export class InstallError extends Error {
-  override readonly name = 'InstallError';
-}
+export { InstallError };
 
 type Instruction =
   | { kind: 'mkdir'; path: string }
@@ -177,17 +175,11 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
       throw new InstallError(`files[${index}].source ${JSON.stringify(mapping.source)} does not exist in the revision.`);
     }
   }
-  let permissions: PermissionTarget[];
-  try {
-    permissions = await planPermissions(spec.permissions, {
-      files: [...copyTargets.keys()],
-      directories: [...mkdirTargets],
-      isExistingDirectory: async (path) => (await kindOf(path)) === 'directory',
-    });
-  } catch (err) {
-    if (err instanceof PermissionError) throw new InstallError(err.message);
-    throw err;
-  }
+  const permissions = await planPermissions(spec.permissions, {
+    files: [...copyTargets.keys()],
+    directories: [...mkdirTargets],
+    isExistingDirectory: async (path) => (await kindOf(path)) === 'directory',
+  });
   return { instructions, permissions, retained };
 }
 
@@ -206,13 +198,7 @@ export async function installFiles(options: {
 }): Promise<InstallResult> {
   await cleanupPreviousInstall(options.cleanupFile);
   const { instructions, permissions, retained } = await planInstall(options.spec, options.archiveDir, options.behavior);
-  let ids;
-  try {
-    ids = await preparePermissions(permissions);
-  } catch (err) {
-    if (err instanceof PermissionError) throw new InstallError(err.message);
-    throw err;
-  }
+  const ids = await preparePermissions(permissions);
   await mkdir(dirname(options.cleanupFile), { recursive: true });
   if (options.instructionsFile) {
     const described = [
@@ -243,13 +229,8 @@ export async function installFiles(options: {
     }
   }
   for (const target of permissions) {
-    try {
-      const cleanupLine = await applyPermission(target, ids);
-      if (cleanupLine) await appendFile(options.cleanupFile, `${cleanupLine}\n`);
-    } catch (err) {
-      if (err instanceof PermissionError) throw new InstallError(err.message);
-      throw err;
-    }
+    const cleanupLine = await applyPermission(target, ids);
+    if (cleanupLine) await appendFile(options.cleanupFile, `${cleanupLine}\n`);
   }
   return { copied, directoriesCreated, retained, permissionsApplied: permissions.length };
 }

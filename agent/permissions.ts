@@ -9,13 +9,10 @@ import { relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type { AclEntry, Permission, PermissionMode } from './appspec-permissions.js';
 import { aclEntryText, selinuxRangeText } from './appspec-permissions.js';
+import { InstallError } from './install-error.js';
 
 const run = promisify(execFile);
 
-/** A permission planning or apply problem; the message names the entry and the path. */
-export class PermissionError extends Error {
-  override readonly name = 'PermissionError';
-}
 
 export interface PermissionTarget {
   path: string;
@@ -63,10 +60,10 @@ export async function planPermissions(permissions: readonly Permission[], create
   const claim = (path: string, kind: 'file' | 'directory', permission: Permission, index: number): void => {
     const previous = claimed.get(path);
     if (previous !== undefined) {
-      throw new PermissionError(`permissions[${previous}] and permissions[${index}] both apply to ${path}; each path may get permissions once.`);
+      throw new InstallError(`permissions[${previous}] and permissions[${index}] both apply to ${path}; each path may get permissions once.`);
     }
     if (kind === 'file' && permission.acls?.some((ace) => ace.isDefault)) {
-      throw new PermissionError(`permissions[${index}] gives a default ACL (d:…) to the file ${path}; default ACLs apply to directories only.`);
+      throw new InstallError(`permissions[${index}] gives a default ACL (d:…) to the file ${path}; default ACLs apply to directories only.`);
     }
     claimed.set(path, index);
     targets.push({ path, kind, permission, index });
@@ -75,15 +72,15 @@ export async function planPermissions(permissions: readonly Permission[], create
   for (const [index, permission] of permissions.entries()) {
     const object = permission.object.replace(/\/+$/, '') || '/';
     if (!object.startsWith('/')) {
-      throw new PermissionError(`permissions[${index}].object ${JSON.stringify(permission.object)} must be an absolute path.`);
+      throw new InstallError(`permissions[${index}].object ${JSON.stringify(permission.object)} must be an absolute path.`);
     }
     if (fileSet.has(object)) {
       if (!permission.types.includes('file')) continue;
       if (permission.pattern !== '**') {
-        throw new PermissionError(`permissions[${index}]: ${object} is a file, so 'pattern' must be left out (got ${JSON.stringify(permission.pattern)}).`);
+        throw new InstallError(`permissions[${index}]: ${object} is a file, so 'pattern' must be left out (got ${JSON.stringify(permission.pattern)}).`);
       }
       if (permission.except.length > 0) {
-        throw new PermissionError(`permissions[${index}]: ${object} is a file, so 'except' must be left out (got ${JSON.stringify(permission.except)}).`);
+        throw new InstallError(`permissions[${index}]: ${object} is a file, so 'except' must be left out (got ${JSON.stringify(permission.except)}).`);
       }
       claim(object, 'file', permission, index);
       continue;
@@ -141,7 +138,7 @@ async function lookupId(database: 'passwd' | 'group', name: string): Promise<num
     /* not found */
   }
   if (/^\d+$/.test(name)) return Number(name);
-  throw new PermissionError(`${database === 'passwd' ? 'user' : 'group'} ${JSON.stringify(name)} does not exist on this host.`);
+  throw new InstallError(`${database === 'passwd' ? 'user' : 'group'} ${JSON.stringify(name)} does not exist on this host.`);
 }
 
 export interface ResolvedOwnership {
@@ -161,16 +158,16 @@ export async function preparePermissions(targets: readonly PermissionTarget[]): 
       if (permission.owner !== undefined && !resolved.uid.has(permission.owner)) resolved.uid.set(permission.owner, await lookupId('passwd', permission.owner));
       if (permission.group !== undefined && !resolved.gid.has(permission.group)) resolved.gid.set(permission.group, await lookupId('group', permission.group));
     } catch (err) {
-      throw new PermissionError(`permissions[${index}]: ${(err as Error).message}`);
+      throw new InstallError(`permissions[${index}]: ${(err as Error).message}`);
     }
     needs.acl ||= (permission.acls?.length ?? 0) > 0;
     needs.selinux ||= permission.context !== undefined;
   }
   if (needs.acl && !(await commandAvailable('setfacl'))) {
-    throw new PermissionError("permissions use 'acls', but setfacl is not installed on this host (install the acl package).");
+    throw new InstallError("permissions use 'acls', but setfacl is not installed on this host (install the acl package).");
   }
   if (needs.selinux && !(await commandAvailable('semanage'))) {
-    throw new PermissionError("permissions use 'context', but semanage is not installed on this host (SELinux tools: policycoreutils-python-utils).");
+    throw new InstallError("permissions use 'context', but semanage is not installed on this host (SELinux tools: policycoreutils-python-utils).");
   }
   return resolved;
 }
@@ -213,6 +210,6 @@ async function runTool(command: string, args: string[], target: PermissionTarget
     await run(command, args);
   } catch (err) {
     const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
-    throw new PermissionError(`permissions[${target.index}]: ${command} failed for ${target.path}: ${stderr || (err as Error).message}`);
+    throw new InstallError(`permissions[${target.index}]: ${command} failed for ${target.path}: ${stderr || (err as Error).message}`);
   }
 }

@@ -14,6 +14,7 @@ import { deriveDeploymentGroupId, validateDeploymentInput } from './contracts/de
 import { describeRevision, needsPinning } from './contracts/revision.js';
 import type { DeploymentConfig, HealthTally } from './contracts/deployment-config.js';
 import { batchSize, deploymentSucceeded, findPredefinedConfig, healthConstraintsBroken } from './contracts/deployment-config.js';
+import type { ErrorInformation } from './contracts/errors.js';
 import { FailureType } from './contracts/errors.js';
 import { IN_PLACE_EVENTS } from './contracts/lifecycle.js';
 import { hostWorkflowId } from './contracts/naming.js';
@@ -98,6 +99,20 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentView
     { key: GantrySearchAttributes.revision, value: describeRevision(context.revision) },
     { key: GantrySearchAttributes.status, value: 'InProgress' },
   ]);
+  /** Ends the deployment: hosts never started are Skipped; the status and search attribute are final. */
+  const settle = (error?: ErrorInformation): void => {
+    for (const target of view.targets) if (target.status === 'Pending') target.status = 'Skipped';
+    refreshOverview();
+    view.status = error ? 'Failed' : 'Succeeded';
+    view.completeTime = new Date().toISOString();
+    if (error) view.errorInformation = error;
+    upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: view.status }]);
+  };
+  /** Settles the deployment as failed; the failure to throw carries the final view in its details. */
+  const failed = (type: FailureType, error: ErrorInformation): ApplicationFailure => {
+    settle(error);
+    return ApplicationFailure.create({ type, message: error.message, nonRetryable: true, details: [view] });
+  };
   if (needsPinning(context.revision)) {
     try {
       context.revision = await controller.pinRevision(context.revision);
@@ -106,13 +121,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentView
       const cause = rootCause(err);
       const message = cause instanceof Error ? cause.message : String(cause);
       const missing = cause instanceof ApplicationFailure && cause.type === FailureType.RevisionNotFound;
-      view.status = 'Failed';
-      view.completeTime = new Date().toISOString();
-      view.errorInformation = { code: missing ? 'REVISION_MISSING' : 'INVALID_REVISION', message };
-      for (const target of view.targets) target.status = 'Skipped';
-      refreshOverview();
-      upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: 'Failed' }]);
-      throw ApplicationFailure.create({ type: missing ? FailureType.RevisionNotFound : FailureType.InvalidRevision, message, nonRetryable: true, details: [view] });
+      throw failed(missing ? FailureType.RevisionNotFound : FailureType.InvalidRevision, { code: missing ? 'REVISION_MISSING' : 'INVALID_REVISION', message });
     }
   }
 
@@ -121,15 +130,8 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentView
     applyHostView(host);
   });
 
-  for (const target of view.targets) if (target.status === 'Pending') target.status = 'Skipped';
-  refreshOverview();
-  view.status = outcome.succeeded ? 'Succeeded' : 'Failed';
-  view.completeTime = new Date().toISOString();
-  if (!outcome.succeeded) view.errorInformation = { code: 'HEALTH_CONSTRAINTS', message: outcome.message };
-  upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: view.status }]);
-  if (!outcome.succeeded) {
-    throw ApplicationFailure.create({ type: FailureType.HealthConstraints, message: outcome.message, nonRetryable: true, details: [view] });
-  }
+  if (!outcome.succeeded) throw failed(FailureType.HealthConstraints, { code: 'HEALTH_CONSTRAINTS', message: outcome.message });
+  settle();
   return view;
 }
 

@@ -11,8 +11,6 @@ export interface ArchiveEntry {
   /** Target of a symlink or hard link. */
   link?: string;
   mode?: number;
-  /** Declared size when it must differ from the body (tar only). */
-  size?: number;
 }
 
 const TAR_TYPE_FLAGS = { file: '0', hardlink: '1', symlink: '2', chardev: '3', dir: '5', fifo: '6' } as const;
@@ -53,7 +51,7 @@ export function tarArchive(entries: readonly ArchiveEntry[]): Buffer {
   const blocks: Buffer[] = [];
   for (const entry of entries) {
     const body = Buffer.from(entry.body ?? '');
-    blocks.push(tarHeader(entry, entry.size ?? body.length));
+    blocks.push(tarHeader(entry, body.length));
     if (body.length > 0) blocks.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
   }
   blocks.push(Buffer.alloc(1024));
@@ -65,6 +63,14 @@ export function tgzArchive(entries: readonly ArchiveEntry[]): Buffer {
 }
 
 const ZIP_MODE_TYPES = { file: 0o100000, dir: 0o040000, symlink: 0o120000, chardev: 0o020000, fifo: 0o010000, hardlink: 0o100000 } as const;
+
+/** CRC, compressed and uncompressed size (equal when stored) and name length: the same run in both zip headers. */
+function writeSizes(header: Buffer, at: number, crc: number, size: number, nameLength: number): void {
+  header.writeUInt32LE(crc, at);
+  header.writeUInt32LE(size, at + 4);
+  header.writeUInt32LE(size, at + 8);
+  header.writeUInt16LE(nameLength, at + 12);
+}
 
 /** A zip archive (stored, no compression) with Unix modes in the external attributes. */
 export function zipArchive(entries: readonly ArchiveEntry[]): Buffer {
@@ -80,19 +86,13 @@ export function zipArchive(entries: readonly ArchiveEntry[]): Buffer {
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
     local.writeUInt16LE(0x0800, 6);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(body.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    writeSizes(local, 14, crc, body.length, name.length);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4);
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x0800, 8);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(body.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    writeSizes(central, 16, crc, body.length, name.length);
     const mode = ZIP_MODE_TYPES[type] | (entry.mode ?? (type === 'dir' ? 0o755 : type === 'symlink' ? 0o777 : 0o644));
     central.writeUInt32LE((mode << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);

@@ -3,6 +3,7 @@ import type { LifecycleEventView } from './lifecycle.js';
 import { HOST_ID_PATTERN, NAME_PATTERN } from './naming.js';
 import type { RevisionLocation } from './revision.js';
 import { validateRevision } from './revision.js';
+import { isRecord } from './values.js';
 
 export type FileExistsBehavior = 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
 
@@ -99,9 +100,6 @@ export function isTerminal(status: DeploymentStatus): boolean {
 const FILE_EXISTS_BEHAVIORS: readonly string[] = ['DISALLOW', 'OVERWRITE', 'RETAIN'];
 const CREATORS: readonly string[] = ['user', 'codeDeployRollback', 'autoscaling', 'CodeDeployAutoUpdate'];
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Checks a deployment input as it arrives from any client. Returns one message per problem, each

@@ -2,6 +2,7 @@
  * Where a revision comes from, and how it is pinned so that every host installs the same bytes.
  * Field names follow CodeDeploy's RevisionLocation where CodeDeploy has the concept.
  */
+import { isRecord, show } from './values.js';
 
 /** Archive formats a revision may come in (CodeDeploy's BundleType for EC2/on-premises). */
 export const ARCHIVE_BUNDLE_TYPES = ['tar', 'tgz', 'zip'] as const;
@@ -70,11 +71,7 @@ export function normalizeETag(eTag: string): string {
   return eTag.replace(/^"|"$/g, '');
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
 /** Checks a revision location; one message per problem, each naming the field and the bad value. */
 export function validateRevision(revision: unknown): string[] {
