@@ -1,12 +1,40 @@
+import { Context, sleep } from '@temporalio/activity';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ControllerActivities } from '../workflows/contracts/controller.js';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ControllerActivities, TrafficRequest } from '../workflows/contracts/controller.js';
+import { recordOutcomesInRegistry, resolveDeploymentConfig, selectTargetsFromRegistry } from './registry-lookups.js';
 import { pinS3Revision } from './revision-pinning.js';
+import { controlTraffic, elbv2Router, type TrafficRouter } from './traffic.js';
+
+export interface ControllerDependencies {
+  s3: () => S3Client;
+  elbv2: () => ElasticLoadBalancingV2Client;
+  /** Replaces ELBv2 (tests script unhealthy and stuck targets with it). */
+  trafficRouter?: TrafficRouter;
+  /** Poll interval while waiting on the load balancer (default 2 s). */
+  trafficPollMs?: number;
+}
 
 /** The cloud-side activities the controller worker serves next to the workflows. */
-export function createControllerActivities(deps: { s3: () => S3Client }): ControllerActivities {
+export function createControllerActivities(deps: ControllerDependencies): ControllerActivities {
+  const router = deps.trafficRouter ?? elbv2Router(deps.elbv2);
+  const pollMs = deps.trafficPollMs ?? 2_000;
+  const traffic = (request: TrafficRequest) =>
+    controlTraffic(router, request, {
+      now: () => Date.now(),
+      async tick() {
+        Context.current().heartbeat();
+        await sleep(pollMs); // throws when the activity is cancelled
+      },
+    });
   return {
     async pinRevision(revision) {
       return revision.revisionType === 'S3' ? pinS3Revision(deps.s3(), revision) : revision;
     },
+    resolveDeploymentConfig,
+    selectTargets: selectTargetsFromRegistry,
+    recordDeploymentOutcomes: recordOutcomesInRegistry,
+    BlockTraffic: (request) => traffic({ ...request, action: 'BlockTraffic' }),
+    AllowTraffic: (request) => traffic({ ...request, action: 'AllowTraffic' }),
   };
 }

@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { createControllerActivities } from '../activities/index.js';
-import { lazyS3Client } from './aws-clients.js';
+import { createControllerActivities, type ControllerDependencies } from '../activities/index.js';
+import { lazyElbv2Client, lazyS3Client } from './aws-clients.js';
 import { CONTROLLER_TASK_QUEUE } from '../workflows/contracts/naming.js';
 
 const require = createRequire(import.meta.url);
@@ -15,8 +14,8 @@ export interface ControllerOptions {
   namespace: string;
   /** Default `gantry`; tests use their own queue to stay isolated. */
   taskQueue?: string;
-  /** Default: a client configured from the environment. */
-  s3?: () => S3Client;
+  /** AWS clients and test seams; default: clients configured from the environment. */
+  aws?: Partial<ControllerDependencies>;
 }
 
 /**
@@ -29,6 +28,6 @@ export async function createControllerWorker(options: ControllerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? CONTROLLER_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createControllerActivities({ s3: options.s3 ?? lazyS3Client() }),
+    activities: createControllerActivities({ s3: lazyS3Client(), elbv2: lazyElbv2Client(), ...options.aws }),
   });
 }

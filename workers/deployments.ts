@@ -1,12 +1,26 @@
 import { randomInt } from 'node:crypto';
-import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WithStartWorkflowOperation, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { DeploymentInput, DeploymentView } from '../workflows/contracts/deployment.js';
+import type { DeploymentInput, DeploymentSummary, DeploymentView, HostDeploymentView, TargetView } from '../workflows/contracts/deployment.js';
 import { isTerminal, validateDeploymentInput } from '../workflows/contracts/deployment.js';
 import { describeRevision } from '../workflows/contracts/revision.js';
-import { findPredefinedConfig } from '../workflows/contracts/deployment-config.js';
-import { CONTROLLER_TASK_QUEUE, DEPLOYMENT_ID_PATTERN, WorkflowType } from '../workflows/contracts/naming.js';
-import { deploymentStatusQuery } from '../workflows/messages.js';
+import type { DeploymentConfig } from '../workflows/contracts/deployment-config.js';
+import { findPredefinedConfig, validateCustomConfig } from '../workflows/contracts/deployment-config.js';
+import {
+  CONTROLLER_TASK_QUEUE,
+  DEPLOYMENT_ID_PATTERN,
+  deploymentConfigsWorkflowId,
+  hostWorkflowId,
+  SearchAttributeName,
+  WorkflowType,
+} from '../workflows/contracts/naming.js';
+import {
+  createDeploymentConfigUpdate,
+  deleteDeploymentConfigUpdate,
+  deploymentConfigsQuery,
+  deploymentStatusQuery,
+  hostStatusQuery,
+} from '../workflows/messages.js';
 import { GantrySearchAttributes } from '../workflows/search-attributes.js';
 
 /** Bad input from a user: the message says what to fix. */
@@ -29,16 +43,22 @@ export async function startDeployment(
   input: DeploymentInput,
   options: { taskQueue?: string; deploymentId?: string } = {},
 ): Promise<string> {
+  const taskQueue = options.taskQueue ?? CONTROLLER_TASK_QUEUE;
   const problems = validateDeploymentInput(input);
-  if (!findPredefinedConfig(input.deploymentConfigName)) {
-    problems.push(`deploymentConfigName ${JSON.stringify(input.deploymentConfigName)} is not a known deployment configuration (OneAtATime, HalfAtATime, AllAtOnce)`);
+  if (problems.length === 0 && !input.deploymentConfig && !findPredefinedConfig(input.deploymentConfigName)) {
+    const custom = await listDeploymentConfigs(client, taskQueue);
+    if (!custom.some((c) => c.deploymentConfigName === input.deploymentConfigName)) {
+      problems.push(
+        `deploymentConfigName ${JSON.stringify(input.deploymentConfigName)} is not a known deployment configuration: predefined OneAtATime, HalfAtATime, AllAtOnce${custom.length ? `; custom ${custom.map((c) => c.deploymentConfigName).join(', ')}` : ''}`,
+      );
+    }
   }
   if (problems.length > 0) throw new UsageError(`invalid deployment: ${problems.join('; ')}`);
   const deploymentId = options.deploymentId ?? newDeploymentId();
   if (!DEPLOYMENT_ID_PATTERN.test(deploymentId)) throw new UsageError(`deployment ID ${deploymentId} must look like d-XXXXXXXXX`);
   await client.workflow.start(WorkflowType.deployment, {
     workflowId: deploymentId,
-    taskQueue: options.taskQueue ?? CONTROLLER_TASK_QUEUE,
+    taskQueue,
     args: [input],
     workflowIdConflictPolicy: 'FAIL',
     typedSearchAttributes: [
@@ -51,23 +71,24 @@ export async function startDeployment(
   return deploymentId;
 }
 
-function viewFromFailure(err: unknown): DeploymentView | undefined {
+function detailOf<T>(err: unknown, is: (value: unknown) => value is T): T | undefined {
   let cause: unknown = err instanceof WorkflowFailedError ? err.cause : err;
   while (cause instanceof Error) {
-    if (cause instanceof ApplicationFailure) {
-      const detail = cause.details?.[0];
-      if (detail && typeof detail === 'object' && 'deploymentId' in detail && 'targets' in detail) return detail as DeploymentView;
-    }
+    if (cause instanceof ApplicationFailure && is(cause.details?.[0])) return cause.details?.[0] as T;
     cause = cause.cause;
   }
   return undefined;
 }
 
+const isSummary = (value: unknown): value is DeploymentSummary => typeof value === 'object' && value !== null && 'deploymentId' in value && 'targets' in value;
+const isHostView = (value: unknown): value is HostDeploymentView => typeof value === 'object' && value !== null && 'targetId' in value && 'lifecycleEvents' in value;
+
 /**
- * The current view of a deployment. Running deployments answer the `status` query; finished ones are
- * read from their result or failure, so this works even when no controller worker is running.
+ * A deployment's summary: overview, error information and every target's status. Running deployments
+ * answer the `status` query; finished ones are read from their result or failure, so this works even
+ * when no controller worker is running.
  */
-export async function getDeployment(client: Client, deploymentId: string): Promise<DeploymentView> {
+export async function getDeploymentSummary(client: Client, deploymentId: string): Promise<DeploymentSummary> {
   const handle = client.workflow.getHandle(deploymentId);
   let description;
   try {
@@ -79,17 +100,132 @@ export async function getDeployment(client: Client, deploymentId: string): Promi
   if (description.type !== WorkflowType.deployment) throw new UsageError(`${deploymentId} is not a Gantry deployment (workflow type ${description.type})`);
   if (description.status.name === 'RUNNING') return handle.query(deploymentStatusQuery);
   try {
-    return (await handle.result()) as DeploymentView;
+    return (await handle.result()) as DeploymentSummary;
   } catch (err) {
-    const view = viewFromFailure(err);
-    if (view) return view;
+    const summary = detailOf(err, isSummary);
+    if (summary) return summary;
     throw new UsageError(`deployment ${deploymentId} ended without a status (${description.status.name}): ${(err as Error).message}`);
   }
 }
 
 /**
- * Follows a deployment until it ends, calling `onUpdate` whenever its view changes. Polls the
- * `status` query, which costs no workflow history.
+ * A target with its lifecycle events, read from its `hostDeployment` child: its result or failure once
+ * it has finished, its `status` query while it runs. A target whose child never started has its
+ * events listed as Pending (or Skipped, when the deployment ended without it).
+ */
+export async function getDeploymentTarget(client: Client, summary: DeploymentSummary, targetId: string): Promise<TargetView> {
+  const target = summary.targets.find((t) => t.targetId === targetId);
+  if (!target) throw new UsageError(`deployment ${summary.deploymentId} has no target ${targetId}`);
+  const notRun = (): TargetView => ({ ...target, lifecycleEvents: [] });
+  if (target.status === 'Pending' || target.status === 'Skipped') return notRun();
+  const handle = client.workflow.getHandle(hostWorkflowId(summary.deploymentId, targetId));
+  let view: HostDeploymentView | undefined;
+  try {
+    const description = await handle.describe();
+    if (description.status.name === 'RUNNING') view = await handle.query(hostStatusQuery);
+    else view = (await handle.result().catch((err: unknown) => detailOf(err, isHostView))) as HostDeploymentView | undefined;
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  if (!view) return notRun();
+  // The deployment's own record of the status wins: it is final once the host's result arrived.
+  return { ...target, lastUpdatedAt: view.lastUpdatedAt ?? target.lastUpdatedAt, lifecycleEvents: view.lifecycleEvents };
+}
+
+/** Deployments this large are shown without per-target lifecycle events unless asked for. */
+export const TARGET_DETAIL_LIMIT = 100;
+
+/**
+ * The full view of a deployment (`gantry get-deployment`): the summary, with each target's lifecycle
+ * events when the deployment has at most TARGET_DETAIL_LIMIT targets (or `withEvents` says so).
+ */
+export async function getDeployment(client: Client, deploymentId: string, options: { withEvents?: boolean } = {}): Promise<DeploymentView> {
+  const summary = await getDeploymentSummary(client, deploymentId);
+  const withEvents = options.withEvents ?? summary.targets.length <= TARGET_DETAIL_LIMIT;
+  if (!withEvents) return { ...summary, targets: summary.targets.map((t) => ({ ...t, lifecycleEvents: [] })) };
+  const targets: TargetView[] = [];
+  // A few at a time: each is one or two round trips to the server.
+  for (let i = 0; i < summary.targets.length; i += 16) {
+    const slice = summary.targets.slice(i, i + 16);
+    targets.push(...(await Promise.all(slice.map((t) => getDeploymentTarget(client, summary, t.targetId)))));
+  }
+  return { ...summary, targets };
+}
+
+/** `list-deployments`: deployments of an application (and group), newest first, from Temporal visibility. */
+export async function listDeployments(
+  client: Client,
+  filter: { applicationName?: string; deploymentGroupName?: string; statuses?: string[]; limit?: number },
+): Promise<{ deploymentId: string; applicationName?: string; deploymentGroupName?: string; status?: string; revision?: string; createTime: string }[]> {
+  const clauses = [`WorkflowType = '${WorkflowType.deployment}'`];
+  const quote = (value: string): string => `'${value.replace(/'/g, "\\'")}'`;
+  if (filter.applicationName) clauses.push(`${SearchAttributeName.application} = ${quote(filter.applicationName)}`);
+  if (filter.deploymentGroupName) clauses.push(`${SearchAttributeName.deploymentGroup} = ${quote(filter.deploymentGroupName)}`);
+  if (filter.statuses?.length) clauses.push(`${SearchAttributeName.status} IN (${filter.statuses.map(quote).join(', ')})`);
+  const found = [];
+  for await (const wf of client.workflow.list({ query: clauses.join(' AND '), pageSize: 100 })) {
+    const attributes = wf.typedSearchAttributes;
+    found.push({
+      deploymentId: wf.workflowId,
+      applicationName: attributes.get(GantrySearchAttributes.application),
+      deploymentGroupName: attributes.get(GantrySearchAttributes.deploymentGroup),
+      status: attributes.get(GantrySearchAttributes.status),
+      revision: attributes.get(GantrySearchAttributes.revision),
+      createTime: wf.startTime.toISOString(),
+    });
+    if (found.length >= (filter.limit ?? 1000)) break;
+  }
+  return found;
+}
+
+/** Custom deployment configurations of an installation (none when its catalog was never created). */
+export async function listDeploymentConfigs(client: Client, taskQueue = CONTROLLER_TASK_QUEUE): Promise<DeploymentConfig[]> {
+  try {
+    return await client.workflow.getHandle(deploymentConfigsWorkflowId(taskQueue)).query(deploymentConfigsQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return [];
+    throw err;
+  }
+}
+
+function updateRefusal(err: unknown): UsageError | undefined {
+  if (err instanceof WorkflowUpdateFailedError) return new UsageError((err.cause as Error | undefined)?.message ?? err.message);
+  return undefined;
+}
+
+/** `create-deployment-config`: adds a custom configuration to the catalog (creating the catalog if needed). */
+export async function createDeploymentConfig(client: Client, config: DeploymentConfig, taskQueue = CONTROLLER_TASK_QUEUE): Promise<DeploymentConfig> {
+  const problems = validateCustomConfig(config);
+  if (problems.length > 0) throw new UsageError(`invalid deployment configuration: ${problems.join('; ')}`);
+  try {
+    return await client.workflow.executeUpdateWithStart(createDeploymentConfigUpdate, {
+      args: [config],
+      startWorkflowOperation: new WithStartWorkflowOperation(WorkflowType.deploymentConfigs, {
+        workflowId: deploymentConfigsWorkflowId(taskQueue),
+        taskQueue,
+        args: [{}],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+  } catch (err) {
+    throw updateRefusal(err) ?? err;
+  }
+}
+
+/** `delete-deployment-config`. Deployments already started keep the configuration they resolved. */
+export async function deleteDeploymentConfig(client: Client, deploymentConfigName: string, taskQueue = CONTROLLER_TASK_QUEUE): Promise<void> {
+  try {
+    await client.workflow.getHandle(deploymentConfigsWorkflowId(taskQueue)).executeUpdate(deleteDeploymentConfigUpdate, { args: [{ deploymentConfigName }] });
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new UsageError(`deployment configuration ${deploymentConfigName} does not exist`);
+    throw updateRefusal(err) ?? err;
+  }
+}
+
+/**
+ * Follows a deployment until it ends, calling `onUpdate` whenever its view changes. Polls queries,
+ * which cost no workflow history; lifecycle events are followed for deployments of up to
+ * TARGET_DETAIL_LIMIT targets.
  */
 export async function followDeployment(
   client: Client,

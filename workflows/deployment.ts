@@ -1,122 +1,199 @@
 import {
   ApplicationFailure,
   ChildWorkflowFailure,
+  condition,
+  continueAsNew,
   ParentClosePolicy,
-  executeChild,
   proxyActivities,
   setHandler,
+  sleep,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ControllerActivities } from './contracts/controller.js';
-import type { DeploymentContext, DeploymentInput, DeploymentView, HostDeploymentView, TargetView } from './contracts/deployment.js';
+import type { DeploymentConfig } from './contracts/deployment-config.js';
+import { findPredefinedConfig } from './contracts/deployment-config.js';
+import type { DeploymentContext, DeploymentInput, DeploymentSummary, HostDeploymentView, TargetStatus, TargetSummary } from './contracts/deployment.js';
 import { deriveDeploymentGroupId, validateDeploymentInput } from './contracts/deployment.js';
-import { describeRevision, needsPinning } from './contracts/revision.js';
-import type { DeploymentConfig, HealthTally } from './contracts/deployment-config.js';
-import { batchSize, deploymentSucceeded, findPredefinedConfig, healthConstraintsBroken } from './contracts/deployment-config.js';
 import type { ErrorInformation } from './contracts/errors.js';
 import { FailureType } from './contracts/errors.js';
-import { IN_PLACE_EVENTS } from './contracts/lifecycle.js';
+import type { LoadBalancerTarget, SelectedTarget } from './contracts/hosts.js';
+import { IN_PLACE_EVENTS, LIFECYCLE_EVENTS } from './contracts/lifecycle.js';
 import { hostWorkflowId } from './contracts/naming.js';
+import { describeRevision, needsPinning, revisionIdentity } from './contracts/revision.js';
+import { describeSelection } from './contracts/targets.js';
 import { rootCause } from './failures.js';
-import { hostDeployment } from './host-deployment.js';
-import { deploymentStatusQuery, hostProgressSignal } from './messages.js';
+import { hostDeployment, type TrafficControl } from './host-deployment.js';
+import { deploymentStatusQuery } from './messages.js';
 import { GantrySearchAttributes } from './search-attributes.js';
+import { InPlaceRollout, planInPlace, type InPlacePlan, type RolloutState } from './strategies/in-place.js';
 
 const controller = proxyActivities<ControllerActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: [FailureType.RevisionNotFound, FailureType.InvalidRevision] },
+  retry: {
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [FailureType.RevisionNotFound, FailureType.InvalidRevision, FailureType.DeploymentConfigNotFound],
+  },
 });
 
+/** Hosts in flight at once in one run: well under Temporal's 2,000 pending children per workflow. */
+const MAX_HOSTS_IN_FLIGHT = 500;
+/** Children started per workflow task, so no single task completion carries thousands of commands. */
+const STARTS_PER_TASK = 100;
 /**
- * One deployment of one revision to one deployment group's hosts, in place, batch by batch as the
- * deployment configuration allows. The workflow ID is the deployment ID. Completes with the final
- * view when the deployment succeeds; fails with type HealthConstraints (details: the view) otherwise.
+ * Past this many events the run stops starting hosts, lets those in flight finish (each adds about
+ * two events) and continues as new, so every run stays well under Temporal's 10,240-event limit.
  */
-export async function deployment(input: DeploymentInput): Promise<DeploymentView> {
-  const problems = validateDeploymentInput(input);
-  if (problems.length > 0) {
-    throw ApplicationFailure.create({ type: FailureType.InvalidDeploymentInput, message: problems.join('; '), nonRetryable: true });
-  }
-  const config = findPredefinedConfig(input.deploymentConfigName);
-  if (!config) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidDeploymentInput,
-      message: `deploymentConfigName ${JSON.stringify(input.deploymentConfigName)} is not a known deployment configuration (OneAtATime, HalfAtATime, AllAtOnce)`,
-      nonRetryable: true,
-    });
-  }
+const CONTINUE_AS_NEW_AFTER_EVENTS = 6_000;
+/** Failed targets whose failing event is kept in the summary (the rest: in their hostDeployment child). */
+const FAILED_EVENTS_KEPT = 1_000;
+const DEFAULT_TRAFFIC_TIMEOUT_SECONDS = 300;
 
+/** What one run of a deployment hands to the next when it continues as new. */
+export interface DeploymentProgress {
+  summary: DeploymentSummary;
+  context: DeploymentContext;
+  plan: InPlacePlan;
+  rollout: RolloutState;
+  /** Load balancer targets of the hosts, when the deployment controls traffic. */
+  loadBalancerTargets?: Record<string, LoadBalancerTarget>;
+  firstFailure: string;
+  /** Host results not yet reported to the registry. */
+  unreported: { succeeded: string[]; failed: string[] };
+  runs: number;
+}
+
+/**
+ * One deployment of one revision to one deployment group's hosts, in place, as the deployment
+ * configuration allows. The workflow ID is the deployment ID. Completes with the final summary when
+ * the deployment succeeds; fails with a typed failure (details: the summary) otherwise. `resumed` is
+ * set only by continue-as-new.
+ */
+export async function deployment(input: DeploymentInput, resumed?: DeploymentProgress): Promise<DeploymentSummary> {
+  if (!resumed) {
+    const problems = validateDeploymentInput(input);
+    if (problems.length > 0) {
+      throw ApplicationFailure.create({ type: FailureType.InvalidDeploymentInput, message: problems.join('; '), nonRetryable: true });
+    }
+  }
   const info = workflowInfo();
-  const context: DeploymentContext = {
-    deploymentId: info.workflowId,
+  const summary: DeploymentSummary = resumed?.summary ?? newSummary(input, info.workflowId, info.startTime);
+  setHandler(deploymentStatusQuery, () => summary);
+  const tracker = new TargetTracker(summary);
+
+  /** Ends the deployment: hosts never started are Skipped; the status and search attribute are final. */
+  const settle = (error?: ErrorInformation): void => {
+    for (const target of summary.targets) if (target.status === 'Pending') tracker.set(target, 'Skipped');
+    summary.status = error ? 'Failed' : 'Succeeded';
+    summary.completeTime = new Date().toISOString();
+    summary.currentZone = undefined;
+    if (error) summary.errorInformation = error;
+    upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: summary.status }]);
+  };
+  const failed = (type: FailureType, error: ErrorInformation): ApplicationFailure => {
+    settle(error);
+    return ApplicationFailure.create({ type, message: error.message, nonRetryable: true, details: [summary] });
+  };
+
+  const progress = resumed ?? (await prepare(input, summary, tracker, failed));
+  const outcome = await roll(input, progress, tracker);
+  if (outcome.kind === 'failed') throw failed(FailureType.HealthConstraints, { code: 'HEALTH_CONSTRAINTS', message: `${outcome.message}${progress.firstFailure}` });
+  settle();
+  return summary;
+}
+
+function newSummary(input: DeploymentInput, deploymentId: string, startTime: Date): DeploymentSummary {
+  return {
+    deploymentId,
     applicationName: input.applicationName,
     deploymentGroupName: input.deploymentGroupName,
     deploymentGroupId: input.deploymentGroupId ?? deriveDeploymentGroupId(input.applicationName, input.deploymentGroupName),
+    deploymentConfigName: input.deploymentConfig?.deploymentConfigName ?? findPredefinedConfig(input.deploymentConfigName)?.deploymentConfigName ?? input.deploymentConfigName ?? '',
     revision: input.revision,
     creator: input.creator ?? 'user',
+    description: input.description,
+    status: 'InProgress',
+    createTime: startTime.toISOString(),
+    deploymentOverview: { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Ready: 0 },
+    updateOutdatedInstancesOnly: input.updateOutdatedInstancesOnly ?? false,
+    targets: [],
+  };
+}
+
+/** Target lookups and overview counts kept in step, in O(1) per change (10,000 targets). */
+class TargetTracker {
+  private readonly byId = new Map<string, TargetSummary>();
+
+  constructor(private readonly summary: DeploymentSummary) {
+    for (const target of summary.targets) this.byId.set(target.targetId, target);
+  }
+
+  add(targets: TargetSummary[]): void {
+    for (const target of targets) {
+      this.summary.targets.push(target);
+      this.byId.set(target.targetId, target);
+      this.count(target.status, 1);
+    }
+  }
+
+  get(hostId: string): TargetSummary {
+    const target = this.byId.get(hostId);
+    if (!target) throw new Error(`unknown target ${hostId}`);
+    return target;
+  }
+
+  set(target: TargetSummary, status: TargetStatus): void {
+    this.count(target.status, -1);
+    target.status = status;
+    target.lastUpdatedAt = new Date().toISOString();
+    this.count(status, 1);
+  }
+
+  private count(status: TargetStatus, delta: number): void {
+    const overview = this.summary.deploymentOverview;
+    if (status in overview) overview[status as keyof typeof overview] += delta;
+  }
+}
+
+/** First run only: configuration, revision pinning, target selection and the plan. */
+async function prepare(
+  input: DeploymentInput,
+  summary: DeploymentSummary,
+  tracker: TargetTracker,
+  failed: (type: FailureType, error: ErrorInformation) => ApplicationFailure,
+): Promise<DeploymentProgress> {
+  const controllerTaskQueue = workflowInfo().taskQueue;
+  upsertSearchAttributes([
+    { key: GantrySearchAttributes.application, value: input.applicationName },
+    { key: GantrySearchAttributes.deploymentGroup, value: input.deploymentGroupName },
+    { key: GantrySearchAttributes.revision, value: describeRevision(input.revision) },
+    { key: GantrySearchAttributes.status, value: 'InProgress' },
+  ]);
+  const config: DeploymentConfig =
+    input.deploymentConfig ??
+    findPredefinedConfig(input.deploymentConfigName) ??
+    (await controller.resolveDeploymentConfig({ controllerTaskQueue, deploymentConfigName: input.deploymentConfigName ?? '' }));
+  summary.deploymentConfigName = config.deploymentConfigName;
+
+  const context: DeploymentContext = {
+    deploymentId: summary.deploymentId,
+    applicationName: input.applicationName,
+    deploymentGroupName: input.deploymentGroupName,
+    deploymentGroupId: summary.deploymentGroupId,
+    revision: input.revision,
+    creator: summary.creator,
     fileExistsBehavior: input.fileExistsBehavior,
     ignoreApplicationStopFailures: input.ignoreApplicationStopFailures ?? false,
   };
-  const view: DeploymentView = {
-    deploymentId: context.deploymentId,
-    applicationName: context.applicationName,
-    deploymentGroupName: context.deploymentGroupName,
-    deploymentGroupId: context.deploymentGroupId,
-    deploymentConfigName: config.deploymentConfigName,
-    revision: context.revision,
-    creator: context.creator,
-    description: input.description,
-    status: 'InProgress',
-    createTime: info.startTime.toISOString(),
-    deploymentOverview: { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Ready: 0 },
-    targets: input.targetHosts.map((hostId) => ({ targetId: hostId, status: 'Pending', lifecycleEvents: [] })),
-  };
-  const targets = new Map<string, TargetView>(view.targets.map((t) => [t.targetId, t]));
-  const finished = new Set<string>();
-  const refreshOverview = (): void => {
-    const overview = { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Ready: 0 };
-    for (const target of view.targets) if (target.status in overview) overview[target.status as keyof typeof overview] += 1;
-    view.deploymentOverview = overview;
-  };
-  const applyHostView = (host: HostDeploymentView): void => {
-    const target = targets.get(host.targetId);
-    if (!target) return;
-    target.status = host.status;
-    target.lastUpdatedAt = host.lastUpdatedAt;
-    target.lifecycleEvents = host.lifecycleEvents;
-    refreshOverview();
-  };
-  refreshOverview();
-  setHandler(deploymentStatusQuery, () => view);
-  setHandler(hostProgressSignal, (host) => {
-    // A late progress report must not overwrite a host's final result.
-    if (!finished.has(host.targetId)) applyHostView(host);
-  });
-  upsertSearchAttributes([
-    { key: GantrySearchAttributes.application, value: context.applicationName },
-    { key: GantrySearchAttributes.deploymentGroup, value: context.deploymentGroupName },
-    { key: GantrySearchAttributes.revision, value: describeRevision(context.revision) },
-    { key: GantrySearchAttributes.status, value: 'InProgress' },
-  ]);
-  /** Ends the deployment: hosts never started are Skipped; the status and search attribute are final. */
-  const settle = (error?: ErrorInformation): void => {
-    for (const target of view.targets) if (target.status === 'Pending') target.status = 'Skipped';
-    refreshOverview();
-    view.status = error ? 'Failed' : 'Succeeded';
-    view.completeTime = new Date().toISOString();
-    if (error) view.errorInformation = error;
-    upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: view.status }]);
-  };
-  /** Settles the deployment as failed; the failure to throw carries the final view in its details. */
-  const failed = (type: FailureType, error: ErrorInformation): ApplicationFailure => {
-    settle(error);
-    return ApplicationFailure.create({ type, message: error.message, nonRetryable: true, details: [view] });
-  };
+  // Targets first, so a deployment that fails on its revision still lists them (Skipped).
+  const selection = { targetHosts: input.targetHosts, tagFilters: input.tagFilters, tagSet: input.tagSet };
+  const selected: SelectedTarget[] = await controller.selectTargets({ controllerTaskQueue, query: { deploymentGroupId: context.deploymentGroupId, selection } });
+  tracker.add(selected.map((t) => ({ targetId: t.hostId, status: 'Pending', zone: t.zone })));
   if (needsPinning(context.revision)) {
     try {
       context.revision = await controller.pinRevision(context.revision);
-      view.revision = context.revision;
+      summary.revision = context.revision;
     } catch (err) {
       const cause = rootCause(err);
       const message = cause instanceof Error ? cause.message : String(cause);
@@ -125,88 +202,129 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentView
     }
   }
 
-  const outcome = await runInPlace(context, input, config, view.targets, (host) => {
-    finished.add(host.targetId);
-    applyHostView(host);
-  });
-
-  if (!outcome.succeeded) throw failed(FailureType.HealthConstraints, { code: 'HEALTH_CONSTRAINTS', message: outcome.message });
-  settle();
-  return view;
-}
-
-async function runInPlace(
-  context: DeploymentContext,
-  input: DeploymentInput,
-  config: DeploymentConfig,
-  targets: readonly TargetView[],
-  onHostDone: (host: HostDeploymentView) => void,
-): Promise<{ succeeded: boolean; message: string }> {
-  const rule = config.minimumHealthyHosts;
-  const hostIds = targets.map((t) => t.targetId);
-  const size = batchSize(rule, hostIds.length);
-  const tally: HealthTally = { fleetSize: hostIds.length, succeeded: 0, failed: 0, remaining: hostIds.length };
-  let firstFailure = '';
-  const noteFailure = (host: HostDeploymentView): void => {
-    const event = host.lifecycleEvents.find((e) => e.status === 'Failed');
-    if (firstFailure || !event) return;
-    firstFailure = ` First failure: ${host.targetId}, ${event.lifecycleEventName}: ${event.diagnostics?.errorCode ?? 'UnknownError'}: ${event.diagnostics?.message ?? ''}`;
-  };
-
-  for (let start = 0; start < hostIds.length; start += size) {
-    const batch = hostIds.slice(start, start + size);
-    tally.remaining -= batch.length;
-    await Promise.all(
-      batch.map(async (hostId) => {
-        const host = await deployHost(context, input, targets.find((t) => t.targetId === hostId) as TargetView);
-        if (host.status === 'Succeeded') tally.succeeded += 1;
-        else {
-          tally.failed += 1;
-          noteFailure(host);
-        }
-        onHostDone(host);
-      }),
-    );
-    if (healthConstraintsBroken(rule, tally)) {
-      return {
-        succeeded: false,
-        message: `The overall deployment failed because too many individual instances failed deployment (${tally.failed} of ${tally.fleetSize} failed; ${config.deploymentConfigName}).${firstFailure}`,
-      };
-    }
+  const revisionKey = revisionIdentity(context.revision);
+  const planned = planInPlace(config, selected, input.updateOutdatedInstancesOnly ? { skipHostsRunning: revisionKey } : {});
+  if (!planned.ok) {
+    const message = planned.code === 'NO_INSTANCES' ? `No host matches ${describeSelection(selection)}: are their agents registered with these tags?` : planned.message;
+    throw failed(planned.code === 'NO_INSTANCES' ? FailureType.NoInstances : FailureType.HealthConstraintsInvalid, { code: planned.code, message });
   }
-  if (deploymentSucceeded(rule, tally)) return { succeeded: true, message: '' };
-  return {
-    succeeded: false,
-    message: `The overall deployment failed because too few instances succeeded (${tally.succeeded} of ${tally.fleetSize}; ${config.deploymentConfigName}).${firstFailure}`,
+  for (const hostId of planned.plan.upToDate) tracker.set(tracker.get(hostId), 'Skipped');
+
+  const progress: DeploymentProgress = {
+    summary,
+    context,
+    plan: planned.plan,
+    rollout: new InPlaceRollout(planned.plan).state,
+    firstFailure: '',
+    unreported: { succeeded: [], failed: [] },
+    runs: 1,
   };
+  if (input.loadBalancerInfo) {
+    progress.loadBalancerTargets = Object.fromEntries(selected.filter((t) => t.loadBalancerTarget).map((t) => [t.hostId, t.loadBalancerTarget as LoadBalancerTarget]));
+  }
+  return progress;
 }
 
-async function deployHost(context: DeploymentContext, input: DeploymentInput, progress: TargetView): Promise<HostDeploymentView> {
-  const hostId = progress.targetId;
+/** Runs the plan: starts hosts as the rollout allows, records results, continues as new when long. */
+async function roll(input: DeploymentInput, progress: DeploymentProgress, tracker: TargetTracker): Promise<{ kind: 'succeeded' } | { kind: 'failed'; message: string }> {
+  const rollout = new InPlaceRollout(progress.plan, progress.rollout);
+  const { summary, context } = progress;
+  const completions: HostDeploymentView[] = [];
+  let starting = 0;
+  let moreToStart = false;
+
+  const runHost = async (hostId: string): Promise<void> => {
+    tracker.set(tracker.get(hostId), 'InProgress');
+    completions.push(await deployHost(input, progress, hostId, () => (starting -= 1)));
+  };
+  const record = (host: HostDeploymentView): void => {
+    const target = tracker.get(host.targetId);
+    const ok = host.status === 'Succeeded';
+    tracker.set(target, ok ? 'Succeeded' : 'Failed');
+    rollout.finish(host.targetId, ok);
+    (ok ? progress.unreported.succeeded : progress.unreported.failed).push(host.targetId);
+    if (ok) return;
+    const event = host.lifecycleEvents.find((e) => e.status === 'Failed' && !e.diagnostics?.message.endsWith('(ignored: ignoreApplicationStopFailures)'));
+    if (!event) return;
+    const diagnostics = { errorCode: event.diagnostics?.errorCode ?? 'UnknownError', scriptName: event.diagnostics?.scriptName, message: event.diagnostics?.message ?? '', logTail: '' };
+    if (rollout.state.failed <= FAILED_EVENTS_KEPT) target.failedEvent = { lifecycleEventName: event.lifecycleEventName, diagnostics };
+    if (!progress.firstFailure) progress.firstFailure = ` First failure: ${host.targetId}, ${event.lifecycleEventName}: ${diagnostics.errorCode}: ${diagnostics.message}`;
+  };
+  const report = async (deploymentSucceeded?: boolean): Promise<void> => {
+    const { succeeded, failed } = progress.unreported;
+    if (succeeded.length === 0 && failed.length === 0 && !deploymentSucceeded) return;
+    const outcomes = { deploymentGroupId: context.deploymentGroupId, revision: revisionIdentity(context.revision), succeeded, failed, ...(deploymentSucceeded ? { deploymentSucceeded } : {}) };
+    await controller.recordDeploymentOutcomes({ controllerTaskQueue: workflowInfo().taskQueue, outcomes });
+    progress.unreported = { succeeded: [], failed: [] };
+  };
+
+  for (;;) {
+    for (let host = completions.shift(); host; host = completions.shift()) record(host);
+    const draining = workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS || workflowInfo().continueAsNewSuggested;
+    moreToStart = false;
+    if (!draining) {
+      const limit = Math.min(MAX_HOSTS_IN_FLIGHT, rollout.state.inFlight.length + STARTS_PER_TASK);
+      const hosts = rollout.startable(limit);
+      starting += hosts.length;
+      moreToStart = hosts.length === STARTS_PER_TASK;
+      for (const hostId of hosts) void runHost(hostId);
+    }
+    const verdict = rollout.verdict();
+    if (verdict.kind === 'succeeded' || verdict.kind === 'failed') {
+      await report(verdict.kind === 'succeeded');
+      return verdict;
+    }
+    if (verdict.kind === 'zoneDone') {
+      summary.currentZone = progress.plan.zones[rollout.state.zone + 1]?.zone;
+      if (verdict.monitorSeconds > 0) await sleep(verdict.monitorSeconds * 1000);
+      rollout.advanceZone();
+      continue;
+    }
+    if (draining && rollout.state.inFlight.length === 0) {
+      await report();
+      progress.runs += 1;
+      return continueAsNew<typeof deployment>(input, progress);
+    }
+    await condition(() => completions.length > 0 || (moreToStart && starting === 0));
+  }
+}
+
+/** Runs one host's child workflow; a child that breaks (not a lifecycle failure) fails the host. */
+async function deployHost(input: DeploymentInput, progress: DeploymentProgress, hostId: string, started: () => void): Promise<HostDeploymentView> {
+  const context = progress.context;
+  let trafficControl: TrafficControl | undefined;
+  if (input.loadBalancerInfo) {
+    trafficControl = {
+      targetGroupNames: input.loadBalancerInfo.targetGroupInfoList.map((g) => g.name),
+      target: progress.loadBalancerTargets?.[hostId],
+      timeoutSeconds: input.loadBalancerInfo.trafficTimeoutSeconds ?? DEFAULT_TRAFFIC_TIMEOUT_SECONDS,
+    };
+  }
+  const events = trafficControl ? [...LIFECYCLE_EVENTS] : [...IN_PLACE_EVENTS];
   try {
-    return await executeChild(hostDeployment, {
+    const child = await startChild(hostDeployment, {
       workflowId: hostWorkflowId(context.deploymentId, hostId),
-      args: [{ deployment: context, hostId, events: [...IN_PLACE_EVENTS], agentTimeouts: input.agentTimeouts }],
+      args: [{ deployment: context, hostId, events, agentTimeouts: input.agentTimeouts, ...(trafficControl ? { trafficControl } : {}) }],
       // A host's child must not outlive its deployment.
       parentClosePolicy: ParentClosePolicy.TERMINATE,
-    });
+    }).finally(started);
+    return await child.result();
   } catch (err) {
     const cause = rootCause(err);
     const detail = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
     if (err instanceof ChildWorkflowFailure && isHostView(detail)) return detail;
-    // The child itself broke (not a lifecycle failure): fail the event it was on, per its last progress report.
     const message = cause instanceof Error ? cause.message : String(cause);
-    const events = progress.lifecycleEvents.map((e) => ({ ...e }));
-    const current = events.find((e) => e.status === 'InProgress') ?? events.find((e) => e.status === 'Pending');
-    for (const event of events) {
-      if (event === current) {
-        event.status = 'Failed';
-        event.diagnostics = { errorCode: 'UnknownError', message, logTail: '' };
-      } else if (event.status === 'Pending' || event.status === 'InProgress') {
-        event.status = 'Skipped';
-      }
-    }
-    return { deploymentId: context.deploymentId, targetId: hostId, status: 'Failed', lastUpdatedAt: new Date().toISOString(), lifecycleEvents: events };
+    return {
+      deploymentId: context.deploymentId,
+      targetId: hostId,
+      status: 'Failed',
+      lastUpdatedAt: new Date().toISOString(),
+      lifecycleEvents: events.map((name, i) => ({
+        lifecycleEventName: name,
+        status: i === 0 ? 'Failed' : 'Skipped',
+        ...(i === 0 ? { diagnostics: { errorCode: 'UnknownError' as const, message: `The host's deployment could not run: ${message}`, logTail: '' } } : {}),
+      })),
+    };
   }
 }
 

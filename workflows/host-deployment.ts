@@ -1,19 +1,30 @@
-import { ApplicationFailure, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { AgentActivities } from './contracts/agent.js';
+import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { AgentActivities, LifecycleEventResult } from './contracts/agent.js';
+import type { ControllerActivities } from './contracts/controller.js';
 import type { AgentTimeouts, DeploymentContext, HostDeploymentView } from './contracts/deployment.js';
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from './contracts/errors.js';
-import type { AgentEventName, LifecycleEventView } from './contracts/lifecycle.js';
+import type { LoadBalancerTarget } from './contracts/hosts.js';
+import type { AgentEventName, LifecycleEventName } from './contracts/lifecycle.js';
 import { PREVIOUS_REVISION_EVENTS } from './contracts/lifecycle.js';
 import { hostTaskQueue } from './contracts/naming.js';
 import { diagnosticsOf, rootCause } from './failures.js';
-import { hostProgressSignal, hostStatusQuery } from './messages.js';
+import { hostStatusQuery } from './messages.js';
+
+/** In-place with a load balancer: where the host is registered, and how long to wait on the LB. */
+export interface TrafficControl {
+  targetGroupNames: string[];
+  /** From the host's registration; a host without one fails BlockTraffic, saying so. */
+  target?: LoadBalancerTarget;
+  timeoutSeconds: number;
+}
 
 export interface HostDeploymentInput {
   deployment: DeploymentContext;
   hostId: string;
-  /** The agent-side lifecycle events to run, in order. */
-  events: AgentEventName[];
+  /** The lifecycle events to run, in order: agent events on the host's queue, BlockTraffic/AllowTraffic in the controller. */
+  events: LifecycleEventName[];
   agentTimeouts?: AgentTimeouts;
+  trafficControl?: TrafficControl;
 }
 
 export const DEFAULT_AGENT_TIMEOUTS: Required<AgentTimeouts> = {
@@ -35,8 +46,30 @@ export async function hostDeployment(input: HostDeploymentInput): Promise<HostDe
     scheduleToStartTimeout: `${timeouts.scheduleToStartSeconds}s`,
     startToCloseTimeout: `${timeouts.eventSeconds}s`,
     heartbeatTimeout: `${timeouts.heartbeatSeconds}s`,
+    // One attempt: an agent that stops heartbeating (host or agent died) or never picks the event up
+    // fails the host at once, as CodeDeploy would; every failure the agent itself reports is typed.
+    retry: { maximumAttempts: 1 },
+  });
+
+  const controller = proxyActivities<ControllerActivities>({
+    startToCloseTimeout: `${(input.trafficControl?.timeoutSeconds ?? 300) + 60}s`,
+    heartbeatTimeout: '30s',
     retry: { maximumAttempts: 3, initialInterval: '1s', nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES] },
   });
+  const runEvent = async (name: LifecycleEventName): Promise<LifecycleEventResult> => {
+    if (name !== 'BlockTraffic' && name !== 'AllowTraffic') return agent[name as AgentEventName]({ deployment, hostId });
+    const traffic = input.trafficControl;
+    if (!traffic?.target) {
+      throw ApplicationFailure.create({
+        type: FailureType.TrafficControlFailed,
+        message: `${hostId} has no load balancer target: start its agent with --elb-target <instance ID or IP>[:port]`,
+        nonRetryable: true,
+      });
+    }
+    const result = await controller[name]({ action: name, hostId, target: traffic.target, targetGroupNames: traffic.targetGroupNames, timeoutSeconds: traffic.timeoutSeconds });
+    const message = `${name === 'BlockTraffic' ? 'Deregistered from' : 'Registered and healthy in'} ${result.targetGroups.join(', ')} after ${result.seconds.toFixed(1)}s`;
+    return { status: 'Succeeded', diagnostics: { errorCode: 'Success', message, logTail: '' } };
+  };
 
   const view: HostDeploymentView = {
     deploymentId: deployment.deploymentId,
@@ -47,28 +80,18 @@ export async function hostDeployment(input: HostDeploymentInput): Promise<HostDe
   };
   setHandler(hostStatusQuery, () => view);
 
-  const parentId = workflowInfo().parent?.workflowId;
-  const report = (): void => {
-    view.lastUpdatedAt = new Date().toISOString();
-    if (!parentId) return;
-    // Not awaited: progress reports must not slow the host down; a closed parent just drops them.
-    getExternalWorkflowHandle(parentId)
-      .signal(hostProgressSignal, structuredCloneView(view))
-      .catch(() => undefined);
-  };
-
   let failure: { type: string; message: string } | undefined;
   for (const event of view.lifecycleEvents) {
-    const name = event.lifecycleEventName as AgentEventName;
+    const name = event.lifecycleEventName;
     if (failure) {
       event.status = 'Skipped';
       continue;
     }
     event.status = 'InProgress';
     event.startTime = new Date().toISOString();
-    report();
+    view.lastUpdatedAt = event.startTime;
     try {
-      const result = await agent[name]({ deployment, hostId });
+      const result = await runEvent(name);
       event.status = result.status;
       event.diagnostics = result.diagnostics;
     } catch (err) {
@@ -86,15 +109,11 @@ export async function hostDeployment(input: HostDeploymentInput): Promise<HostDe
       }
     }
     event.endTime = new Date().toISOString();
+    view.lastUpdatedAt = event.endTime;
   }
   view.status = failure ? 'Failed' : 'Succeeded';
-  report();
   if (failure) {
     throw ApplicationFailure.create({ type: failure.type, message: failure.message, nonRetryable: true, details: [view] });
   }
   return view;
-}
-
-function structuredCloneView(view: HostDeploymentView): HostDeploymentView {
-  return { ...view, lifecycleEvents: view.lifecycleEvents.map((e: LifecycleEventView) => ({ ...e })) };
 }

@@ -1,16 +1,14 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { DeploymentView, HostDeploymentView } from './contracts/deployment.js';
-import type { HostRegistration } from './contracts/hosts.js';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DeploymentConfig } from './contracts/deployment-config.js';
+import type { DeploymentSummary, HostDeploymentView } from './contracts/deployment.js';
+import type { DeploymentOutcomes, HostRegistration, SelectedTarget, TargetQuery } from './contracts/hosts.js';
 import { MessageName } from './contracts/naming.js';
 
-/** `deployment` workflow: the whole deployment, every target and its lifecycle events. */
-export const deploymentStatusQuery = defineQuery<DeploymentView>(MessageName.status);
+/** `deployment` workflow: the deployment, its overview and every target's status. */
+export const deploymentStatusQuery = defineQuery<DeploymentSummary>(MessageName.status);
 
 /** `hostDeployment` workflow: one host's lifecycle events. */
 export const hostStatusQuery = defineQuery<HostDeploymentView>(MessageName.status);
-
-/** Sent by each `hostDeployment` child to its parent whenever one of its events changes state. */
-export const hostProgressSignal = defineSignal<[HostDeploymentView]>(MessageName.hostProgress);
 
 /** `hostRegistry` workflow: an agent (re)registers its host ID, tags and zone. */
 export const registerHostSignal = defineSignal<[HostRegistration]>(MessageName.registerHost);
@@ -20,3 +18,18 @@ export const deregisterHostSignal = defineSignal<[{ hostId: string }]>(MessageNa
 
 /** `hostRegistry` workflow: the registered hosts, sorted by host ID. */
 export const hostsQuery = defineQuery<HostRegistration[]>(MessageName.hosts);
+
+/** `hostRegistry` workflow: the hosts a selection matches, with their health for one group. */
+export const selectTargetsQuery = defineQuery<SelectedTarget[], [TargetQuery]>(MessageName.selectTargets);
+
+/** `hostRegistry` workflow: a deployment's host results. */
+export const recordDeploymentOutcomesSignal = defineSignal<[DeploymentOutcomes]>(MessageName.recordDeploymentOutcomes);
+
+/** `deploymentConfigs` workflow: adds a custom configuration; refused when invalid or the name is taken. */
+export const createDeploymentConfigUpdate = defineUpdate<DeploymentConfig, [DeploymentConfig]>(MessageName.createDeploymentConfig);
+
+/** `deploymentConfigs` workflow: removes a custom configuration; refused when it does not exist. */
+export const deleteDeploymentConfigUpdate = defineUpdate<void, [{ deploymentConfigName: string }]>(MessageName.deleteDeploymentConfig);
+
+/** `deploymentConfigs` workflow: every custom configuration, sorted by name. */
+export const deploymentConfigsQuery = defineQuery<DeploymentConfig[]>(MessageName.deploymentConfigs);

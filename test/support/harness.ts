@@ -8,7 +8,8 @@ import { startAgentProcess, type AgentProcess } from '../../workers/agent-proces
 import { connectClient, connectWorker } from '../../workers/connection.js';
 import { createControllerWorker } from '../../workers/controller.js';
 import { installRuntime } from '../../workers/runtime.js';
-import { lazyS3Client } from '../../workers/aws-clients.js';
+import { lazyElbv2Client, lazyS3Client } from '../../workers/aws-clients.js';
+import type { ControllerDependencies } from '../../activities/index.js';
 
 /** A task queue / host-ID prefix unique to a test, as the SDK's own tests derive them from titles. */
 export function uniqueName(title: string): string {
@@ -33,12 +34,12 @@ export interface Harness {
 }
 
 /** A client plus an in-process controller worker on the test's own task queue. */
-export async function startController(taskQueue: string): Promise<Harness> {
+export async function startController(taskQueue: string, aws: Partial<ControllerDependencies> = {}): Promise<Harness> {
   installRuntime();
   const target = stackAddress();
   const { client, connection } = await connectClient(target);
   const { connection: workerConnection, namespace } = await connectWorker(target);
-  const controller = await createControllerWorker({ connection: workerConnection, namespace, taskQueue, s3: lazyS3Client(motoEnv()) });
+  const controller = await createControllerWorker({ connection: workerConnection, namespace, taskQueue, aws: { s3: lazyS3Client(motoEnv()), elbv2: lazyElbv2Client(motoEnv()), ...aws } });
   const running = controller.run();
   return {
     client,

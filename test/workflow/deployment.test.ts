@@ -58,13 +58,20 @@ describe('workflows/deployment (fake hosts)', () => {
     await harness?.close();
   });
 
+  let groups = 0;
+  // A group per deployment, so health from one test never reorders hosts in another.
   const input = (hosts: string[], extra: Partial<DeploymentInput> = {}): DeploymentInput => ({
     applicationName: 'wf-app',
-    deploymentGroupName: prefix,
+    deploymentGroupName: `${prefix}-${(groups += 1)}`,
     revision: { revisionType: 'Local', local: { path: '/nonexistent/revision' } },
     targetHosts: hosts,
     ...extra,
   });
+
+  async function succeededView(id: string): Promise<DeploymentView> {
+    await harness.client.workflow.getHandle(id).result();
+    return getDeployment(harness.client, id);
+  }
 
   async function failedView(id: string): Promise<DeploymentView> {
     const err = await harness.client.workflow.getHandle(id).result().catch((e: unknown) => e);
@@ -75,7 +82,7 @@ describe('workflows/deployment (fake hosts)', () => {
 
   it('deploys one host at a time, each event in CodeDeploy order on its own queue', async () => {
     const id = await startDeployment(harness.client, input([host(1), host(2)]), { taskQueue: harness.taskQueue });
-    const view = (await harness.client.workflow.getHandle(id).result()) as DeploymentView;
+    const view = await succeededView(id);
     expect(view.status).toBe('Succeeded');
     expect(view.deploymentOverview).toMatchObject({ Succeeded: 2, Failed: 0, Pending: 0, InProgress: 0 });
     expect(view.deploymentConfigName).toBe('CodeDeployDefault.OneAtATime');
@@ -106,14 +113,14 @@ describe('workflows/deployment (fake hosts)', () => {
 
   it('OneAtATime tolerates a failure of the last host', async () => {
     const id = await startDeployment(harness.client, input([host(1), host(4)]), { taskQueue: harness.taskQueue });
-    const view = (await harness.client.workflow.getHandle(id).result()) as DeploymentView;
+    const view = await succeededView(id);
     expect(view.status).toBe('Succeeded');
     expect(view.deploymentOverview).toMatchObject({ Succeeded: 1, Failed: 1 });
   });
 
   it('ignoreApplicationStopFailures lets a failing ApplicationStop pass; without it the host fails', async () => {
     const ignored = await startDeployment(harness.client, input([host(6)], { ignoreApplicationStopFailures: true }), { taskQueue: harness.taskQueue });
-    const view = (await harness.client.workflow.getHandle(ignored).result()) as DeploymentView;
+    const view = await succeededView(ignored);
     expect(view.status).toBe('Succeeded');
     const stop = view.targets[0]?.lifecycleEvents[0];
     expect(stop).toMatchObject({ lifecycleEventName: 'ApplicationStop', status: 'Failed' });
@@ -148,7 +155,7 @@ describe('workflows/deployment (fake hosts)', () => {
   });
 
   it('tags deployments with search attributes so they can be listed and filtered', async () => {
-    const id = await startDeployment(harness.client, input([host(1)]), { taskQueue: harness.taskQueue });
+    const id = await startDeployment(harness.client, input([host(1)], { deploymentGroupName: prefix }), { taskQueue: harness.taskQueue });
     await harness.client.workflow.getHandle(id).result();
     const query = `${SearchAttributeName.deploymentGroup} = '${prefix}' AND ${SearchAttributeName.status} = 'Succeeded' AND WorkflowId = '${id}'`;
     let found: string[] = [];

@@ -42,8 +42,8 @@ export function summary(view: DeploymentView): string {
   ];
   if (view.errorInformation) lines.push(`  error: ${view.errorInformation.code}: ${view.errorInformation.message}`);
   for (const target of view.targets) {
-    const failed = target.lifecycleEvents.find((e) => e.status === 'Failed');
-    lines.push(`  ${target.targetId}: ${target.status}${failed ? ` at ${failed.lifecycleEventName}: ${failed.diagnostics?.message ?? ''}` : ''}`);
+    const failed = target.failedEvent;
+    lines.push(`  ${target.targetId}: ${target.status}${failed ? ` at ${failed.lifecycleEventName}: ${failed.diagnostics.message}` : ''}`);
   }
   return lines.join('\n');
 }

@@ -1,10 +1,37 @@
+import type { DeploymentConfig } from './deployment-config.js';
+import type { DeploymentOutcomes, LoadBalancerTarget, SelectedTarget, TargetQuery } from './hosts.js';
 import type { RevisionLocation } from './revision.js';
+
+/** BlockTraffic / AllowTraffic for one host. */
+export interface TrafficRequest {
+  action: 'BlockTraffic' | 'AllowTraffic';
+  hostId: string;
+  target: LoadBalancerTarget;
+  targetGroupNames: string[];
+  timeoutSeconds: number;
+}
+
+export interface TrafficResult {
+  targetGroups: string[];
+  seconds: number;
+}
 
 /**
  * Activities served by the controller worker on the controller task queue. Activity types are the
- * property names (public API).
+ * property names (public API). Lookups take the controller task queue, which names the installation's
+ * registry and configuration catalog.
  */
 export interface ControllerActivities {
   /** Resolves the revision to exactly one object (S3 version and ETag); other revisions come back as given. */
   pinRevision(revision: RevisionLocation): Promise<RevisionLocation>;
+  /** A custom deployment configuration from the catalog; fails with DeploymentConfigNotFound. */
+  resolveDeploymentConfig(input: { controllerTaskQueue: string; deploymentConfigName: string }): Promise<DeploymentConfig>;
+  /** The hosts a selection matches in the registry, with their health for the group. */
+  selectTargets(input: { controllerTaskQueue: string; query: TargetQuery }): Promise<SelectedTarget[]>;
+  /** Reports a deployment's host results to the registry (creating it if needed). */
+  recordDeploymentOutcomes(input: { controllerTaskQueue: string; outcomes: DeploymentOutcomes }): Promise<void>;
+  /** Deregisters a host from its target groups and waits until it is out. */
+  BlockTraffic(request: TrafficRequest): Promise<TrafficResult>;
+  /** Registers a host with its target groups and waits until it is healthy. */
+  AllowTraffic(request: TrafficRequest): Promise<TrafficResult>;
 }

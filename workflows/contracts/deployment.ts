@@ -1,8 +1,12 @@
+import type { DeploymentConfig } from './deployment-config.js';
+import { validateCustomConfig } from './deployment-config.js';
 import type { ErrorInformation } from './errors.js';
-import type { LifecycleEventView } from './lifecycle.js';
+import type { Diagnostics, LifecycleEventName, LifecycleEventView } from './lifecycle.js';
 import { HOST_ID_PATTERN, NAME_PATTERN } from './naming.js';
 import type { RevisionLocation } from './revision.js';
 import { validateRevision } from './revision.js';
+import type { TargetSelection } from './targets.js';
+import { validateTargetSelection } from './targets.js';
 import { isRecord } from './values.js';
 
 export type FileExistsBehavior = 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
@@ -11,14 +15,21 @@ export type FileExistsBehavior = 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
  * Input of the `deployment` workflow. The same JSON is accepted from `gantry create-deployment`,
  * `temporal workflow start --type deployment --input '…'` and Temporal Schedules.
  */
-export interface DeploymentInput {
+export interface DeploymentInput extends TargetSelection {
   applicationName: string;
   deploymentGroupName: string;
   revision: RevisionLocation;
-  /** CodeDeploy name, with or without the `CodeDeployDefault.` prefix. Default: OneAtATime. */
+  /**
+   * A predefined configuration (with or without the `CodeDeployDefault.` prefix) or a custom one made
+   * with `gantry create-deployment-config`. Default: OneAtATime.
+   */
   deploymentConfigName?: string;
-  /** The hosts to deploy to (host IDs of running agents). */
-  targetHosts: string[];
+  /** A custom configuration given inline instead of by name. */
+  deploymentConfig?: DeploymentConfig;
+  /** Deploy only to targets not already running this revision (CodeDeploy's updateOutdatedInstancesOnly). */
+  updateOutdatedInstancesOnly?: boolean;
+  /** In-place with traffic control: hosts leave these ELBv2 target groups while they are deployed. */
+  loadBalancerInfo?: LoadBalancerInfo;
   description?: string;
   fileExistsBehavior?: FileExistsBehavior;
   ignoreApplicationStopFailures?: boolean;
@@ -37,6 +48,12 @@ export interface AgentTimeouts {
   heartbeatSeconds?: number;
   /** Upper bound on one lifecycle event; the AppSpec's script timeouts apply inside it (default 28800). */
   eventSeconds?: number;
+}
+
+export interface LoadBalancerInfo {
+  targetGroupInfoList: { name: string }[];
+  /** How long BlockTraffic waits for deregistration and AllowTraffic for a healthy target (default 300). */
+  trafficTimeoutSeconds?: number;
 }
 
 /** What every agent needs to know about the deployment it is working on. */
@@ -63,15 +80,26 @@ export interface DeploymentOverview {
   Ready: number;
 }
 
-export interface TargetView {
+/**
+ * A target as the `deployment` workflow tracks it. The lifecycle events live in the host's own
+ * `hostDeployment` child (so a 10,000-host deployment stays small); the failing event is kept here.
+ */
+export interface TargetSummary {
   targetId: string;
   status: TargetStatus;
   lastUpdatedAt?: string;
+  zone?: string | null;
+  /** For a failed target: the event that failed and why (log tail omitted; see the host's child). */
+  failedEvent?: { lifecycleEventName: LifecycleEventName; diagnostics: Diagnostics };
+}
+
+/** A target with its lifecycle events (read from its hostDeployment child). */
+export interface TargetView extends TargetSummary {
   lifecycleEvents: LifecycleEventView[];
 }
 
-/** The `status` query of the `deployment` workflow; also what `gantry get-deployment` prints. */
-export interface DeploymentView {
+/** The `status` query of the `deployment` workflow, and its result. */
+export interface DeploymentSummary {
   deploymentId: string;
   applicationName: string;
   deploymentGroupName: string;
@@ -85,6 +113,15 @@ export interface DeploymentView {
   completeTime?: string;
   deploymentOverview: DeploymentOverview;
   errorInformation?: ErrorInformation;
+  /** Targets left alone by updateOutdatedInstancesOnly are listed as Skipped. */
+  updateOutdatedInstancesOnly: boolean;
+  /** Zone being deployed and the bake between zones (zonal configurations). */
+  currentZone?: string | null;
+  targets: TargetSummary[];
+}
+
+/** What `gantry get-deployment` prints: the summary with each target's lifecycle events. */
+export interface DeploymentView extends Omit<DeploymentSummary, 'targets'> {
   targets: TargetView[];
 }
 
@@ -115,24 +152,18 @@ export function validateDeploymentInput(input: unknown): string[] {
     }
   }
   problems.push(...validateRevision(input.revision));
-  const hosts = input.targetHosts;
-  if (!Array.isArray(hosts) || hosts.length === 0) {
-    problems.push(`targetHosts must be a non-empty list of host IDs; got ${JSON.stringify(hosts)}`);
-  } else {
-    const seen = new Set<string>();
-    for (const host of hosts) {
-      if (typeof host !== 'string' || !HOST_ID_PATTERN.test(host)) {
-        problems.push(`targetHosts entry ${JSON.stringify(host)} is not a valid host ID (letters, digits, . _ -; at most 128)`);
-      } else if (seen.has(host)) {
-        problems.push(`targetHosts lists ${host} more than once`);
-      } else {
-        seen.add(host);
-      }
-    }
-  }
+  problems.push(...validateTargetSelection(input));
   if (input.deploymentConfigName !== undefined && typeof input.deploymentConfigName !== 'string') {
     problems.push(`deploymentConfigName must be a string; got ${JSON.stringify(input.deploymentConfigName)}`);
   }
+  if (input.deploymentConfig !== undefined) {
+    if (input.deploymentConfigName !== undefined) problems.push('give deploymentConfigName or deploymentConfig, not both');
+    problems.push(...validateCustomConfig(input.deploymentConfig).map((p) => `deploymentConfig: ${p}`));
+  }
+  if (input.updateOutdatedInstancesOnly !== undefined && typeof input.updateOutdatedInstancesOnly !== 'boolean') {
+    problems.push(`updateOutdatedInstancesOnly must be true or false; got ${JSON.stringify(input.updateOutdatedInstancesOnly)}`);
+  }
+  if (input.loadBalancerInfo !== undefined) problems.push(...validateLoadBalancerInfo(input.loadBalancerInfo));
   if (input.description !== undefined && (typeof input.description !== 'string' || input.description.length > 256)) {
     problems.push('description must be a string of at most 256 characters');
   }
@@ -160,6 +191,27 @@ export function validateDeploymentInput(input: unknown): string[] {
         }
       }
     }
+  }
+  return problems;
+}
+
+function validateLoadBalancerInfo(info: unknown): string[] {
+  if (!isRecord(info)) return ['loadBalancerInfo must be an object like {"targetGroupInfoList": [{"name": "web"}]}'];
+  const problems: string[] = [];
+  const groups = info.targetGroupInfoList;
+  if (!Array.isArray(groups) || groups.length === 0 || groups.length > 10) {
+    problems.push(`loadBalancerInfo.targetGroupInfoList must list 1-10 target groups; got ${JSON.stringify(groups)}`);
+  } else {
+    groups.forEach((group, i) => {
+      // ELBv2 target group names: 1-32 letters, digits and hyphens.
+      if (!isRecord(group) || typeof group.name !== 'string' || !/^[A-Za-z0-9-]{1,32}$/.test(group.name)) {
+        problems.push(`loadBalancerInfo.targetGroupInfoList[${i}].name must be a target group name (1-32 letters, digits, -); got ${JSON.stringify(isRecord(group) ? group.name : group)}`);
+      }
+    });
+  }
+  const timeout = info.trafficTimeoutSeconds;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout > 3600)) {
+    problems.push(`loadBalancerInfo.trafficTimeoutSeconds must be 1-3600 seconds; got ${JSON.stringify(timeout)}`);
   }
   return problems;
 }

@@ -20,6 +20,12 @@ export const FailureType = {
   EventCancelled: 'EventCancelled',
   /** An unexpected error inside the agent; the message says what. */
   AgentError: 'AgentError',
+  /** BlockTraffic or AllowTraffic failed: a target group is missing, or the host never left or became healthy. */
+  TrafficControlFailed: 'TrafficControlFailed',
+  /** The deployment names a custom deployment configuration that does not exist. */
+  DeploymentConfigNotFound: 'DeploymentConfigNotFound',
+  /** No host matched the deployment's targets. */
+  NoInstances: 'NoInstances',
   HealthConstraints: 'HealthConstraints',
   HealthConstraintsInvalid: 'HealthConstraintsInvalid',
   ManualStop: 'ManualStop',

@@ -15,6 +15,7 @@ export const WorkflowType = {
   deployment: 'deployment',
   hostDeployment: 'hostDeployment',
   hostRegistry: 'hostRegistry',
+  deploymentConfigs: 'deploymentConfigs',
 } as const;
 
 /**
@@ -25,17 +26,30 @@ export function hostRegistryWorkflowId(controllerTaskQueue: string = CONTROLLER_
   return `${controllerTaskQueue}/host-registry`;
 }
 
+/** Workflow ID of the catalog of custom deployment configurations served by a controller task queue. */
+export function deploymentConfigsWorkflowId(controllerTaskQueue: string = CONTROLLER_TASK_QUEUE): string {
+  return `${controllerTaskQueue}/deployment-configs`;
+}
+
 export const MessageName = {
   /** Query on `deployment` and `hostDeployment`: the current status view. */
   status: 'status',
-  /** Signal on `deployment`, sent by each `hostDeployment` child as its events progress. */
-  hostProgress: 'hostProgress',
   /** Signal on `hostRegistry`, sent by each agent as it starts (signal-with-start). */
   registerHost: 'registerHost',
   /** Signal on `hostRegistry`: forget a host (it was retired). */
   deregisterHost: 'deregisterHost',
   /** Query on `hostRegistry`: every registered host with its tags and zone. */
   hosts: 'hosts',
+  /** Query on `hostRegistry`: the hosts a target selection matches, with their health for a group. */
+  selectTargets: 'selectTargets',
+  /** Signal on `hostRegistry`, sent by deployments: which hosts succeeded or failed with which revision. */
+  recordDeploymentOutcomes: 'recordDeploymentOutcomes',
+  /** Update on `deploymentConfigs`: add a custom deployment configuration (validated; names are unique). */
+  createDeploymentConfig: 'createDeploymentConfig',
+  /** Update on `deploymentConfigs`: remove a custom deployment configuration. */
+  deleteDeploymentConfig: 'deleteDeploymentConfig',
+  /** Query on `deploymentConfigs`: every custom deployment configuration. */
+  deploymentConfigs: 'deploymentConfigs',
 } as const;
 
 /** Custom search attributes, registered on the namespace by Gantry's tooling. */

@@ -66,6 +66,21 @@ export function describeRevision(revision: RevisionLocation): string {
   }
 }
 
+/**
+ * What makes two revisions the same bytes, for health bookkeeping and updateOutdatedInstancesOnly:
+ * the location plus the pinned ETag or digest when there is one.
+ */
+export function revisionIdentity(revision: RevisionLocation): string {
+  switch (revision.revisionType) {
+    case 'S3':
+      return `${describeRevision(revision)}${revision.s3Location.eTag ? `#${normalizeETag(revision.s3Location.eTag)}` : ''}`;
+    case 'Local':
+      return `${describeRevision(revision)}${revision.local.sha256 ? `#sha256:${revision.local.sha256}` : ''}`;
+    case 'URL':
+      return `${describeRevision(revision)}#sha256:${revision.url.sha256}`;
+  }
+}
+
 /** ETags are compared without their surrounding quotes. */
 export function normalizeETag(eTag: string): string {
   return eTag.replace(/^"|"$/g, '');

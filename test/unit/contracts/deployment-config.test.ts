@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  batchSize,
-  deploymentSucceeded,
-  findPredefinedConfig,
-  healthConstraintsBroken,
-  minimumHealthyCount,
-  type MinimumHealthyHosts,
-} from '../../../workflows/contracts/deployment-config.js';
-
-const oneAtATime = findPredefinedConfig('OneAtATime')!.minimumHealthyHosts;
-const halfAtATime = findPredefinedConfig('CodeDeployDefault.HalfAtATime')!.minimumHealthyHosts;
-const allAtOnce = findPredefinedConfig('AllAtOnce')!.minimumHealthyHosts;
+import { findPredefinedConfig, minimumHealthyCount, validateCustomConfig } from '../../../workflows/contracts/deployment-config.js';
 
 describe('workflows/contracts/deployment-config', () => {
   it('finds predefined configurations with or without the CodeDeployDefault. prefix, OneAtATime by default', () => {
@@ -20,36 +9,35 @@ describe('workflows/contracts/deployment-config', () => {
     expect(findPredefinedConfig('ThreeAtATime')).toBeUndefined();
   });
 
-  it.each<[string, MinimumHealthyHosts, number, number, number]>([
-    // name, rule, fleet, minimum healthy, batch size
-    ['OneAtATime, 5 hosts', oneAtATime, 5, 4, 1],
-    ['HalfAtATime, 9 hosts: 4 at a time, 5 needed', halfAtATime, 9, 5, 4],
-    ['HalfAtATime, 1 host', halfAtATime, 1, 1, 1],
-    ['AllAtOnce, 7 hosts', allAtOnce, 7, 0, 7],
-    ['HOST_COUNT 6 of 9: 3 at a time', { type: 'HOST_COUNT', value: 6 }, 9, 6, 3],
-    ['FLEET_PERCENT 40 of 9: min 4 (rounded up), 5 at a time', { type: 'FLEET_PERCENT', value: 40 }, 9, 4, 5],
-  ])('%s', (_name, rule, fleet, minimum, batch) => {
-    expect(minimumHealthyCount(rule, fleet)).toBe(minimum);
-    expect(batchSize(rule, fleet)).toBe(batch);
+  it('rounds FLEET_PERCENT up at the start', () => {
+    expect(minimumHealthyCount({ type: 'FLEET_PERCENT', value: 50 }, 9)).toBe(5);
+    expect(minimumHealthyCount({ type: 'FLEET_PERCENT', value: 95 }, 10)).toBe(10);
+    expect(minimumHealthyCount({ type: 'HOST_COUNT', value: 3 }, 10)).toBe(3);
+    expect(minimumHealthyCount({ type: 'MOST_CONCURRENCY', value: 1 }, 1)).toBe(0);
   });
 
-  it('OneAtATime stops at the first failure, except on the last host', () => {
-    expect(healthConstraintsBroken(oneAtATime, { fleetSize: 3, succeeded: 0, failed: 1, remaining: 2 })).toBe(true);
-    expect(healthConstraintsBroken(oneAtATime, { fleetSize: 3, succeeded: 2, failed: 1, remaining: 0 })).toBe(false);
-    expect(deploymentSucceeded(oneAtATime, { fleetSize: 3, succeeded: 2, failed: 1, remaining: 0 })).toBe(true);
-    // A single-host fleet succeeds only if that host does.
-    expect(deploymentSucceeded(oneAtATime, { fleetSize: 1, succeeded: 0, failed: 1, remaining: 0 })).toBe(false);
+  it('accepts custom configurations with a minimum and an optional zonal configuration', () => {
+    expect(validateCustomConfig({ deploymentConfigName: 'TwoAtATime', minimumHealthyHosts: { type: 'HOST_COUNT', value: 2 } })).toEqual([]);
+    expect(
+      validateCustomConfig({
+        deploymentConfigName: 'Zonal75',
+        minimumHealthyHosts: { type: 'FLEET_PERCENT', value: 75 },
+        zonalConfig: { firstZoneMonitorDurationInSeconds: 900, monitorDurationInSeconds: 0, minimumHealthyHostsPerZone: { type: 'HOST_COUNT', value: 1 } },
+      }),
+    ).toEqual([]);
   });
 
-  it('AllAtOnce succeeds with one success and fails only when every host fails', () => {
-    expect(deploymentSucceeded(allAtOnce, { fleetSize: 4, succeeded: 1, failed: 3, remaining: 0 })).toBe(true);
-    expect(healthConstraintsBroken(allAtOnce, { fleetSize: 4, succeeded: 0, failed: 4, remaining: 0 })).toBe(true);
-    expect(deploymentSucceeded(allAtOnce, { fleetSize: 4, succeeded: 0, failed: 4, remaining: 0 })).toBe(false);
-  });
-
-  it('HalfAtATime with 9 hosts needs 5 successes', () => {
-    expect(deploymentSucceeded(halfAtATime, { fleetSize: 9, succeeded: 5, failed: 4, remaining: 0 })).toBe(true);
-    expect(healthConstraintsBroken(halfAtATime, { fleetSize: 9, succeeded: 0, failed: 4, remaining: 5 })).toBe(false);
-    expect(healthConstraintsBroken(halfAtATime, { fleetSize: 9, succeeded: 0, failed: 5, remaining: 4 })).toBe(true);
+  it.each<[string, unknown, RegExp]>([
+    ['predefined prefix', { deploymentConfigName: 'CodeDeployDefault.Mine', minimumHealthyHosts: { type: 'HOST_COUNT', value: 1 } }, /must not start with CodeDeployDefault\./],
+    ['bad name', { deploymentConfigName: 'has space', minimumHealthyHosts: { type: 'HOST_COUNT', value: 1 } }, /deploymentConfigName must be 1-100 characters/],
+    ['missing minimum', { deploymentConfigName: 'X' }, /minimumHealthyHosts must be an object/],
+    ['unknown type', { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'PERCENT', value: 1 } }, /type must be HOST_COUNT or FLEET_PERCENT; got "PERCENT"/],
+    ['percent of 100', { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'FLEET_PERCENT', value: 100 } }, /must be 0-99; got 100/],
+    ['negative count', { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'HOST_COUNT', value: -1 } }, /whole number of at least 0; got -1/],
+    ['fractional bake', { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'HOST_COUNT', value: 0 }, zonalConfig: { monitorDurationInSeconds: 1.5 } }, /monitorDurationInSeconds must be a whole number/],
+    ['unknown zonal key', { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'HOST_COUNT', value: 0 }, zonalConfig: { zones: 2 } }, /zonalConfig\.zones is not a known setting/],
+    ['unknown key', { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'HOST_COUNT', value: 0 }, computePlatform: 'Lambda' }, /computePlatform is not a deployment configuration setting/],
+  ])('refuses %s', (_name, config, message) => {
+    expect(validateCustomConfig(config).join('; ')).toMatch(message);
   });
 });

@@ -1,0 +1,57 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { DeploymentConfig } from '../workflows/contracts/deployment-config.js';
+import { FailureType } from '../workflows/contracts/errors.js';
+import type { DeploymentOutcomes, SelectedTarget, TargetQuery } from '../workflows/contracts/hosts.js';
+import { selectTargets } from '../workflows/contracts/inventory.js';
+import { deploymentConfigsWorkflowId, hostRegistryWorkflowId, WorkflowType } from '../workflows/contracts/naming.js';
+import { deploymentConfigsQuery, recordDeploymentOutcomesSignal, selectTargetsQuery } from '../workflows/messages.js';
+
+/** The worker's own client (same namespace), for queries and signals to Gantry's entity workflows. */
+function client(): Client {
+  return Context.current().client;
+}
+
+function isNotFound(err: unknown): boolean {
+  if (err instanceof WorkflowNotFoundError) return true;
+  const e = err as { code?: number; name?: string; message?: string };
+  return e.code === 5 || e.name === 'WorkflowNotFoundError' || /workflow.*not found|not ?found/i.test(e.message ?? '');
+}
+
+/** Looks a custom configuration up in the installation's catalog. */
+export async function resolveDeploymentConfig(input: { controllerTaskQueue: string; deploymentConfigName: string }): Promise<DeploymentConfig> {
+  let configs: DeploymentConfig[] = [];
+  try {
+    configs = await client().workflow.getHandle(deploymentConfigsWorkflowId(input.controllerTaskQueue)).query(deploymentConfigsQuery);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const config = configs.find((c) => c.deploymentConfigName === input.deploymentConfigName);
+  if (config) return config;
+  throw ApplicationFailure.create({
+    type: FailureType.DeploymentConfigNotFound,
+    message: `deployment configuration ${input.deploymentConfigName} does not exist: use a predefined one (OneAtATime, HalfAtATime, AllAtOnce) or create it with gantry create-deployment-config`,
+    nonRetryable: true,
+  });
+}
+
+/** The hosts a selection matches. Without a registry (no agent ever started) only named hosts match. */
+export async function selectTargetsFromRegistry(input: { controllerTaskQueue: string; query: TargetQuery }): Promise<SelectedTarget[]> {
+  try {
+    return await client().workflow.getHandle(hostRegistryWorkflowId(input.controllerTaskQueue)).query(selectTargetsQuery, input.query);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    return selectTargets(new Map(), undefined, input.query);
+  }
+}
+
+/** Sends host results to the registry, starting it if no agent has yet. */
+export async function recordOutcomesInRegistry(input: { controllerTaskQueue: string; outcomes: DeploymentOutcomes }): Promise<void> {
+  await client().workflow.signalWithStart(WorkflowType.hostRegistry, {
+    workflowId: hostRegistryWorkflowId(input.controllerTaskQueue),
+    taskQueue: input.controllerTaskQueue,
+    args: [{}],
+    signal: recordDeploymentOutcomesSignal,
+    signalArgs: [input.outcomes],
+  });
+}
