@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { ActivityNotFoundError, type Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import type { HostRegistration } from '../workflows/contracts/hosts.js';
+import type { HostRegistration, LoadBalancerTarget } from '../workflows/contracts/hosts.js';
 import { CONTROLLER_TASK_QUEUE, HOST_ID_PATTERN, hostRegistryWorkflowId, hostTaskQueue, WorkflowType } from '../workflows/contracts/naming.js';
 import { registerHostSignal } from '../workflows/messages.js';
 import { lazyS3Client } from '../workers/aws-clients.js';
@@ -16,6 +16,8 @@ export interface AgentOptions {
   rootDir: string;
   tags?: Record<string, string>;
   zone?: string;
+  /** How ELBv2 target groups address this host (in-place deployments with traffic control). */
+  loadBalancerTarget?: LoadBalancerTarget;
   temporal?: TemporalTarget;
   /** The controller's task queue: where the host registry runs (default `gantry`). */
   controllerTaskQueue?: string;
@@ -64,7 +66,12 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   }
   const layout = new AgentLayout(options.rootDir);
   await mkdir(layout.deploymentRoot, { recursive: true });
-  const registration: Omit<HostRegistration, 'registeredAt'> = { hostId: options.hostId, tags: options.tags ?? {}, zone: options.zone ?? null };
+  const registration: Omit<HostRegistration, 'registeredAt'> = {
+    hostId: options.hostId,
+    tags: options.tags ?? {},
+    zone: options.zone ?? null,
+    ...(options.loadBalancerTarget ? { loadBalancerTarget: options.loadBalancerTarget } : {}),
+  };
   await writeFile(layout.hostFile, `${JSON.stringify(registration, null, 2)}\n`);
   const journal = new EventJournal(layout);
   const { connection, namespace } = await connectWorker(options.temporal);

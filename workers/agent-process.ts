@@ -12,6 +12,8 @@ export interface AgentProcessOptions {
   namespace: string;
   tags?: Record<string, string>;
   zone?: string;
+  /** `--elb-target` value: ID[:PORT]. */
+  elbTarget?: string;
   /** Run in private namespaces as a simulated host (see agent/simulated-host.ts). */
   simulated?: boolean;
   privateDirs?: string[];
@@ -71,6 +73,7 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
     '--namespace', options.namespace,
     ...Object.entries(options.tags ?? {}).flatMap(([k, v]) => ['--tag', `${k}=${v}`]),
     ...(options.zone ? ['--zone', options.zone] : []),
+    ...(options.elbTarget ? ['--elb-target', options.elbTarget] : []),
     ...(options.controllerTaskQueue ? ['--controller-task-queue', options.controllerTaskQueue] : []),
     ...(options.maxRevisions ? ['--max-revisions', String(options.maxRevisions)] : []),
   ];

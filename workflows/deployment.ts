@@ -12,7 +12,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ControllerActivities } from './contracts/controller.js';
-import type { DeploymentConfig } from './contracts/deployment-config.js';
 import { findPredefinedConfig } from './contracts/deployment-config.js';
 import type { DeploymentContext, DeploymentInput, DeploymentSummary, HostDeploymentView, TargetStatus, TargetSummary } from './contracts/deployment.js';
 import { deriveDeploymentGroupId, validateDeploymentInput } from './contracts/deployment.js';
@@ -170,10 +169,16 @@ async function prepare(
     { key: GantrySearchAttributes.revision, value: describeRevision(input.revision) },
     { key: GantrySearchAttributes.status, value: 'InProgress' },
   ]);
-  const config: DeploymentConfig =
-    input.deploymentConfig ??
-    findPredefinedConfig(input.deploymentConfigName) ??
-    (await controller.resolveDeploymentConfig({ controllerTaskQueue, deploymentConfigName: input.deploymentConfigName ?? '' }));
+  let config = input.deploymentConfig ?? findPredefinedConfig(input.deploymentConfigName);
+  if (!config) {
+    try {
+      config = await controller.resolveDeploymentConfig({ controllerTaskQueue, deploymentConfigName: input.deploymentConfigName ?? '' });
+    } catch (err) {
+      // The name is bad input, like a validation problem: fail with the catalog's own failure.
+      const cause = rootCause(err);
+      throw cause instanceof ApplicationFailure ? cause : err;
+    }
+  }
   summary.deploymentConfigName = config.deploymentConfigName;
 
   const context: DeploymentContext = {

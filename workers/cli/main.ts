@@ -7,7 +7,22 @@ import { createAgent } from '../../agent/main.js';
 import { startAgentProcess } from '../agent-process.js';
 import { connectClient, connectWorker, resolveTemporalConfig, type TemporalTarget } from '../connection.js';
 import { createControllerWorker } from '../controller.js';
-import { followDeployment, getDeployment, startDeployment, UsageError } from '../deployments.js';
+import {
+  createDeploymentConfig,
+  deleteDeploymentConfig,
+  followDeployment,
+  getDeployment,
+  getDeploymentSummary,
+  getDeploymentTarget,
+  listDeploymentConfigs,
+  listDeployments,
+  startDeployment,
+  UsageError,
+} from '../deployments.js';
+import type { DeploymentConfig, MinimumHealthyHosts } from '../../workflows/contracts/deployment-config.js';
+import { findPredefinedConfig } from '../../workflows/contracts/deployment-config.js';
+import type { TagFilter } from '../../workflows/contracts/targets.js';
+import { CONTROLLER_TASK_QUEUE } from '../../workflows/contracts/naming.js';
 import { startLocalStack } from '../local-stack.js';
 import { REPO_ROOT } from '../tools.js';
 import { parseJson, parseList, parseShorthand, parseTags, required } from './args.js';
@@ -53,19 +68,32 @@ const USAGE = `gantry: CodeDeploy-style deployments on Temporal
 Usage: gantry <command> [options]
 
 Deployments (flags mirror \`aws deploy\`):
-  create-deployment  --application-name A --deployment-group-name G --target-hosts H1,H2
-                     (--s3-location bucket=B,key=K,bundleType=tgz[,version=V][,eTag=E]
+  create-deployment  --application-name A --deployment-group-name G
+                     targets: --target-hosts H1,H2 and/or (--tag-filters Key=K,Value=V,Type=KEY_AND_VALUE ...
+                      | --tag-set JSON)   (filters OR; tag-set groups AND)
+                     revision: --s3-location bucket=B,key=K,bundleType=tgz[,version=V][,eTag=E]
                       | --url-location url=https://…,sha256=HEX,bundleType=tgz
-                      | --local-location path=/abs/dir-or-archive[,sha256=HEX] | --revision JSON)
-                     [--deployment-config-name CodeDeployDefault.OneAtATime] [--description TEXT]
-                     [--file-exists-behavior DISALLOW|OVERWRITE|RETAIN] [--ignore-application-stop-failures]
-                     [--wait]
-  get-deployment     --deployment-id d-XXXXXXXXX
+                      | --local-location path=/abs/dir-or-archive[,sha256=HEX] | --revision JSON
+                     [--deployment-config-name OneAtATime|HalfAtATime|AllAtOnce|CUSTOM] [--description TEXT]
+                     [--update-outdated-instances-only] [--file-exists-behavior DISALLOW|OVERWRITE|RETAIN]
+                     [--ignore-application-stop-failures] [--target-group-names TG1,TG2 [--traffic-timeout S]]
+                     [--schedule-to-start-timeout S] [--heartbeat-timeout S] [--wait]
+  get-deployment     --deployment-id d-XXXXXXXXX [--with-events | --without-events]
+  list-deployments   [--application-name A [--deployment-group-name G]] [--include-only-statuses Failed,Stopped]
+  list-deployment-targets  --deployment-id d-XXXXXXXXX [--target-status Failed]
+  get-deployment-target    --deployment-id d-XXXXXXXXX --target-id HOST
+
+Deployment configurations:
+  create-deployment-config --deployment-config-name N --minimum-healthy-hosts type=FLEET_PERCENT,value=75
+                           [--zonal-config JSON]
+  get-deployment-config    --deployment-config-name N
+  list-deployment-configs
+  delete-deployment-config --deployment-config-name N
 
 Processes:
   dev                embedded Temporal dev server (+ moto with --moto) and a controller worker, in the foreground
   worker             a controller worker
-  agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--simulated-host]
+  agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--elb-target ID[:PORT]] [--simulated-host]
                      [--controller-task-queue gantry] [--max-revisions 5]
   demo               the Quickstart: stack, controller, three simulated hosts, sample deployment [--keep-running]
 
@@ -101,6 +129,13 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
     'url-location': { type: 'string' },
     revision: { type: 'string' },
     'target-hosts': { type: 'string', multiple: true },
+    'tag-filters': { type: 'string', multiple: true },
+    'tag-set': { type: 'string' },
+    'update-outdated-instances-only': { type: 'boolean' },
+    'target-group-names': { type: 'string', multiple: true },
+    'traffic-timeout': { type: 'string' },
+    'schedule-to-start-timeout': { type: 'string' },
+    'heartbeat-timeout': { type: 'string' },
     'file-exists-behavior': { type: 'string' },
     'ignore-application-stop-failures': { type: 'boolean' },
     'deployment-id': { type: 'string' },
@@ -112,8 +147,26 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
     applicationName: required('--application-name', values['application-name'] as string | undefined),
     deploymentGroupName: required('--deployment-group-name', values['deployment-group-name'] as string | undefined),
     revision,
-    targetHosts: parseList((values['target-hosts'] as string[] | undefined) ?? []),
   };
+  const hosts = parseList((values['target-hosts'] as string[] | undefined) ?? []);
+  if (hosts.length > 0) input.targetHosts = hosts;
+  const filters = (values['tag-filters'] as string[] | undefined) ?? [];
+  if (filters.length > 0) input.tagFilters = filters.map((text) => parseShorthand('--tag-filters', text) as unknown as TagFilter);
+  if (values['tag-set']) input.tagSet = parseJson('--tag-set', values['tag-set'] as string) as TagFilter[][];
+  if (values['update-outdated-instances-only']) input.updateOutdatedInstancesOnly = true;
+  const targetGroups = parseList((values['target-group-names'] as string[] | undefined) ?? []);
+  if (targetGroups.length > 0) {
+    input.loadBalancerInfo = { targetGroupInfoList: targetGroups.map((name) => ({ name })) };
+    if (values['traffic-timeout']) input.loadBalancerInfo.trafficTimeoutSeconds = seconds('--traffic-timeout', values['traffic-timeout']);
+  } else if (values['traffic-timeout']) {
+    throw new UsageError('--traffic-timeout needs --target-group-names');
+  }
+  if (values['schedule-to-start-timeout'] || values['heartbeat-timeout']) {
+    input.agentTimeouts = {
+      ...(values['schedule-to-start-timeout'] ? { scheduleToStartSeconds: seconds('--schedule-to-start-timeout', values['schedule-to-start-timeout']) } : {}),
+      ...(values['heartbeat-timeout'] ? { heartbeatSeconds: seconds('--heartbeat-timeout', values['heartbeat-timeout']) } : {}),
+    };
+  }
   if (values['deployment-config-name']) input.deploymentConfigName = values['deployment-config-name'] as string;
   if (values.description) input.description = values.description as string;
   if (values['file-exists-behavior']) input.fileExistsBehavior = (values['file-exists-behavior'] as string).toUpperCase() as FileExistsBehavior;
@@ -144,12 +197,109 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function getDeploymentCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { 'deployment-id': { type: 'string' } });
-  const format = output(values);
+function seconds(flag: string, value: unknown): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number of seconds; got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Connects, runs `body` with the client, and closes the connection whatever happens. */
+async function withClient<T>(values: Values, body: (client: Awaited<ReturnType<typeof connectClient>>['client']) => Promise<T>): Promise<T> {
   const { client, connection } = await connectClient(target(values));
   try {
-    const view = await getDeployment(client, required('--deployment-id', values['deployment-id'] as string | undefined));
+    return await body(client);
+  } finally {
+    await connection.close();
+  }
+}
+
+const taskQueueOf = (values: Values): string => (values['task-queue'] as string | undefined) ?? CONTROLLER_TASK_QUEUE;
+
+async function listDeploymentsCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' }, 'deployment-group-name': { type: 'string' }, 'include-only-statuses': { type: 'string', multiple: true } });
+  if (values['deployment-group-name'] && !values['application-name']) throw new UsageError('--deployment-group-name needs --application-name');
+  const format = output(values);
+  const deployments = await withClient(values, (client) =>
+    listDeployments(client, {
+      applicationName: values['application-name'] as string | undefined,
+      deploymentGroupName: values['deployment-group-name'] as string | undefined,
+      statuses: parseList((values['include-only-statuses'] as string[] | undefined) ?? []),
+    }),
+  );
+  if (format === 'json') print({ deployments });
+  else for (const d of deployments) console.log(`${d.deploymentId}  ${d.status ?? '?'}  ${d.applicationName ?? ''}/${d.deploymentGroupName ?? ''}  ${d.createTime}  ${d.revision ?? ''}`);
+  return 0;
+}
+
+async function listDeploymentTargetsCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'deployment-id': { type: 'string' }, 'target-status': { type: 'string', multiple: true } });
+  const format = output(values);
+  const wanted = parseList((values['target-status'] as string[] | undefined) ?? []);
+  const summary = await withClient(values, (client) => getDeploymentSummary(client, required('--deployment-id', values['deployment-id'] as string | undefined)));
+  const targets = summary.targets.filter((t) => wanted.length === 0 || wanted.includes(t.status));
+  if (format === 'json') print({ targets });
+  else for (const t of targets) console.log(`${t.targetId}  ${t.status}${t.failedEvent ? `  ${t.failedEvent.lifecycleEventName}: ${t.failedEvent.diagnostics.message}` : ''}`);
+  return 0;
+}
+
+async function getDeploymentTargetCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'deployment-id': { type: 'string' }, 'target-id': { type: 'string' } });
+  const format = output(values);
+  const deploymentId = required('--deployment-id', values['deployment-id'] as string | undefined);
+  const targetId = required('--target-id', values['target-id'] as string | undefined);
+  const view = await withClient(values, async (client) => getDeploymentTarget(client, await getDeploymentSummary(client, deploymentId), targetId));
+  if (format === 'json') print({ deploymentTarget: view });
+  else {
+    console.log(`${view.targetId}  ${view.status}`);
+    for (const e of view.lifecycleEvents) console.log(`  ${e.lifecycleEventName.padEnd(18)} ${e.status}${e.diagnostics && e.status === 'Failed' ? `: ${e.diagnostics.errorCode}: ${e.diagnostics.message}` : ''}`);
+  }
+  return 0;
+}
+
+async function createDeploymentConfigCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'deployment-config-name': { type: 'string' }, 'minimum-healthy-hosts': { type: 'string' }, 'zonal-config': { type: 'string' } });
+  const minimum = parseShorthand('--minimum-healthy-hosts', required('--minimum-healthy-hosts', values['minimum-healthy-hosts'] as string | undefined));
+  const config = {
+    deploymentConfigName: required('--deployment-config-name', values['deployment-config-name'] as string | undefined),
+    minimumHealthyHosts: { type: minimum.type, value: minimum.value === undefined ? undefined : Number(minimum.value) } as MinimumHealthyHosts,
+    ...(values['zonal-config'] ? { zonalConfig: parseJson('--zonal-config', values['zonal-config'] as string) } : {}),
+  } as DeploymentConfig;
+  const created = await withClient(values, (client) => createDeploymentConfig(client, config, taskQueueOf(values)));
+  print({ deploymentConfigInfo: created });
+  return 0;
+}
+
+async function getDeploymentConfigCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'deployment-config-name': { type: 'string' } });
+  const name = required('--deployment-config-name', values['deployment-config-name'] as string | undefined);
+  const config = findPredefinedConfig(name) ?? (await withClient(values, (client) => listDeploymentConfigs(client, taskQueueOf(values)))).find((c) => c.deploymentConfigName === name);
+  if (!config) throw new UsageError(`deployment configuration ${name} does not exist`);
+  print({ deploymentConfigInfo: config });
+  return 0;
+}
+
+async function listDeploymentConfigsCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, {});
+  const custom = await withClient(values, (client) => listDeploymentConfigs(client, taskQueueOf(values)));
+  print({ deploymentConfigsList: [...custom.map((c) => c.deploymentConfigName), 'CodeDeployDefault.AllAtOnce', 'CodeDeployDefault.HalfAtATime', 'CodeDeployDefault.OneAtATime'] });
+  return 0;
+}
+
+async function deleteDeploymentConfigCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'deployment-config-name': { type: 'string' } });
+  const name = required('--deployment-config-name', values['deployment-config-name'] as string | undefined);
+  if (findPredefinedConfig(name) && name.startsWith('CodeDeployDefault.')) throw new UsageError(`${name} is predefined and cannot be deleted`);
+  await withClient(values, (client) => deleteDeploymentConfig(client, name, taskQueueOf(values)));
+  return 0;
+}
+
+async function getDeploymentCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'deployment-id': { type: 'string' }, 'with-events': { type: 'boolean' }, 'without-events': { type: 'boolean' } });
+  const format = output(values);
+  const withEvents = values['with-events'] ? true : values['without-events'] ? false : undefined;
+  const { client, connection } = await connectClient(target(values));
+  try {
+    const view = await getDeployment(client, required('--deployment-id', values['deployment-id'] as string | undefined), { withEvents });
     if (format === 'json') print({ deploymentInfo: view });
     else console.log(summary(view));
     return 0;
@@ -168,6 +318,14 @@ async function workerCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** `--elb-target i-0abc`, `10.0.0.5:8080`: an instance ID or IP, and an optional port. */
+function parseElbTarget(text: string): { id: string; port?: number } {
+  const match = /^([A-Za-z0-9.:-]+?)(?::(\d{1,5}))?$/.exec(text);
+  const port = match?.[2] === undefined ? undefined : Number(match[2]);
+  if (!match || (port !== undefined && (port < 1 || port > 65535))) throw new UsageError(`--elb-target expects ID[:PORT] (an instance ID or IP address); got ${JSON.stringify(text)}`);
+  return port === undefined ? { id: match[1] as string } : { id: match[1] as string, port };
+}
+
 async function agentCommand(argv: string[]): Promise<number> {
   const values = parse(argv, {
     'host-id': { type: 'string' },
@@ -178,6 +336,7 @@ async function agentCommand(argv: string[]): Promise<number> {
     'private-dir': { type: 'string', multiple: true },
     'controller-task-queue': { type: 'string' },
     'max-revisions': { type: 'string' },
+    'elb-target': { type: 'string' },
   });
   const controllerTaskQueue = values['controller-task-queue'] as string | undefined;
   const maxRevisions = values['max-revisions'] === undefined ? undefined : Number(values['max-revisions']);
@@ -189,13 +348,15 @@ async function agentCommand(argv: string[]): Promise<number> {
   if (!rootDir.startsWith('/')) throw new UsageError(`--root must be an absolute path; got ${rootDir}`);
   const tags = parseTags((values.tag as string[] | undefined) ?? []);
   const zone = values.zone as string | undefined;
+  const elbTarget = values['elb-target'] as string | undefined;
+  const loadBalancerTarget = elbTarget === undefined ? undefined : parseElbTarget(elbTarget);
 
   if (values['simulated-host'] && process.env[INSIDE_ENV] !== '1') {
     const why = simulatedHostUnsupported();
     if (why) throw new UsageError(`--simulated-host: ${why}`);
     const config = resolveTemporalConfig(target(values));
     const child = startAgentProcess({
-      hostId, rootDir, tags, zone, simulated: true, controllerTaskQueue, maxRevisions,
+      hostId, rootDir, tags, zone, elbTarget, simulated: true, controllerTaskQueue, maxRevisions,
       address: config.address, namespace: config.namespace,
       privateDirs: values['private-dir'] as string[] | undefined,
       output: (chunk) => process.stderr.write(chunk),
@@ -205,7 +366,7 @@ async function agentCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     return (await child.exited) ?? 1;
   }
-  const agent = await createAgent({ hostId, rootDir, tags, zone, controllerTaskQueue, maxRevisions, temporal: target(values) });
+  const agent = await createAgent({ hostId, rootDir, tags, zone, loadBalancerTarget, controllerTaskQueue, maxRevisions, temporal: target(values) });
   console.error(`gantry agent ${hostId}: polling ${agent.taskQueue} (root ${rootDir})`);
   await agent.run();
   return 0;
@@ -250,6 +411,20 @@ export async function main(argv: string[]): Promise<number> {
       return createDeploymentCommand(rest);
     case 'get-deployment':
       return getDeploymentCommand(rest);
+    case 'list-deployments':
+      return listDeploymentsCommand(rest);
+    case 'list-deployment-targets':
+      return listDeploymentTargetsCommand(rest);
+    case 'get-deployment-target':
+      return getDeploymentTargetCommand(rest);
+    case 'create-deployment-config':
+      return createDeploymentConfigCommand(rest);
+    case 'get-deployment-config':
+      return getDeploymentConfigCommand(rest);
+    case 'list-deployment-configs':
+      return listDeploymentConfigsCommand(rest);
+    case 'delete-deployment-config':
+      return deleteDeploymentConfigCommand(rest);
     case 'worker':
       return workerCommand(rest);
     case 'agent':
