@@ -67,6 +67,10 @@ async function startTemporal(options: LocalStackOptions, namespace: string): Pro
     '--ip', '127.0.0.1',
     '--port', String(port),
     '--db-filename', join(options.dataDir, 'temporal.sqlite'),
+    // Write-ahead log, synced at checkpoints: about 3× the throughput of SQLite's defaults, and
+    // still nothing lost when a process (the server included) dies; only an OS crash could cost the last writes.
+    '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=normal',
     '--namespace', namespace,
     '--log-level', 'warn',
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
