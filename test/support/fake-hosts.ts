@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { AgentActivities, LifecycleEventInput } from '../../workflows/contracts/agent.js';
@@ -42,7 +43,8 @@ export async function startFakeFleet(harness: Harness, hostIds: readonly string[
       inFlight.add(hostId);
       high = Math.max(high, inFlight.size);
       const script = behaviour.get(hostId) ?? {};
-      if (script.hangAt === event) await new Promise(() => undefined);
+      // Hangs without heartbeating, like a dead agent, until the worker shuts down.
+      if (script.hangAt === event) await new Promise((_, reject) => Context.current().cancellationSignal.addEventListener('abort', () => reject(new Error('cancelled'))));
       await new Promise((resolve) => setTimeout(resolve, eventMs));
       if (script.failAt === event) {
         inFlight.delete(hostId);
@@ -65,6 +67,7 @@ export async function startFakeFleet(harness: Harness, hostIds: readonly string[
         namespace: harness.client.options.namespace,
         taskQueue: hostTaskQueue(hostId),
         activities: Object.fromEntries(activities) as AgentActivities,
+        shutdownForceTime: '5s',
       }),
     ),
   );
