@@ -264,6 +264,7 @@ async function roll(input: DeploymentInput, progress: DeploymentProgress, tracke
   };
 
   for (;;) {
+    if (progress.plan.zonal) summary.currentZone = progress.plan.zones[rollout.state.zone]?.zone;
     for (let host = completions.shift(); host; host = completions.shift()) record(host);
     const draining = workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS || workflowInfo().continueAsNewSuggested;
     moreToStart = false;
@@ -280,7 +281,6 @@ async function roll(input: DeploymentInput, progress: DeploymentProgress, tracke
       return verdict;
     }
     if (verdict.kind === 'zoneDone') {
-      summary.currentZone = progress.plan.zones[rollout.state.zone + 1]?.zone;
       if (verdict.monitorSeconds > 0) await sleep(verdict.monitorSeconds * 1000);
       rollout.advanceZone();
       continue;

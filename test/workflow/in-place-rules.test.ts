@@ -170,13 +170,23 @@ describe('workflows/deployment: in-place rules (fake hosts)', () => {
       { hostId: host(8), tags: { [`${prefix}-z`]: 'yes' }, zone: 'zone-b' },
       { hostId: host(9), tags: { [`${prefix}-z`]: 'yes' }, zone: 'zone-a' },
     ]);
-    const { summary } = await run(
+    const id = await startDeployment(
+      harness.client,
       input({
         tagFilters: [{ Key: `${prefix}-z`, Type: 'KEY_ONLY' }],
         deploymentConfig: { deploymentConfigName: 'Zonal', minimumHealthyHosts: { type: 'HOST_COUNT', value: 0 }, zonalConfig: { firstZoneMonitorDurationInSeconds: 2, monitorDurationInSeconds: 1 } },
       }),
+      { taskQueue: harness.taskQueue },
     );
-    expect(summary.status).toBe('Succeeded');
+    // The status query names the zone being deployed (or baking).
+    const zones: (string | null | undefined)[] = [];
+    for (let summary = await getDeploymentSummary(harness.client, id); summary.status === 'InProgress'; summary = await getDeploymentSummary(harness.client, id)) {
+      if (summary.currentZone !== undefined && zones.at(-1) !== summary.currentZone) zones.push(summary.currentZone);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(zones).toEqual(['zone-a', 'zone-b']);
+    const summary = await getDeploymentSummary(harness.client, id);
+    expect(summary.currentZone).toBeUndefined();
     const order = started();
     expect(order.slice(0, 2).sort()).toEqual(hosts(7, 9));
     expect(order.slice(2).sort()).toEqual(hosts(6, 8));

@@ -115,7 +115,7 @@ export interface DeploymentSummary {
   errorInformation?: ErrorInformation;
   /** Targets left alone by updateOutdatedInstancesOnly are listed as Skipped. */
   updateOutdatedInstancesOnly: boolean;
-  /** Zone being deployed and the bake between zones (zonal configurations). */
+  /** Zonal configurations: the zone being deployed, or baking after (null: hosts without a zone). */
   currentZone?: string | null;
   targets: TargetSummary[];
 }

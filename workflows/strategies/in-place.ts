@@ -38,6 +38,8 @@ export interface PlannedZone {
 
 export interface InPlacePlan {
   deploymentConfigName: string;
+  /** One zone at a time (a zonal configuration). */
+  zonal: boolean;
   /** Every target, including up-to-date ones. */
   fleetSize: number;
   minimumHealthy: number;
@@ -95,7 +97,7 @@ export function planInPlace(config: DeploymentConfig, targets: readonly Candidat
   const zonal = config.zonalConfig;
   if (!zonal) {
     const zones: PlannedZone[] = outdated.length === 0 ? [] : [{ zone: null, hostIds: ordered(outdated), upToDate: upToDate.length, minimumHealthy: 0, monitorSeconds: 0 }];
-    return { ok: true, plan: { deploymentConfigName: config.deploymentConfigName, fleetSize, minimumHealthy, zones, upToDate } };
+    return { ok: true, plan: { deploymentConfigName: config.deploymentConfigName, zonal: false, fleetSize, minimumHealthy, zones, upToDate } };
   }
 
   const names = [...new Set(targets.map((t) => t.zone))].sort(zoneOrder);
@@ -118,7 +120,7 @@ export function planInPlace(config: DeploymentConfig, targets: readonly Candidat
   }
   const last = zones.at(-1);
   if (last) last.monitorSeconds = 0;
-  return { ok: true, plan: { deploymentConfigName: config.deploymentConfigName, fleetSize, minimumHealthy, zones, upToDate } };
+  return { ok: true, plan: { deploymentConfigName: config.deploymentConfigName, zonal: true, fleetSize, minimumHealthy, zones, upToDate } };
 }
 
 /** The rollout's progress; plain data, carried across continue-as-new. */

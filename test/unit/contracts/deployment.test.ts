@@ -25,6 +25,13 @@ describe('workflows/contracts/deployment', () => {
     ['bad file_exists_behavior', { ...valid, fileExistsBehavior: 'MERGE' }, /fileExistsBehavior .*"MERGE"/],
     ['bad timeout', { ...valid, agentTimeouts: { heartbeatSeconds: -1 } }, /agentTimeouts\.heartbeatSeconds/],
     ['unknown timeout', { ...valid, agentTimeouts: { nap: 1 } }, /agentTimeouts\.nap is not a known setting/],
+    ['a config by name and inline', { ...valid, deploymentConfigName: 'X', deploymentConfig: { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'HOST_COUNT', value: 1 } } }, /deploymentConfigName or deploymentConfig, not both/],
+    ['a bad inline config', { ...valid, deploymentConfig: { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'FLEET_PERCENT', value: 120 } } }, /deploymentConfig: minimumHealthyHosts\.value .* 0-99; got 120/],
+    ['updateOutdatedInstancesOnly not a boolean', { ...valid, updateOutdatedInstancesOnly: 'yes' }, /updateOutdatedInstancesOnly must be true or false; got "yes"/],
+    ['no target groups', { ...valid, loadBalancerInfo: { targetGroupInfoList: [] } }, /targetGroupInfoList must list 1-10 target groups/],
+    ['a bad target group name', { ...valid, loadBalancerInfo: { targetGroupInfoList: [{ name: 'web_tg' }] } }, /targetGroupInfoList\[0\]\.name must be a target group name .*"web_tg"/],
+    ['a traffic timeout of an hour and more', { ...valid, loadBalancerInfo: { targetGroupInfoList: [{ name: 'web' }], trafficTimeoutSeconds: 7200 } }, /trafficTimeoutSeconds must be 1-3600 seconds; got 7200/],
+    ['no targets at all', { ...valid, targetHosts: undefined }, /targets are required: targetHosts \(host IDs\), tagFilters or tagSet/],
   ])('rejects %s with a message naming the field and value', (_name, input, message) => {
     const problems = validateDeploymentInput(input);
     expect(problems.join('\n')).toMatch(message);
