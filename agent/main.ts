@@ -80,6 +80,9 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     connection,
     namespace,
     taskQueue,
+    // Heartbeats carry cancellations back: a stop reaches a running hook within about a second,
+    // rather than after 80% of the heartbeat timeout.
+    maxHeartbeatThrottleInterval: '1s',
     activities: createAgentActivities({
       hostId: options.hostId,
       layout,

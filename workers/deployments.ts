@@ -20,6 +20,7 @@ import {
   deploymentConfigsQuery,
   deploymentStatusQuery,
   hostStatusQuery,
+  stopSignal,
 } from '../workflows/messages.js';
 import { GantrySearchAttributes } from '../workflows/search-attributes.js';
 
@@ -150,6 +151,29 @@ export async function getDeployment(client: Client, deploymentId: string, option
     targets.push(...(await Promise.all(slice.map((t) => getDeploymentTarget(client, summary, t.targetId)))));
   }
   return { ...summary, targets };
+}
+
+/**
+ * `stop-deployment`: signals `stop` and waits (up to `waitMs`) for the deployment to reach Stopped.
+ * Returns CodeDeploy's StopDeployment answer: Succeeded once stopped, Pending while hooks still stop.
+ */
+export async function stopDeployment(
+  client: Client,
+  deploymentId: string,
+  options: { autoRollback?: boolean; waitMs?: number } = {},
+): Promise<{ status: 'Pending' | 'Succeeded'; statusMessage: string }> {
+  const before = await getDeploymentSummary(client, deploymentId);
+  if (isTerminal(before.status)) throw new UsageError(`deployment ${deploymentId} has already completed (${before.status}); there is nothing to stop`);
+  await client.workflow.getHandle(deploymentId).signal(stopSignal, { autoRollback: options.autoRollback ?? false });
+  const deadline = Date.now() + (options.waitMs ?? 60_000);
+  for (;;) {
+    const summary = await getDeploymentSummary(client, deploymentId);
+    if (isTerminal(summary.status)) {
+      return { status: 'Succeeded', statusMessage: `deployment ${deploymentId} is ${summary.status}${summary.errorInformation ? `: ${summary.errorInformation.message}` : ''}` };
+    }
+    if (Date.now() >= deadline) return { status: 'Pending', statusMessage: `deployment ${deploymentId} is stopping: hooks in flight are being cancelled` };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** `list-deployments`: deployments of an application (and group), newest first, from Temporal visibility. */

@@ -1,12 +1,12 @@
 import {
   ApplicationFailure,
+  CancellationScope,
   ChildWorkflowFailure,
   condition,
   continueAsNew,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
-  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -24,7 +24,7 @@ import { describeRevision, needsPinning, revisionIdentity } from './contracts/re
 import { describeSelection } from './contracts/targets.js';
 import { rootCause } from './failures.js';
 import { hostDeployment, type TrafficControl } from './host-deployment.js';
-import { deploymentStatusQuery } from './messages.js';
+import { deploymentStatusQuery, stopSignal } from './messages.js';
 import { GantrySearchAttributes } from './search-attributes.js';
 import { InPlaceRollout, planInPlace, type InPlacePlan, type RolloutState } from './strategies/in-place.js';
 
@@ -80,23 +80,33 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
   const summary: DeploymentSummary = resumed?.summary ?? newSummary(input, info.workflowId, info.startTime);
   setHandler(deploymentStatusQuery, () => summary);
   const tracker = new TargetTracker(summary);
+  // Every host's child runs in this scope, so a stop cancels them all (and with them their hooks).
+  const hosts = new CancellationScope();
+  setHandler(stopSignal, (request) => {
+    if (summary.stopRequested || summary.completeTime) return;
+    summary.stopRequested = { autoRollback: request?.autoRollback ?? false };
+    hosts.cancel();
+  });
 
   /** Ends the deployment: hosts never started are Skipped; the status and search attribute are final. */
-  const settle = (error?: ErrorInformation): void => {
+  const settle = (error?: ErrorInformation, stopped = false): void => {
     for (const target of summary.targets) if (target.status === 'Pending') tracker.set(target, 'Skipped');
-    summary.status = error ? 'Failed' : 'Succeeded';
+    summary.status = stopped ? 'Stopped' : error ? 'Failed' : 'Succeeded';
     summary.completeTime = new Date().toISOString();
     summary.currentZone = undefined;
     if (error) summary.errorInformation = error;
     upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: summary.status }]);
   };
   const failed = (type: FailureType, error: ErrorInformation): ApplicationFailure => {
-    settle(error);
+    settle(error, type === FailureType.ManualStop);
     return ApplicationFailure.create({ type, message: error.message, nonRetryable: true, details: [summary] });
   };
 
   const progress = resumed ?? (await prepare(input, summary, tracker, failed));
-  const outcome = await roll(input, progress, tracker);
+  const outcome = summary.stopRequested ? ({ kind: 'stopped' } as const) : await roll(input, progress, tracker, hosts);
+  if (outcome.kind === 'stopped') {
+    throw failed(FailureType.ManualStop, { code: 'MANUAL_STOP', message: `The deployment was stopped by request; hosts in flight were cancelled.${progress.firstFailure}` });
+  }
   if (outcome.kind === 'failed') throw failed(FailureType.HealthConstraints, { code: 'HEALTH_CONSTRAINTS', message: `${outcome.message}${progress.firstFailure}` });
   settle();
   return summary;
@@ -231,7 +241,12 @@ async function prepare(
 }
 
 /** Runs the plan: starts hosts as the rollout allows, records results, continues as new when long. */
-async function roll(input: DeploymentInput, progress: DeploymentProgress, tracker: TargetTracker): Promise<{ kind: 'succeeded' } | { kind: 'failed'; message: string }> {
+async function roll(
+  input: DeploymentInput,
+  progress: DeploymentProgress,
+  tracker: TargetTracker,
+  hosts: CancellationScope,
+): Promise<{ kind: 'succeeded' | 'stopped' } | { kind: 'failed'; message: string }> {
   const rollout = new InPlaceRollout(progress.plan, progress.rollout);
   const { summary, context } = progress;
   const completions: HostDeploymentView[] = [];
@@ -240,7 +255,7 @@ async function roll(input: DeploymentInput, progress: DeploymentProgress, tracke
 
   const runHost = async (hostId: string): Promise<void> => {
     tracker.set(tracker.get(hostId), 'InProgress');
-    completions.push(await deployHost(input, progress, hostId, () => (starting -= 1)));
+    completions.push(await hosts.run(() => deployHost(input, progress, hostId, () => (starting -= 1))));
   };
   const record = (host: HostDeploymentView): void => {
     const target = tracker.get(host.targetId);
@@ -253,7 +268,7 @@ async function roll(input: DeploymentInput, progress: DeploymentProgress, tracke
     if (!event) return;
     const diagnostics = { errorCode: event.diagnostics?.errorCode ?? 'UnknownError', scriptName: event.diagnostics?.scriptName, message: event.diagnostics?.message ?? '', logTail: '' };
     if (rollout.state.failed <= FAILED_EVENTS_KEPT) target.failedEvent = { lifecycleEventName: event.lifecycleEventName, diagnostics };
-    if (!progress.firstFailure) progress.firstFailure = ` First failure: ${host.targetId}, ${event.lifecycleEventName}: ${diagnostics.errorCode}: ${diagnostics.message}`;
+    if (!progress.firstFailure && !summary.stopRequested) progress.firstFailure = ` First failure: ${host.targetId}, ${event.lifecycleEventName}: ${diagnostics.errorCode}: ${diagnostics.message}`;
   };
   const report = async (deploymentSucceeded?: boolean): Promise<void> => {
     const { succeeded, failed } = progress.unreported;
@@ -266,9 +281,14 @@ async function roll(input: DeploymentInput, progress: DeploymentProgress, tracke
   for (;;) {
     if (progress.plan.zonal) summary.currentZone = progress.plan.zones[rollout.state.zone]?.zone;
     for (let host = completions.shift(); host; host = completions.shift()) record(host);
+    const stopping = summary.stopRequested !== undefined;
+    if (stopping && rollout.state.inFlight.length === 0) {
+      await report();
+      return { kind: 'stopped' };
+    }
     const draining = workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS || workflowInfo().continueAsNewSuggested;
     moreToStart = false;
-    if (!draining) {
+    if (!draining && !stopping) {
       const limit = Math.min(MAX_HOSTS_IN_FLIGHT, rollout.state.inFlight.length + STARTS_PER_TASK);
       const hosts = rollout.startable(limit);
       starting += hosts.length;
@@ -281,8 +301,9 @@ async function roll(input: DeploymentInput, progress: DeploymentProgress, tracke
       return verdict;
     }
     if (verdict.kind === 'zoneDone') {
-      if (verdict.monitorSeconds > 0) await sleep(verdict.monitorSeconds * 1000);
-      rollout.advanceZone();
+      // The bake ends early when the deployment is stopped.
+      if (verdict.monitorSeconds > 0) await condition(() => summary.stopRequested !== undefined, verdict.monitorSeconds * 1000);
+      if (!summary.stopRequested) rollout.advanceZone();
       continue;
     }
     if (draining && rollout.state.inFlight.length === 0) {
@@ -290,7 +311,7 @@ async function roll(input: DeploymentInput, progress: DeploymentProgress, tracke
       progress.runs += 1;
       return continueAsNew<typeof deployment>(input, progress);
     }
-    await condition(() => completions.length > 0 || (moreToStart && starting === 0));
+    await condition(() => completions.length > 0 || (moreToStart && starting === 0) || (summary.stopRequested !== undefined && rollout.state.inFlight.length === 0));
   }
 }
 

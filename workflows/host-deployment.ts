@@ -1,4 +1,4 @@
-import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation as isCancellationError, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { AgentActivities, LifecycleEventResult } from './contracts/agent.js';
 import type { ControllerActivities } from './contracts/controller.js';
 import type { AgentTimeouts, DeploymentContext, HostDeploymentView } from './contracts/deployment.js';
@@ -38,6 +38,17 @@ export const DEFAULT_AGENT_TIMEOUTS: Required<AgentTimeouts> = {
  * the host's view when every event succeeded; fails (type = the failing event's failure type, first
  * detail = the host's view) otherwise, so failed hosts stand out in the Temporal UI.
  */
+/** A stop reached the event: the activity was cancelled, or its agent reported the cancellation. */
+function isCancellation(err: unknown): boolean {
+  if (isCancellationError(err)) return true;
+  const cause = rootCause(err);
+  return cause instanceof ApplicationFailure && cause.type === FailureType.EventCancelled && isCancellationRequested();
+}
+
+function isCancellationRequested(): boolean {
+  return CancellationScope.current().consideredCancelled;
+}
+
 export async function hostDeployment(input: HostDeploymentInput): Promise<HostDeploymentView> {
   const { deployment, hostId } = input;
   const timeouts = { ...DEFAULT_AGENT_TIMEOUTS, ...input.agentTimeouts };
@@ -46,6 +57,8 @@ export async function hostDeployment(input: HostDeploymentInput): Promise<HostDe
     scheduleToStartTimeout: `${timeouts.scheduleToStartSeconds}s`,
     startToCloseTimeout: `${timeouts.eventSeconds}s`,
     heartbeatTimeout: `${timeouts.heartbeatSeconds}s`,
+    // A stop waits until the agent has actually killed the event's hooks.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     // One attempt: an agent that stops heartbeating (host or agent died) or never picks the event up
     // fails the host at once, as CodeDeploy would; every failure the agent itself reports is typed.
     retry: { maximumAttempts: 1 },
@@ -83,7 +96,7 @@ export async function hostDeployment(input: HostDeploymentInput): Promise<HostDe
   let failure: { type: string; message: string } | undefined;
   for (const event of view.lifecycleEvents) {
     const name = event.lifecycleEventName;
-    if (failure) {
+    if (failure || isCancellationRequested()) {
       event.status = 'Skipped';
       continue;
     }
@@ -96,6 +109,13 @@ export async function hostDeployment(input: HostDeploymentInput): Promise<HostDe
       event.diagnostics = result.diagnostics;
     } catch (err) {
       event.status = 'Failed';
+      if (isCancellation(err)) {
+        // The deployment was stopped: the event's hooks were killed; nothing after it runs.
+        event.diagnostics = { errorCode: 'UnknownError', message: 'Cancelled: the deployment was stopped while this event ran; its scripts were stopped.', logTail: '' };
+        failure = { type: FailureType.EventCancelled, message: `${name} was cancelled on ${hostId}: the deployment was stopped` };
+        event.endTime = new Date().toISOString();
+        continue;
+      }
       event.diagnostics = diagnosticsOf(err);
       const ignorable = deployment.ignoreApplicationStopFailures && (PREVIOUS_REVISION_EVENTS as readonly string[]).includes(name);
       if (ignorable) {
@@ -112,6 +132,11 @@ export async function hostDeployment(input: HostDeploymentInput): Promise<HostDe
     view.lastUpdatedAt = event.endTime;
   }
   view.status = failure ? 'Failed' : 'Succeeded';
+  if (!failure && view.lifecycleEvents.some((e) => e.status === 'Skipped')) {
+    // Stopped between two events: nothing failed, but the host did not get the revision.
+    view.status = 'Failed';
+    failure = { type: FailureType.EventCancelled, message: `the deployment was stopped before ${hostId} finished` };
+  }
   if (failure) {
     throw ApplicationFailure.create({ type: failure.type, message: failure.message, nonRetryable: true, details: [view] });
   }

@@ -1,11 +1,14 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DeploymentConfig } from './contracts/deployment-config.js';
-import type { DeploymentSummary, HostDeploymentView } from './contracts/deployment.js';
+import type { DeploymentSummary, HostDeploymentView, StopRequest } from './contracts/deployment.js';
 import type { DeploymentOutcomes, HostRegistration, SelectedTarget, TargetQuery } from './contracts/hosts.js';
 import { MessageName } from './contracts/naming.js';
 
 /** `deployment` workflow: the deployment, its overview and every target's status. */
 export const deploymentStatusQuery = defineQuery<DeploymentSummary>(MessageName.status);
+
+/** `deployment` workflow: stop it; MANUAL_STOP. `autoRollback` asks for a rollback afterwards. */
+export const stopSignal = defineSignal<[StopRequest?]>(MessageName.stop);
 
 /** `hostDeployment` workflow: one host's lifecycle events. */
 export const hostStatusQuery = defineQuery<HostDeploymentView>(MessageName.status);

@@ -8,15 +8,20 @@ import { hostRegistryWorkflowId, hostTaskQueue, WorkflowType } from '../../workf
 import { registerHostSignal } from '../../workflows/messages.js';
 import type { Harness } from './harness.js';
 
-/** What a fake host does at its events: fail one of them, or hang (stop answering) at one. */
+/** What a fake host does at its events: fail one, run one for ever (heartbeating), or go silent at one. */
 export interface FakeBehaviour {
   failAt?: AgentEventName;
-  hangAt?: AgentEventName;
+  /** A hook that never ends but whose agent is alive: it heartbeats and honours cancellation. */
+  slowAt?: AgentEventName;
+  /** A dead agent: no heartbeats, no answer. */
+  deadAt?: AgentEventName;
 }
 
 export interface FakeFleet {
   /** `host:event` in the order events ran, across all hosts. */
   calls: string[];
+  /** `host:event` of slow events that were cancelled. */
+  cancelledEvents: string[];
   behaviour: Map<string, FakeBehaviour>;
   /** Most hosts seen between their first and last event at the same time. */
   maxInFlight(): number;
@@ -33,6 +38,7 @@ export interface FakeFleet {
  */
 export async function startFakeFleet(harness: Harness, hostIds: readonly string[], eventMs = 30): Promise<FakeFleet> {
   const calls: string[] = [];
+  const cancelledEvents: string[] = [];
   const behaviour = new Map<string, FakeBehaviour>();
   const inFlight = new Set<string>();
   let high = 0;
@@ -43,8 +49,20 @@ export async function startFakeFleet(harness: Harness, hostIds: readonly string[
       inFlight.add(hostId);
       high = Math.max(high, inFlight.size);
       const script = behaviour.get(hostId) ?? {};
-      // Hangs without heartbeating, like a dead agent, until the worker shuts down.
-      if (script.hangAt === event) await new Promise((_, reject) => Context.current().cancellationSignal.addEventListener('abort', () => reject(new Error('cancelled'))));
+      const ctx = Context.current();
+      const cancelled = () => new Promise((_, reject) => ctx.cancellationSignal.addEventListener('abort', () => reject(ctx.cancellationSignal.reason)));
+      // Silent until the worker shuts down, like a dead agent.
+      if (script.deadAt === event) await cancelled();
+      if (script.slowAt === event) {
+        const beat = setInterval(() => ctx.heartbeat(), 200);
+        try {
+          await cancelled();
+        } finally {
+          clearInterval(beat);
+          inFlight.delete(hostId);
+          cancelledEvents.push(`${hostId}:${event}`);
+        }
+      }
       await new Promise((resolve) => setTimeout(resolve, eventMs));
       if (script.failAt === event) {
         inFlight.delete(hostId);
@@ -68,16 +86,19 @@ export async function startFakeFleet(harness: Harness, hostIds: readonly string[
         taskQueue: hostTaskQueue(hostId),
         activities: Object.fromEntries(activities) as AgentActivities,
         shutdownForceTime: '5s',
+        maxHeartbeatThrottleInterval: '500ms',
       }),
     ),
   );
   const runs = workers.map((w) => w.run());
   return {
     calls,
+    cancelledEvents,
     behaviour,
     maxInFlight: () => high,
     reset() {
       calls.length = 0;
+      cancelledEvents.length = 0;
       inFlight.clear();
       high = 0;
     },

@@ -196,7 +196,7 @@ describe('workflows/deployment: in-place rules (fake hosts)', () => {
   });
 
   it('a host whose agent stops answering mid-event fails within the heartbeat timeout', async () => {
-    fleet.behaviour.set(host(1), { hangAt: 'BeforeInstall' });
+    fleet.behaviour.set(host(1), { deadAt: 'BeforeInstall' });
     const { summary } = await run(input({ targetHosts: hosts(1), agentTimeouts: { heartbeatSeconds: 2 } }));
     expect(summary.errorInformation?.code).toBe('HEALTH_CONSTRAINTS');
     expect(summary.targets[0]?.failedEvent).toMatchObject({ lifecycleEventName: 'BeforeInstall' });

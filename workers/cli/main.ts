@@ -17,6 +17,7 @@ import {
   listDeploymentConfigs,
   listDeployments,
   startDeployment,
+  stopDeployment,
   UsageError,
 } from '../deployments.js';
 import type { DeploymentConfig, MinimumHealthyHosts } from '../../workflows/contracts/deployment-config.js';
@@ -82,6 +83,7 @@ Deployments (flags mirror \`aws deploy\`):
   list-deployments   [--application-name A [--deployment-group-name G]] [--include-only-statuses Failed,Stopped]
   list-deployment-targets  --deployment-id d-XXXXXXXXX [--target-status Failed]
   get-deployment-target    --deployment-id d-XXXXXXXXX --target-id HOST
+  stop-deployment    --deployment-id d-XXXXXXXXX [--auto-rollback-enabled]
 
 Deployment configurations:
   create-deployment-config --deployment-config-name N --minimum-healthy-hosts type=FLEET_PERCENT,value=75
@@ -228,6 +230,15 @@ async function listDeploymentsCommand(argv: string[]): Promise<number> {
   );
   if (format === 'json') print({ deployments });
   else for (const d of deployments) console.log(`${d.deploymentId}  ${d.status ?? '?'}  ${d.applicationName ?? ''}/${d.deploymentGroupName ?? ''}  ${d.createTime}  ${d.revision ?? ''}`);
+  return 0;
+}
+
+async function stopDeploymentCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'deployment-id': { type: 'string' }, 'auto-rollback-enabled': { type: 'boolean' } });
+  const deploymentId = required('--deployment-id', values['deployment-id'] as string | undefined);
+  const result = await withClient(values, (client) => stopDeployment(client, deploymentId, { autoRollback: Boolean(values['auto-rollback-enabled']) }));
+  if (output(values) === 'json') print(result);
+  else console.log(`${result.status}: ${result.statusMessage}`);
   return 0;
 }
 
@@ -413,6 +424,8 @@ export async function main(argv: string[]): Promise<number> {
       return getDeploymentCommand(rest);
     case 'list-deployments':
       return listDeploymentsCommand(rest);
+    case 'stop-deployment':
+      return stopDeploymentCommand(rest);
     case 'list-deployment-targets':
       return listDeploymentTargetsCommand(rest);
     case 'get-deployment-target':

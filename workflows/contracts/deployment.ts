@@ -115,6 +115,8 @@ export interface DeploymentSummary {
   errorInformation?: ErrorInformation;
   /** Targets left alone by updateOutdatedInstancesOnly are listed as Skipped. */
   updateOutdatedInstancesOnly: boolean;
+  /** Set when a `stop` signal arrived (status becomes Stopped once hosts in flight have stopped). */
+  stopRequested?: StopRequest;
   /** Zonal configurations: the zone being deployed, or baking after (null: hosts without a zone). */
   currentZone?: string | null;
   targets: TargetSummary[];
@@ -123,6 +125,12 @@ export interface DeploymentSummary {
 /** What `gantry get-deployment` prints: the summary with each target's lifecycle events. */
 export interface DeploymentView extends Omit<DeploymentSummary, 'targets'> {
   targets: TargetView[];
+}
+
+/** Signal `stop` on a deployment. */
+export interface StopRequest {
+  /** Roll the updated hosts back to the last successful revision afterwards (CodeDeploy's "stop and roll back"). */
+  autoRollback?: boolean;
 }
 
 /** The `status` query of a `hostDeployment` child, and its result. */

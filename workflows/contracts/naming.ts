@@ -34,6 +34,8 @@ export function deploymentConfigsWorkflowId(controllerTaskQueue: string = CONTRO
 export const MessageName = {
   /** Query on `deployment` and `hostDeployment`: the current status view. */
   status: 'status',
+  /** Signal on `deployment`: stop it (`{ autoRollback?: boolean }`); no new host or event starts, hooks in flight are cancelled. */
+  stop: 'stop',
   /** Signal on `hostRegistry`, sent by each agent as it starts (signal-with-start). */
   registerHost: 'registerHost',
   /** Signal on `hostRegistry`: forget a host (it was retired). */
