@@ -2,7 +2,7 @@ import { Context, sleep } from '@temporalio/activity';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ControllerActivities, TrafficRequest } from '../workflows/contracts/controller.js';
-import { recordOutcomesInRegistry, resolveDeploymentConfig, selectTargetsFromRegistry } from './registry-lookups.js';
+import { recordOutcomesInRegistry, requestRollback, resolveDeploymentConfig, selectTargetsFromRegistry, startDeploymentWorkflow } from './registry-lookups.js';
 import { pinS3Revision } from './revision-pinning.js';
 import { controlTraffic, elbv2Router, type TrafficRouter } from './traffic.js';
 
@@ -34,6 +34,8 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
     resolveDeploymentConfig,
     selectTargets: selectTargetsFromRegistry,
     recordDeploymentOutcomes: recordOutcomesInRegistry,
+    startDeploymentWorkflow,
+    requestRollback,
     BlockTraffic: (request) => traffic({ ...request, action: 'BlockTraffic' }),
     AllowTraffic: (request) => traffic({ ...request, action: 'AllowTraffic' }),
   };

@@ -1,11 +1,15 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { DeploymentInput } from '../workflows/contracts/deployment.js';
+import type { RollbackRequest } from '../workflows/contracts/deployment-group.js';
+import { describeRevision } from '../workflows/contracts/revision.js';
+import { GantrySearchAttributes } from '../workflows/search-attributes.js';
 import type { DeploymentConfig } from '../workflows/contracts/deployment-config.js';
 import { FailureType } from '../workflows/contracts/errors.js';
 import type { DeploymentOutcomes, SelectedTarget, TargetQuery } from '../workflows/contracts/hosts.js';
 import { selectTargets } from '../workflows/contracts/inventory.js';
 import { deploymentConfigsWorkflowId, hostRegistryWorkflowId, WorkflowType } from '../workflows/contracts/naming.js';
-import { deploymentConfigsQuery, recordDeploymentOutcomesSignal, selectTargetsQuery } from '../workflows/messages.js';
+import { deploymentConfigsQuery, recordDeploymentOutcomesSignal, rollbackUpdate, selectTargetsQuery } from '../workflows/messages.js';
 
 /** The worker's own client (same namespace), for queries and signals to Gantry's entity workflows. */
 function client(): Client {
@@ -54,4 +58,35 @@ export async function recordOutcomesInRegistry(input: { controllerTaskQueue: str
     signal: recordDeploymentOutcomesSignal,
     signalArgs: [input.outcomes],
   });
+}
+
+/** Starts a group's deployment workflow; a retry finding it already started is a success. */
+export async function startDeploymentWorkflow(input: { deploymentId: string; input: DeploymentInput; controllerTaskQueue: string }): Promise<void> {
+  try {
+    await client().workflow.start(WorkflowType.deployment, {
+      workflowId: input.deploymentId,
+      taskQueue: input.controllerTaskQueue,
+      args: [input.input],
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: [
+        { key: GantrySearchAttributes.application, value: input.input.applicationName },
+        { key: GantrySearchAttributes.deploymentGroup, value: input.input.deploymentGroupName },
+        { key: GantrySearchAttributes.revision, value: describeRevision(input.input.revision) },
+        { key: GantrySearchAttributes.status, value: input.input.group?.queued ? 'Queued' : 'Created' },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+/** Asks a deployment group for a rollback through its validated `rollback` update. */
+export async function requestRollback(input: { groupWorkflowId: string; request: RollbackRequest }): Promise<{ deploymentId: string } | { refused: string }> {
+  try {
+    const started = await client().workflow.getHandle(input.groupWorkflowId).executeUpdate(rollbackUpdate, { args: [input.request] });
+    return { deploymentId: started.deploymentId };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) return { refused: (err.cause as Error | undefined)?.message ?? err.message };
+    throw err;
+  }
 }

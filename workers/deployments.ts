@@ -265,7 +265,13 @@ export async function followDeployment(
       last = text;
       onUpdate(view);
     }
-    if (isTerminal(view.status)) return view;
+    if (isTerminal(view.status)) {
+      // The workflow may still be finishing (an automatic rollback, telling its group): read its final word.
+      await client.workflow.getHandle(deploymentId).result().catch(() => undefined);
+      const final = await getDeployment(client, deploymentId);
+      if (JSON.stringify(final) !== last) onUpdate(final);
+      return final;
+    }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }

@@ -2,8 +2,10 @@ import {
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
+  ContinueAsNew,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -24,7 +26,8 @@ import { describeRevision, needsPinning, revisionIdentity } from './contracts/re
 import { describeSelection } from './contracts/targets.js';
 import { rootCause } from './failures.js';
 import { hostDeployment, type TrafficControl } from './host-deployment.js';
-import { deploymentStatusQuery, stopSignal } from './messages.js';
+import { deploymentFinishedSignal, deploymentStatusQuery, proceedSignal, stopSignal } from './messages.js';
+import { rollsBack } from './contracts/deployment-group.js';
 import { GantrySearchAttributes } from './search-attributes.js';
 import { InPlaceRollout, planInPlace, type InPlacePlan, type RolloutState } from './strategies/in-place.js';
 
@@ -102,14 +105,61 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
     return ApplicationFailure.create({ type, message: error.message, nonRetryable: true, details: [summary] });
   };
 
-  const progress = resumed ?? (await prepare(input, summary, tracker, failed));
-  const outcome = summary.stopRequested ? ({ kind: 'stopped' } as const) : await roll(input, progress, tracker, hosts);
-  if (outcome.kind === 'stopped') {
-    throw failed(FailureType.ManualStop, { code: 'MANUAL_STOP', message: `The deployment was stopped by request; hosts in flight were cancelled.${progress.firstFailure}` });
+  let proceed = false;
+  setHandler(proceedSignal, () => void (proceed = true));
+  let failure: unknown;
+
+  try {
+    if (!resumed && input.group?.queued) {
+      // Another deployment of the group is in progress: wait for the group to say it is our turn.
+      summary.status = 'Queued';
+      upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: 'Queued' }]);
+      await condition(() => proceed || summary.stopRequested !== undefined);
+      summary.status = 'InProgress';
+    }
+    const progress = resumed ?? (summary.stopRequested ? undefined : await prepare(input, summary, tracker, failed));
+    const outcome = summary.stopRequested || !progress ? ({ kind: 'stopped' } as const) : await roll(input, progress, tracker, hosts);
+    if (outcome.kind === 'stopped') {
+      throw failed(FailureType.ManualStop, { code: 'MANUAL_STOP', message: `The deployment was stopped by request; hosts in flight were cancelled.${progress?.firstFailure ?? ''}` });
+    }
+    if (outcome.kind === 'failed') throw failed(FailureType.HealthConstraints, { code: 'HEALTH_CONSTRAINTS', message: `${outcome.message}${progress?.firstFailure}` });
+    settle();
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err; // not an ending: the next run carries on
+    failure = err;
   }
-  if (outcome.kind === 'failed') throw failed(FailureType.HealthConstraints, { code: 'HEALTH_CONSTRAINTS', message: `${outcome.message}${progress.firstFailure}` });
-  settle();
+  await afterwards(input, summary);
+  if (failure) throw failure;
   return summary;
+}
+
+/**
+ * Once a deployment has ended: an automatic rollback when its group's configuration (or the stop
+ * request) asks for one, then the group is told, so a queued deployment can proceed.
+ */
+async function afterwards(input: DeploymentInput, summary: DeploymentSummary): Promise<void> {
+  const group = input.group;
+  const ended = summary.completeTime !== undefined;
+  const ending = summary.status === 'Stopped' ? 'stoppedOnRequest' : 'failed';
+  const wantsRollback =
+    ended &&
+    (summary.status === 'Failed' || summary.status === 'Stopped') &&
+    ((summary.status === 'Stopped' && summary.stopRequested?.autoRollback === true) || rollsBack(group?.autoRollbackConfiguration, ending));
+  if (wantsRollback) {
+    if (!group) {
+      summary.rollbackInfo = { rollbackMessage: 'No rollback: the deployment was not started by a deployment group, so there is no last successful revision to go back to.' };
+    } else if (summary.creator === 'codeDeployRollback') {
+      summary.rollbackInfo = { ...summary.rollbackInfo, rollbackMessage: 'No rollback: this deployment is itself a rollback.' };
+    } else {
+      const reason = `Automatic rollback after ${summary.deploymentId} ${summary.status === 'Stopped' ? 'was stopped' : 'failed'} (${summary.errorInformation?.code ?? summary.status})`;
+      const answer = await controller.requestRollback({ groupWorkflowId: group.workflowId, request: { triggeringDeploymentId: summary.deploymentId, reason } });
+      summary.rollbackInfo = 'refused' in answer ? { rollbackMessage: `No rollback: ${answer.refused}` } : { rollbackDeploymentId: answer.deploymentId, rollbackMessage: reason };
+    }
+  }
+  if (group) {
+    const finished = { deploymentId: summary.deploymentId, status: ended ? summary.status : 'Failed', revision: summary.revision, completeTime: summary.completeTime ?? new Date().toISOString() } as const;
+    await getExternalWorkflowHandle(group.workflowId).signal(deploymentFinishedSignal, finished).catch(() => undefined);
+  }
 }
 
 function newSummary(input: DeploymentInput, deploymentId: string, startTime: Date): DeploymentSummary {
@@ -122,6 +172,7 @@ function newSummary(input: DeploymentInput, deploymentId: string, startTime: Dat
     revision: input.revision,
     creator: input.creator ?? 'user',
     description: input.description,
+    ...(input.rollbackInfo ? { rollbackInfo: input.rollbackInfo } : {}),
     status: 'InProgress',
     createTime: startTime.toISOString(),
     deploymentOverview: { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Ready: 0 },

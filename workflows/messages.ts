@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DeploymentConfig } from './contracts/deployment-config.js';
 import type { DeploymentSummary, HostDeploymentView, StopRequest } from './contracts/deployment.js';
 import type { DeploymentOutcomes, HostRegistration, SelectedTarget, TargetQuery } from './contracts/hosts.js';
+import type { DeploymentFinished, DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRequest, RollbackRequest } from './contracts/deployment-group.js';
 import { MessageName } from './contracts/naming.js';
 
 /** `deployment` workflow: the deployment, its overview and every target's status. */
@@ -36,3 +37,21 @@ export const deleteDeploymentConfigUpdate = defineUpdate<void, [{ deploymentConf
 
 /** `deploymentConfigs` workflow: every custom configuration, sorted by name. */
 export const deploymentConfigsQuery = defineQuery<DeploymentConfig[]>(MessageName.deploymentConfigs);
+
+/** `deployment` workflow (queued): the group says its turn has come. */
+export const proceedSignal = defineSignal(MessageName.proceed);
+
+/** `deploymentGroup` workflow: starts a deployment now, or queues it behind the one in progress. */
+export const createGroupDeploymentUpdate = defineUpdate<{ deploymentId: string; status: 'InProgress' | 'Queued' }, [GroupDeploymentRequest]>(MessageName.createDeployment);
+
+/** `deploymentGroup` workflow: replaces its configuration. */
+export const updateDeploymentGroupUpdate = defineUpdate<DeploymentGroupView, [DeploymentGroupConfig]>(MessageName.updateDeploymentGroup);
+
+/** `deploymentGroup` workflow: starts a rollback deployment; refused with a reason when there is nothing to roll back to. */
+export const rollbackUpdate = defineUpdate<{ deploymentId: string; status: 'InProgress' | 'Queued' }, [RollbackRequest]>(MessageName.rollback);
+
+/** `deploymentGroup` workflow: one of its deployments ended. */
+export const deploymentFinishedSignal = defineSignal<[DeploymentFinished]>(MessageName.deploymentFinished);
+
+/** `deploymentGroup` workflow: its state. */
+export const deploymentGroupQuery = defineQuery<DeploymentGroupView>(MessageName.deploymentGroup);

@@ -15,6 +15,8 @@ export interface FakeBehaviour {
   slowAt?: AgentEventName;
   /** A dead agent: no heartbeats, no answer. */
   deadAt?: AgentEventName;
+  /** Apply the above only to deployments of the local revision at this path. */
+  onlyRevision?: string;
 }
 
 export interface FakeFleet {
@@ -44,11 +46,13 @@ export async function startFakeFleet(harness: Harness, hostIds: readonly string[
   let high = 0;
   const activities = AGENT_EVENTS.map((event) => [
     event,
-    async ({ hostId }: LifecycleEventInput) => {
+    async ({ hostId, deployment }: LifecycleEventInput) => {
       calls.push(`${hostId}:${event}`);
       inFlight.add(hostId);
       high = Math.max(high, inFlight.size);
-      const script = behaviour.get(hostId) ?? {};
+      const configured = behaviour.get(hostId) ?? {};
+      const revisionPath = deployment.revision.revisionType === 'Local' ? deployment.revision.local.path : undefined;
+      const script = configured.onlyRevision === undefined || configured.onlyRevision === revisionPath ? configured : {};
       const ctx = Context.current();
       const cancelled = () => new Promise((_, reject) => ctx.cancellationSignal.addEventListener('abort', () => reject(ctx.cancellationSignal.reason)));
       // Silent until the worker shuts down, like a dead agent.

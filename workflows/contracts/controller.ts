@@ -1,4 +1,6 @@
+import type { DeploymentInput } from './deployment.js';
 import type { DeploymentConfig } from './deployment-config.js';
+import type { RollbackRequest } from './deployment-group.js';
 import type { DeploymentOutcomes, LoadBalancerTarget, SelectedTarget, TargetQuery } from './hosts.js';
 import type { RevisionLocation } from './revision.js';
 
@@ -30,6 +32,10 @@ export interface ControllerActivities {
   selectTargets(input: { controllerTaskQueue: string; query: TargetQuery }): Promise<SelectedTarget[]>;
   /** Reports a deployment's host results to the registry (creating it if needed). */
   recordDeploymentOutcomes(input: { controllerTaskQueue: string; outcomes: DeploymentOutcomes }): Promise<void>;
+  /** Starts a `deployment` workflow for a deployment group (idempotent: an existing one counts as started). */
+  startDeploymentWorkflow(input: { deploymentId: string; input: DeploymentInput; controllerTaskQueue: string }): Promise<void>;
+  /** Asks a group for a rollback; answers the rollback's ID, or why it was refused. */
+  requestRollback(input: { groupWorkflowId: string; request: RollbackRequest }): Promise<{ deploymentId: string } | { refused: string }>;
   /** Deregisters a host from its target groups and waits until it is out. */
   BlockTraffic(request: TrafficRequest): Promise<TrafficResult>;
   /** Registers a host with its target groups and waits until it is healthy. */

@@ -1,4 +1,5 @@
 import type { DeploymentConfig } from './deployment-config.js';
+import type { AutoRollbackConfiguration, RollbackInfo } from './deployment-group.js';
 import { validateCustomConfig } from './deployment-config.js';
 import type { ErrorInformation } from './errors.js';
 import type { Diagnostics, LifecycleEventName, LifecycleEventView } from './lifecycle.js';
@@ -39,6 +40,19 @@ export interface DeploymentInput extends TargetSelection {
   creator?: 'user' | 'codeDeployRollback' | 'autoscaling' | 'CodeDeployAutoUpdate';
   /** Limits on each host's lifecycle events. */
   agentTimeouts?: AgentTimeouts;
+  /** Set by the `deploymentGroup` entity for the deployments it starts. */
+  group?: GroupMembership;
+  /** Set on a rollback: the deployment it rolls back. */
+  rollbackInfo?: RollbackInfo;
+}
+
+/** How a deployment started by its group relates to it. */
+export interface GroupMembership {
+  /** The group's workflow ID: told when the deployment ends, asked for rollbacks. */
+  workflowId: string;
+  /** Another deployment of the group is in progress: wait (status Queued) for the group's `proceed`. */
+  queued: boolean;
+  autoRollbackConfiguration?: AutoRollbackConfiguration;
 }
 
 export interface AgentTimeouts {
@@ -115,6 +129,7 @@ export interface DeploymentSummary {
   errorInformation?: ErrorInformation;
   /** Targets left alone by updateOutdatedInstancesOnly are listed as Skipped. */
   updateOutdatedInstancesOnly: boolean;
+  rollbackInfo?: RollbackInfo;
   /** Set when a `stop` signal arrived (status becomes Stopped once hosts in flight have stopped). */
   stopRequested?: StopRequest;
   /** Zonal configurations: the zone being deployed, or baking after (null: hosts without a zone). */
@@ -172,6 +187,9 @@ export function validateDeploymentInput(input: unknown): string[] {
     problems.push(`updateOutdatedInstancesOnly must be true or false; got ${JSON.stringify(input.updateOutdatedInstancesOnly)}`);
   }
   if (input.loadBalancerInfo !== undefined) problems.push(...validateLoadBalancerInfo(input.loadBalancerInfo));
+  if (input.group !== undefined && (!isRecord(input.group) || typeof input.group.workflowId !== 'string' || typeof input.group.queued !== 'boolean')) {
+    problems.push('group is set by the deploymentGroup workflow: {"workflowId": …, "queued": true|false}');
+  }
   if (input.description !== undefined && (typeof input.description !== 'string' || input.description.length > 256)) {
     problems.push('description must be a string of at most 256 characters');
   }

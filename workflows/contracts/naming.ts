@@ -16,7 +16,13 @@ export const WorkflowType = {
   hostDeployment: 'hostDeployment',
   hostRegistry: 'hostRegistry',
   deploymentConfigs: 'deploymentConfigs',
+  deploymentGroup: 'deploymentGroup',
 } as const;
+
+/** Workflow ID of a deployment group entity: one per application and group, per installation. */
+export function deploymentGroupWorkflowId(applicationName: string, deploymentGroupName: string, controllerTaskQueue: string = CONTROLLER_TASK_QUEUE): string {
+  return `${controllerTaskQueue}/deployment-group/${applicationName}/${deploymentGroupName}`;
+}
 
 /**
  * Workflow ID of the host registry served by a controller task queue: one registry per Gantry
@@ -36,6 +42,18 @@ export const MessageName = {
   status: 'status',
   /** Signal on `deployment`: stop it (`{ autoRollback?: boolean }`); no new host or event starts, hooks in flight are cancelled. */
   stop: 'stop',
+  /** Signal on a queued `deployment`, sent by its group: its turn has come. */
+  proceed: 'proceed',
+  /** Update on `deploymentGroup`: start (or queue) a deployment of a revision; returns its ID. */
+  createDeployment: 'createDeployment',
+  /** Update on `deploymentGroup`: change its configuration (applies to deployments created afterwards). */
+  updateDeploymentGroup: 'updateDeploymentGroup',
+  /** Update on `deploymentGroup`: roll back to the last successful revision or a named earlier deployment. */
+  rollback: 'rollback',
+  /** Signal on `deploymentGroup`, sent by each of its deployments as it ends. */
+  deploymentFinished: 'deploymentFinished',
+  /** Query on `deploymentGroup`: configuration, deployment in progress, queue, last successful revision, history. */
+  deploymentGroup: 'deploymentGroup',
   /** Signal on `hostRegistry`, sent by each agent as it starts (signal-with-start). */
   registerHost: 'registerHost',
   /** Signal on `hostRegistry`: forget a host (it was retired). */

@@ -1,0 +1,96 @@
+import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRequest, RollbackRequest } from '../workflows/contracts/deployment-group.js';
+import { validateGroupConfig } from '../workflows/contracts/deployment-group.js';
+import { CONTROLLER_TASK_QUEUE, deploymentGroupWorkflowId, WorkflowType } from '../workflows/contracts/naming.js';
+import { createGroupDeploymentUpdate, deploymentGroupQuery, rollbackUpdate, updateDeploymentGroupUpdate } from '../workflows/messages.js';
+import { UsageError } from './deployments.js';
+
+/** A refused update (its validator threw) becomes a UsageError carrying the workflow's message. */
+async function refusalsAsUsageErrors<T>(body: () => Promise<T>, notFound: string): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new UsageError((err.cause as Error | undefined)?.message ?? err.message);
+    if (err instanceof WorkflowNotFoundError) throw new UsageError(notFound);
+    throw err;
+  }
+}
+
+const missing = (config: { applicationName: string; deploymentGroupName: string }): string =>
+  `deployment group ${config.applicationName}/${config.deploymentGroupName} does not exist: create it with gantry create-deployment-group`;
+
+/** `create-deployment-group`: starts the group's entity workflow; refused when it already exists. */
+export async function createDeploymentGroup(client: Client, config: DeploymentGroupConfig, taskQueue = CONTROLLER_TASK_QUEUE): Promise<DeploymentGroupView> {
+  const problems = validateGroupConfig(config);
+  if (problems.length > 0) throw new UsageError(`invalid deployment group: ${problems.join('; ')}`);
+  const workflowId = deploymentGroupWorkflowId(config.applicationName, config.deploymentGroupName, taskQueue);
+  if (await getDeploymentGroup(client, config.applicationName, config.deploymentGroupName, taskQueue).catch(() => undefined)) {
+    throw new UsageError(`deployment group ${config.applicationName}/${config.deploymentGroupName} already exists (use update-deployment-group)`);
+  }
+  // Update-with-start: created and configured in one step, the validator checking the configuration.
+  return refusalsAsUsageErrors(
+    () =>
+      client.workflow.executeUpdateWithStart(updateDeploymentGroupUpdate, {
+        args: [config],
+        startWorkflowOperation: new WithStartWorkflowOperation(WorkflowType.deploymentGroup, {
+          workflowId,
+          taskQueue,
+          args: [{ config }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      }),
+    missing(config),
+  );
+}
+
+export async function updateDeploymentGroup(client: Client, config: DeploymentGroupConfig, taskQueue = CONTROLLER_TASK_QUEUE): Promise<DeploymentGroupView> {
+  const handle = client.workflow.getHandle(deploymentGroupWorkflowId(config.applicationName, config.deploymentGroupName, taskQueue));
+  return refusalsAsUsageErrors(() => handle.executeUpdate(updateDeploymentGroupUpdate, { args: [config] }), missing(config));
+}
+
+export async function getDeploymentGroup(client: Client, applicationName: string, deploymentGroupName: string, taskQueue = CONTROLLER_TASK_QUEUE): Promise<DeploymentGroupView> {
+  const handle = client.workflow.getHandle(deploymentGroupWorkflowId(applicationName, deploymentGroupName, taskQueue));
+  return refusalsAsUsageErrors(() => handle.query(deploymentGroupQuery), missing({ applicationName, deploymentGroupName }));
+}
+
+/** Whether the group entity exists (deployments of unknown groups go straight to their targets). */
+export async function deploymentGroupExists(client: Client, applicationName: string, deploymentGroupName: string, taskQueue = CONTROLLER_TASK_QUEUE): Promise<boolean> {
+  try {
+    const description = await client.workflow.getHandle(deploymentGroupWorkflowId(applicationName, deploymentGroupName, taskQueue)).describe();
+    return description.status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** `list-deployment-groups`: the groups of an application (or all), from Temporal visibility. */
+export async function listDeploymentGroups(client: Client, applicationName?: string, taskQueue = CONTROLLER_TASK_QUEUE): Promise<string[]> {
+  const prefix = `${taskQueue}/deployment-group/${applicationName ? `${applicationName}/` : ''}`;
+  const names: string[] = [];
+  const query = `WorkflowType = '${WorkflowType.deploymentGroup}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${prefix.replace(/'/g, "\\'")}'`;
+  for await (const wf of client.workflow.list({ query })) names.push(wf.workflowId.slice(`${taskQueue}/deployment-group/`.length));
+  return [...new Set(names)].sort();
+}
+
+/** `create-deployment` for a group that exists: the group starts it now or queues it. */
+export async function createGroupDeployment(
+  client: Client,
+  group: { applicationName: string; deploymentGroupName: string },
+  request: GroupDeploymentRequest,
+  taskQueue = CONTROLLER_TASK_QUEUE,
+): Promise<{ deploymentId: string; status: 'InProgress' | 'Queued' }> {
+  const handle = client.workflow.getHandle(deploymentGroupWorkflowId(group.applicationName, group.deploymentGroupName, taskQueue));
+  return refusalsAsUsageErrors(() => handle.executeUpdate(createGroupDeploymentUpdate, { args: [request] }), missing(group));
+}
+
+/** `rollback`: the group redeploys its last successful revision, or a named earlier deployment's. */
+export async function rollbackDeploymentGroup(
+  client: Client,
+  group: { applicationName: string; deploymentGroupName: string },
+  request: RollbackRequest = {},
+  taskQueue = CONTROLLER_TASK_QUEUE,
+): Promise<{ deploymentId: string; status: 'InProgress' | 'Queued' }> {
+  const handle = client.workflow.getHandle(deploymentGroupWorkflowId(group.applicationName, group.deploymentGroupName, taskQueue));
+  return refusalsAsUsageErrors(() => handle.executeUpdate(rollbackUpdate, { args: [request] }), missing(group));
+}

@@ -1,0 +1,125 @@
+import type { DeploymentConfig } from './deployment-config.js';
+import type { AgentTimeouts, DeploymentStatus, FileExistsBehavior, LoadBalancerInfo } from './deployment.js';
+import { validateDeploymentInput } from './deployment.js';
+import { NAME_PATTERN } from './naming.js';
+import type { RevisionLocation } from './revision.js';
+import type { TargetSelection } from './targets.js';
+import { isRecord } from './values.js';
+
+export type AutoRollbackEvent = 'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_ALARM' | 'DEPLOYMENT_STOP_ON_REQUEST';
+export const AUTO_ROLLBACK_EVENTS: readonly AutoRollbackEvent[] = ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'];
+
+export interface AutoRollbackConfiguration {
+  enabled: boolean;
+  events: AutoRollbackEvent[];
+}
+
+/** A deployment group's configuration (CreateDeploymentGroup's fields that apply to Gantry). */
+export interface DeploymentGroupConfig extends TargetSelection {
+  applicationName: string;
+  deploymentGroupName: string;
+  deploymentConfigName?: string;
+  deploymentConfig?: DeploymentConfig;
+  loadBalancerInfo?: LoadBalancerInfo;
+  autoRollbackConfiguration?: AutoRollbackConfiguration;
+  /** A host that joins during a deployment is updated afterwards (UPDATE, the default) or not (IGNORE). */
+  outdatedInstancesStrategy?: 'UPDATE' | 'IGNORE';
+  /** A deployment created while another runs: QUEUE it (the default; status Queued) or REFUSE it. */
+  concurrentDeployments?: 'QUEUE' | 'REFUSE';
+  agentTimeouts?: AgentTimeouts;
+  fileExistsBehavior?: FileExistsBehavior;
+}
+
+/** Update `createDeployment` on a group: the revision and per-deployment overrides. */
+export interface GroupDeploymentRequest {
+  revision: RevisionLocation;
+  description?: string;
+  deploymentConfigName?: string;
+  fileExistsBehavior?: FileExistsBehavior;
+  ignoreApplicationStopFailures?: boolean;
+  updateOutdatedInstancesOnly?: boolean;
+  /** Overrides the group's auto-rollback setting for this deployment. */
+  autoRollbackConfiguration?: AutoRollbackConfiguration;
+}
+
+/** Update `rollback` on a group: redeploy the last successful revision, or a named earlier deployment's. */
+export interface RollbackRequest {
+  toDeploymentId?: string;
+  /** The deployment that asks for it (an automatic rollback); default: the group's last deployment. */
+  triggeringDeploymentId?: string;
+  reason?: string;
+}
+
+/** CodeDeploy's rollbackInfo, on both the rolled-back deployment and the rollback. */
+export interface RollbackInfo {
+  /** On a rolled-back deployment: the rollback that replaced it. */
+  rollbackDeploymentId?: string;
+  /** On a rollback: the deployment it rolled back. */
+  rollbackTriggeringDeploymentId?: string;
+  rollbackMessage?: string;
+}
+
+export interface GroupDeploymentRecord {
+  deploymentId: string;
+  status: DeploymentStatus;
+  revision: RevisionLocation;
+  creator: 'user' | 'codeDeployRollback' | 'autoscaling' | 'CodeDeployAutoUpdate';
+  createTime: string;
+  completeTime?: string;
+  rollbackInfo?: RollbackInfo;
+}
+
+/** Query `deploymentGroup`: what `gantry get-deployment-group` prints. */
+export interface DeploymentGroupView {
+  config: DeploymentGroupConfig;
+  deploymentGroupId: string;
+  /** The deployment in progress, if any. */
+  inProgress?: string;
+  /** Deployments waiting behind it, oldest first. */
+  queued: string[];
+  lastSuccessfulDeployment?: GroupDeploymentRecord;
+  lastAttemptedDeployment?: GroupDeploymentRecord;
+  /** The most recent deployments, newest first (at most 50). */
+  history: GroupDeploymentRecord[];
+}
+
+/** Signal `deploymentFinished` on a group, sent by each of its deployments as it ends. */
+export interface DeploymentFinished {
+  deploymentId: string;
+  status: DeploymentStatus;
+  /** The revision as deployed (pinned). */
+  revision: RevisionLocation;
+  completeTime: string;
+}
+
+/** Checks a group configuration; one message per problem. */
+export function validateGroupConfig(config: unknown): string[] {
+  if (!isRecord(config)) return [`deployment group must be a JSON object; got ${JSON.stringify(config)}`];
+  const { autoRollbackConfiguration: rollback, outdatedInstancesStrategy, concurrentDeployments, ...rest } = config;
+  // The deployment fields are checked as a deployment would be (a placeholder revision stands in).
+  const problems = validateDeploymentInput({ ...rest, revision: { revisionType: 'Local', local: { path: '/group' } } });
+  if (typeof config.deploymentGroupName === 'string' && !NAME_PATTERN.test(config.deploymentGroupName)) problems.push('deploymentGroupName is not a valid name');
+  if (rollback !== undefined) {
+    if (!isRecord(rollback) || typeof rollback.enabled !== 'boolean' || !Array.isArray(rollback.events)) {
+      problems.push('autoRollbackConfiguration must be {"enabled": true|false, "events": ["DEPLOYMENT_FAILURE", …]}');
+    } else {
+      for (const event of rollback.events) {
+        if (!AUTO_ROLLBACK_EVENTS.includes(event as AutoRollbackEvent)) problems.push(`autoRollbackConfiguration.events: ${JSON.stringify(event)} is not one of ${AUTO_ROLLBACK_EVENTS.join(', ')}`);
+      }
+    }
+  }
+  if (outdatedInstancesStrategy !== undefined && outdatedInstancesStrategy !== 'UPDATE' && outdatedInstancesStrategy !== 'IGNORE') {
+    problems.push(`outdatedInstancesStrategy must be UPDATE or IGNORE; got ${JSON.stringify(outdatedInstancesStrategy)}`);
+  }
+  if (concurrentDeployments !== undefined && concurrentDeployments !== 'QUEUE' && concurrentDeployments !== 'REFUSE') {
+    problems.push(`concurrentDeployments must be QUEUE or REFUSE; got ${JSON.stringify(concurrentDeployments)}`);
+  }
+  return [...new Set(problems)];
+}
+
+/** Whether a deployment that ended this way rolls back under this configuration. */
+export function rollsBack(config: AutoRollbackConfiguration | undefined, ending: 'failed' | 'stoppedOnRequest' | 'stoppedOnAlarm'): boolean {
+  if (!config?.enabled) return false;
+  const event: AutoRollbackEvent = ending === 'failed' ? 'DEPLOYMENT_FAILURE' : ending === 'stoppedOnAlarm' ? 'DEPLOYMENT_STOP_ON_ALARM' : 'DEPLOYMENT_STOP_ON_REQUEST';
+  return config.events.includes(event);
+}

@@ -1,0 +1,176 @@
+import { condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { ControllerActivities } from './contracts/controller.js';
+import type { DeploymentInput } from './contracts/deployment.js';
+import { deriveDeploymentGroupId, validateDeploymentInput } from './contracts/deployment.js';
+import type { DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRecord, GroupDeploymentRequest, RollbackRequest } from './contracts/deployment-group.js';
+import { validateGroupConfig } from './contracts/deployment-group.js';
+import { describeRevision } from './contracts/revision.js';
+import { createGroupDeploymentUpdate, deploymentFinishedSignal, deploymentGroupQuery, proceedSignal, rollbackUpdate, updateDeploymentGroupUpdate } from './messages.js';
+
+const controller = proxyActivities<ControllerActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
+
+const EVENTS_BEFORE_CONTINUE_AS_NEW = 2_000;
+const HISTORY_KEPT = 50;
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+export interface DeploymentGroupState {
+  config: DeploymentGroupConfig;
+  view?: DeploymentGroupView;
+}
+
+/** A deployment ID from the workflow's deterministic random source. */
+function newDeploymentId(): string {
+  let id = 'd-';
+  for (let i = 0; i < 9; i += 1) id += ID_ALPHABET[Math.floor(Math.random() * ID_ALPHABET.length)];
+  return id;
+}
+
+/**
+ * The deployment group entity: its configuration, the one deployment in progress (later ones queue,
+ * or are refused, as configured), the last successful revision and recent history. It starts the
+ * group's deployments, lets queued ones proceed in order, and starts rollbacks. Never ends; continues
+ * as new to stay small.
+ */
+export async function deploymentGroup(state: DeploymentGroupState): Promise<never> {
+  const info = workflowInfo();
+  const view: DeploymentGroupView = state.view ?? {
+    config: state.config,
+    deploymentGroupId: deriveDeploymentGroupId(state.config.applicationName, state.config.deploymentGroupName),
+    queued: [],
+    history: [],
+  };
+  let busy = 0; // handlers in flight; continue-as-new waits for them
+
+  const record = (deploymentId: string): GroupDeploymentRecord | undefined => view.history.find((r) => r.deploymentId === deploymentId);
+
+  const start = async (request: GroupDeploymentRequest, extra: Partial<DeploymentInput> = {}): Promise<{ deploymentId: string; status: 'InProgress' | 'Queued' }> => {
+    const { config } = view;
+    const deploymentId = newDeploymentId();
+    const queued = view.inProgress !== undefined;
+    const input: DeploymentInput = {
+      applicationName: config.applicationName,
+      deploymentGroupName: config.deploymentGroupName,
+      deploymentGroupId: view.deploymentGroupId,
+      revision: request.revision,
+      ...(config.targetHosts ? { targetHosts: config.targetHosts } : {}),
+      ...(config.tagFilters ? { tagFilters: config.tagFilters } : {}),
+      ...(config.tagSet ? { tagSet: config.tagSet } : {}),
+      ...(request.deploymentConfigName ? { deploymentConfigName: request.deploymentConfigName } : config.deploymentConfig ? { deploymentConfig: config.deploymentConfig } : config.deploymentConfigName ? { deploymentConfigName: config.deploymentConfigName } : {}),
+      ...(config.loadBalancerInfo ? { loadBalancerInfo: config.loadBalancerInfo } : {}),
+      ...(config.agentTimeouts ? { agentTimeouts: config.agentTimeouts } : {}),
+      ...(request.fileExistsBehavior ?? config.fileExistsBehavior ? { fileExistsBehavior: request.fileExistsBehavior ?? config.fileExistsBehavior } : {}),
+      ...(request.description ? { description: request.description } : {}),
+      ...(request.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),
+      ...(request.updateOutdatedInstancesOnly ? { updateOutdatedInstancesOnly: true } : {}),
+      group: { workflowId: info.workflowId, queued, autoRollbackConfiguration: request.autoRollbackConfiguration ?? config.autoRollbackConfiguration },
+      ...extra,
+    };
+    const entry: GroupDeploymentRecord = {
+      deploymentId,
+      status: queued ? 'Queued' : 'InProgress',
+      revision: request.revision,
+      creator: input.creator ?? 'user',
+      createTime: new Date().toISOString(),
+      ...(input.rollbackInfo ? { rollbackInfo: input.rollbackInfo } : {}),
+    };
+    view.history.unshift(entry);
+    view.history.length = Math.min(view.history.length, HISTORY_KEPT);
+    view.lastAttemptedDeployment = entry;
+    if (queued) view.queued.push(deploymentId);
+    else view.inProgress = deploymentId;
+    busy += 1;
+    try {
+      await controller.startDeploymentWorkflow({ deploymentId, input, controllerTaskQueue: info.taskQueue });
+      // Its turn may have come while it was being started, before it could hear `proceed`.
+      if (queued && view.inProgress === deploymentId) await getExternalWorkflowHandle(deploymentId).signal(proceedSignal);
+    } finally {
+      busy -= 1;
+    }
+    return { deploymentId, status: entry.status === 'Queued' ? 'Queued' : 'InProgress' };
+  };
+
+  setHandler(deploymentGroupQuery, () => view);
+
+  setHandler(updateDeploymentGroupUpdate, (config) => {
+    view.config = config;
+    return view;
+  }, {
+    validator: (config) => {
+      const problems = validateGroupConfig(config);
+      if (config.applicationName !== view.config.applicationName || config.deploymentGroupName !== view.config.deploymentGroupName) {
+        problems.push('the application and deployment group names cannot change');
+      }
+      if (problems.length > 0) throw new Error(`invalid deployment group: ${problems.join('; ')}`);
+    },
+  });
+
+  setHandler(createGroupDeploymentUpdate, (request) => start(request), {
+    validator: (request) => {
+      const problems = validateDeploymentInput({ ...request, applicationName: view.config.applicationName, deploymentGroupName: view.config.deploymentGroupName, targetHosts: ['validation-only'] });
+      if (problems.length > 0) throw new Error(`invalid deployment: ${problems.join('; ')}`);
+      if (view.inProgress && view.config.concurrentDeployments === 'REFUSE') {
+        throw new Error(`deployment group ${view.config.deploymentGroupName} already has deployment ${view.inProgress} in progress (concurrentDeployments REFUSE)`);
+      }
+    },
+  });
+
+  /** The deployment a rollback goes back to, or why there is none. */
+  const rollbackTarget = (request: RollbackRequest): { to: GroupDeploymentRecord; triggering?: GroupDeploymentRecord } | string => {
+    const triggering = request.triggeringDeploymentId ? record(request.triggeringDeploymentId) : view.lastAttemptedDeployment;
+    if (triggering?.creator === 'codeDeployRollback') {
+      return `deployment ${triggering.deploymentId} is itself a rollback; Gantry does not roll back a rollback (deploy a revision instead)`;
+    }
+    if (request.toDeploymentId) {
+      const to = record(request.toDeploymentId);
+      if (!to) return `deployment ${request.toDeploymentId} is not among this group's last ${HISTORY_KEPT} deployments`;
+      if (to.status !== 'Succeeded') return `deployment ${request.toDeploymentId} did not succeed (${to.status}); only a successful revision can be rolled back to`;
+      return { to, triggering };
+    }
+    const to = view.lastSuccessfulDeployment;
+    if (!to) return `deployment group ${view.config.deploymentGroupName} has no earlier successful deployment to roll back to`;
+    if (triggering && to.deploymentId === triggering.deploymentId) return `deployment ${to.deploymentId} is the last successful deployment; there is nothing earlier to roll back to`;
+    return { to, triggering };
+  };
+
+  setHandler(
+    rollbackUpdate,
+    async (request) => {
+      const target = rollbackTarget(request) as { to: GroupDeploymentRecord; triggering?: GroupDeploymentRecord };
+      const message = request.reason ?? `Rollback to ${target.to.deploymentId} (${describeRevision(target.to.revision)})`;
+      const started = await start(
+        { revision: target.to.revision, updateOutdatedInstancesOnly: true, autoRollbackConfiguration: { enabled: false, events: [] } },
+        { creator: 'codeDeployRollback', rollbackInfo: { ...(target.triggering ? { rollbackTriggeringDeploymentId: target.triggering.deploymentId } : {}), rollbackMessage: message } },
+      );
+      if (target.triggering) target.triggering.rollbackInfo = { rollbackDeploymentId: started.deploymentId, rollbackMessage: message };
+      return started;
+    },
+    {
+      validator: (request) => {
+        const target = rollbackTarget(request);
+        if (typeof target === 'string') throw new Error(`rollback refused: ${target}`);
+      },
+    },
+  );
+
+  setHandler(deploymentFinishedSignal, (finished) => {
+    const entry = record(finished.deploymentId);
+    if (entry) {
+      entry.status = finished.status;
+      entry.revision = finished.revision;
+      entry.completeTime = finished.completeTime;
+      if (finished.status === 'Succeeded') view.lastSuccessfulDeployment = entry;
+    }
+    view.queued = view.queued.filter((id) => id !== finished.deploymentId);
+    if (view.inProgress !== finished.deploymentId) return;
+    view.inProgress = view.queued.shift();
+    const next = view.inProgress ? record(view.inProgress) : undefined;
+    if (next) {
+      next.status = 'InProgress';
+      // Not awaited: the queued deployment exists (the group started it), waiting for this signal.
+      void getExternalWorkflowHandle(next.deploymentId).signal(proceedSignal).catch(() => undefined);
+    }
+  });
+
+  await condition(() => busy === 0 && (workflowInfo().historyLength > EVENTS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested));
+  return continueAsNew<typeof deploymentGroup>({ config: view.config, view });
+}
