@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -9,27 +9,7 @@ import { startAgentProcess } from '../../workers/agent-process.js';
 import { gantry } from '../support/cli.js';
 import { motoEnv, scratchDir, stackAddress, startController, uniqueName, type Harness } from '../support/harness.js';
 import { createIpTargetGroup, motoElbv2 } from '../support/moto-elbv2.js';
-
-const HOOKS = ['BeforeBlockTraffic', 'AfterBlockTraffic', 'ApplicationStop', 'BeforeInstall', 'AfterInstall', 'ApplicationStart', 'ValidateService', 'BeforeAllowTraffic', 'AfterAllowTraffic'];
-
-/**
- * A revision whose every hook logs itself and fails when the marker file names its event, so one
- * revision can fail at any lifecycle event on demand (the previous-revision events included).
- */
-function writeProbeRevision(dir: string, app: string, marker: string, extra = ''): void {
-  mkdirSync(join(dir, 'scripts'), { recursive: true });
-  mkdirSync(join(dir, 'app'), { recursive: true });
-  writeFileSync(join(dir, 'app', 'index.html'), 'probe');
-  writeFileSync(
-    join(dir, 'appspec.yml'),
-    `version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: /srv/${app}\n${extra}hooks:\n${HOOKS.map((e) => `  ${e}:\n    - location: scripts/hook.sh\n      timeout: 30\n`).join('')}`,
-  );
-  writeFileSync(
-    join(dir, 'scripts', 'hook.sh'),
-    `#!/bin/sh\nif [ "$(cat ${marker} 2>/dev/null)" = "$LIFECYCLE_EVENT" ]; then echo "injected failure at $LIFECYCLE_EVENT" >&2; exit 3; fi\nif [ "$LIFECYCLE_EVENT" = ApplicationStart ] && [ -f ${marker}.slow ]; then sleep 60; fi\necho "ok $LIFECYCLE_EVENT"\n`,
-  );
-  chmodSync(join(dir, 'scripts', 'hook.sh'), 0o755);
-}
+import { writeProbeRevision } from '../support/probe-revision.js';
 
 describe('e2e: fleets, tags, traffic control and failures at every lifecycle event (real agents)', () => {
   let harness: Harness;
@@ -167,7 +147,7 @@ describe('e2e: fleets, tags, traffic control and failures at every lifecycle eve
   });
 
   it('a host whose agent dies mid-event fails within the heartbeat timeout; one with no agent within the schedule-to-start timeout', async () => {
-    writeFileSync(`${marker}.slow`, '');
+    writeFileSync(`${marker}.slow`, '60');
     try {
       const running = deploy(`${name}-dies`, ['--target-hosts', host(4), '--heartbeat-timeout', '3']);
       // Kill the agent while ApplicationStart sleeps.

@@ -23,6 +23,16 @@ import {
 import type { DeploymentConfig, MinimumHealthyHosts } from '../../workflows/contracts/deployment-config.js';
 import { findPredefinedConfig } from '../../workflows/contracts/deployment-config.js';
 import type { TagFilter } from '../../workflows/contracts/targets.js';
+import type { AutoRollbackEvent, DeploymentGroupConfig } from '../../workflows/contracts/deployment-group.js';
+import {
+  createDeploymentGroup,
+  createGroupDeployment,
+  deploymentGroupExists,
+  getDeploymentGroup,
+  listDeploymentGroups,
+  rollbackDeploymentGroup,
+  updateDeploymentGroup,
+} from '../deployment-groups.js';
 import { CONTROLLER_TASK_QUEUE } from '../../workflows/contracts/naming.js';
 import { startLocalStack } from '../local-stack.js';
 import { REPO_ROOT } from '../tools.js';
@@ -85,6 +95,15 @@ Deployments (flags mirror \`aws deploy\`):
   get-deployment-target    --deployment-id d-XXXXXXXXX --target-id HOST
   stop-deployment    --deployment-id d-XXXXXXXXX [--auto-rollback-enabled]
 
+Deployment groups (a group decides targets and settings; create-deployment then only names a revision):
+  create-deployment-group  --application-name A --deployment-group-name G (targets and settings as above)
+                     [--auto-rollback-configuration enabled=true,events=DEPLOYMENT_FAILURE|DEPLOYMENT_STOP_ON_REQUEST]
+                     [--outdated-instances-strategy UPDATE|IGNORE] [--concurrent-deployments QUEUE|REFUSE]
+  update-deployment-group  (the same flags; only those given change)
+  get-deployment-group     --application-name A --deployment-group-name G
+  list-deployment-groups   [--application-name A]
+  rollback           --application-name A --deployment-group-name G [--to-deployment-id d-…] [--wait]
+
 Deployment configurations:
   create-deployment-config --deployment-config-name N --minimum-healthy-hosts type=FLEET_PERCENT,value=75
                            [--zonal-config JSON]
@@ -120,80 +139,107 @@ function revisionFromFlags(values: Record<string, unknown>): RevisionLocation {
   return { revisionType: 'Local', local: fields as never };
 }
 
+/** Flags that choose targets and how hosts are deployed: shared by deployments and deployment groups. */
+const DEPLOYMENT_SETTINGS = {
+  'deployment-config-name': { type: 'string' },
+  'target-hosts': { type: 'string', multiple: true },
+  'tag-filters': { type: 'string', multiple: true },
+  'tag-set': { type: 'string' },
+  'target-group-names': { type: 'string', multiple: true },
+  'traffic-timeout': { type: 'string' },
+  'schedule-to-start-timeout': { type: 'string' },
+  'heartbeat-timeout': { type: 'string' },
+  'file-exists-behavior': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** The deployment settings given on the command line (only those given). */
+function settingsFromFlags(values: Values): Partial<DeploymentGroupConfig> {
+  const settings: Partial<DeploymentGroupConfig> = {};
+  const hosts = parseList((values['target-hosts'] as string[] | undefined) ?? []);
+  if (hosts.length > 0) settings.targetHosts = hosts;
+  const filters = (values['tag-filters'] as string[] | undefined) ?? [];
+  if (filters.length > 0) settings.tagFilters = filters.map((text) => parseShorthand('--tag-filters', text) as unknown as TagFilter);
+  if (values['tag-set']) settings.tagSet = parseJson('--tag-set', values['tag-set'] as string) as TagFilter[][];
+  const targetGroups = parseList((values['target-group-names'] as string[] | undefined) ?? []);
+  if (targetGroups.length > 0) {
+    settings.loadBalancerInfo = { targetGroupInfoList: targetGroups.map((name) => ({ name })) };
+    if (values['traffic-timeout']) settings.loadBalancerInfo.trafficTimeoutSeconds = seconds('--traffic-timeout', values['traffic-timeout']);
+  } else if (values['traffic-timeout']) {
+    throw new UsageError('--traffic-timeout needs --target-group-names');
+  }
+  if (values['schedule-to-start-timeout'] || values['heartbeat-timeout']) {
+    settings.agentTimeouts = {
+      ...(values['schedule-to-start-timeout'] ? { scheduleToStartSeconds: seconds('--schedule-to-start-timeout', values['schedule-to-start-timeout']) } : {}),
+      ...(values['heartbeat-timeout'] ? { heartbeatSeconds: seconds('--heartbeat-timeout', values['heartbeat-timeout']) } : {}),
+    };
+  }
+  if (values['deployment-config-name']) settings.deploymentConfigName = values['deployment-config-name'] as string;
+  if (values['file-exists-behavior']) settings.fileExistsBehavior = (values['file-exists-behavior'] as string).toUpperCase() as FileExistsBehavior;
+  return settings;
+}
+
+/** Prints a deployment's ID, or with --wait follows it to the end; the exit code says whether it succeeded. */
+async function reportDeployment(client: Awaited<ReturnType<typeof connectClient>>['client'], values: Values, deploymentId: string, queued = false): Promise<number> {
+  const format = output(values);
+  if (!values.wait) {
+    if (format === 'json') print({ deploymentId, ...(queued ? { status: 'Queued' } : {}) });
+    else console.log(deploymentId);
+    return 0;
+  }
+  process.stderr.write(`deployment ${deploymentId} ${queued ? 'queued behind the deployment in progress' : 'started'}\n`);
+  let previous: Parameters<typeof progressLines>[0];
+  const final = await followDeployment(client, deploymentId, (view) => {
+    for (const line of progressLines(previous, view)) process.stderr.write(`${line}\n`);
+    previous = view;
+  });
+  if (format === 'json') print({ deploymentInfo: final });
+  else console.log(summary(final));
+  return final.status === 'Succeeded' ? 0 : 1;
+}
+
 async function createDeploymentCommand(argv: string[]): Promise<number> {
   const values = parse(argv, {
+    ...DEPLOYMENT_SETTINGS,
     'application-name': { type: 'string' },
     'deployment-group-name': { type: 'string' },
-    'deployment-config-name': { type: 'string' },
     description: { type: 'string' },
     'local-location': { type: 'string' },
     's3-location': { type: 'string' },
     'url-location': { type: 'string' },
     revision: { type: 'string' },
-    'target-hosts': { type: 'string', multiple: true },
-    'tag-filters': { type: 'string', multiple: true },
-    'tag-set': { type: 'string' },
     'update-outdated-instances-only': { type: 'boolean' },
-    'target-group-names': { type: 'string', multiple: true },
-    'traffic-timeout': { type: 'string' },
-    'schedule-to-start-timeout': { type: 'string' },
-    'heartbeat-timeout': { type: 'string' },
-    'file-exists-behavior': { type: 'string' },
     'ignore-application-stop-failures': { type: 'boolean' },
     'deployment-id': { type: 'string' },
     wait: { type: 'boolean' },
   });
-  const format = output(values);
+  output(values);
   const revision = revisionFromFlags(values);
-  const input: DeploymentInput = {
-    applicationName: required('--application-name', values['application-name'] as string | undefined),
-    deploymentGroupName: required('--deployment-group-name', values['deployment-group-name'] as string | undefined),
-    revision,
-  };
-  const hosts = parseList((values['target-hosts'] as string[] | undefined) ?? []);
-  if (hosts.length > 0) input.targetHosts = hosts;
-  const filters = (values['tag-filters'] as string[] | undefined) ?? [];
-  if (filters.length > 0) input.tagFilters = filters.map((text) => parseShorthand('--tag-filters', text) as unknown as TagFilter);
-  if (values['tag-set']) input.tagSet = parseJson('--tag-set', values['tag-set'] as string) as TagFilter[][];
-  if (values['update-outdated-instances-only']) input.updateOutdatedInstancesOnly = true;
-  const targetGroups = parseList((values['target-group-names'] as string[] | undefined) ?? []);
-  if (targetGroups.length > 0) {
-    input.loadBalancerInfo = { targetGroupInfoList: targetGroups.map((name) => ({ name })) };
-    if (values['traffic-timeout']) input.loadBalancerInfo.trafficTimeoutSeconds = seconds('--traffic-timeout', values['traffic-timeout']);
-  } else if (values['traffic-timeout']) {
-    throw new UsageError('--traffic-timeout needs --target-group-names');
-  }
-  if (values['schedule-to-start-timeout'] || values['heartbeat-timeout']) {
-    input.agentTimeouts = {
-      ...(values['schedule-to-start-timeout'] ? { scheduleToStartSeconds: seconds('--schedule-to-start-timeout', values['schedule-to-start-timeout']) } : {}),
-      ...(values['heartbeat-timeout'] ? { heartbeatSeconds: seconds('--heartbeat-timeout', values['heartbeat-timeout']) } : {}),
-    };
-  }
-  if (values['deployment-config-name']) input.deploymentConfigName = values['deployment-config-name'] as string;
-  if (values.description) input.description = values.description as string;
-  if (values['file-exists-behavior']) input.fileExistsBehavior = (values['file-exists-behavior'] as string).toUpperCase() as FileExistsBehavior;
-  if (values['ignore-application-stop-failures']) input.ignoreApplicationStopFailures = true;
-
+  const applicationName = required('--application-name', values['application-name'] as string | undefined);
+  const deploymentGroupName = required('--deployment-group-name', values['deployment-group-name'] as string | undefined);
+  const settings = settingsFromFlags(values);
+  const taskQueue = taskQueueOf(values);
   const { client, connection } = await connectClient(target(values));
   try {
-    const deploymentId = await startDeployment(client, input, {
-      taskQueue: values['task-queue'] as string | undefined,
-      deploymentId: values['deployment-id'] as string | undefined,
-    });
-    if (!values.wait) {
-      if (format === 'json') print({ deploymentId });
-      else console.log(deploymentId);
-      return 0;
+    if (await deploymentGroupExists(client, applicationName, deploymentGroupName, taskQueue)) {
+      // The group decides targets and settings; only per-deployment overrides are accepted here.
+      const groupOnly = ['target-hosts', 'tag-filters', 'tag-set', 'target-group-names', 'traffic-timeout', 'schedule-to-start-timeout', 'heartbeat-timeout', 'deployment-id'].filter((f) => values[f] !== undefined);
+      if (groupOnly.length > 0) throw new UsageError(`deployment group ${applicationName}/${deploymentGroupName} exists and sets these itself; change them with update-deployment-group: ${groupOnly.map((f) => `--${f}`).join(' ')}`);
+      const started = await createGroupDeployment(client, { applicationName, deploymentGroupName }, {
+        revision,
+        ...(values.description ? { description: values.description as string } : {}),
+        ...(settings.deploymentConfigName ? { deploymentConfigName: settings.deploymentConfigName } : {}),
+        ...(settings.fileExistsBehavior ? { fileExistsBehavior: settings.fileExistsBehavior } : {}),
+        ...(values['ignore-application-stop-failures'] ? { ignoreApplicationStopFailures: true } : {}),
+        ...(values['update-outdated-instances-only'] ? { updateOutdatedInstancesOnly: true } : {}),
+      }, taskQueue);
+      return await reportDeployment(client, values, started.deploymentId, started.status === 'Queued');
     }
-    process.stderr.write(`deployment ${deploymentId} started\n`);
-    let previous: Parameters<typeof progressLines>[0];
-    const final = await followDeployment(client, deploymentId, (view) => {
-      for (const line of progressLines(previous, view)) process.stderr.write(`${line}\n`);
-      previous = view;
-    });
-    if (format === 'json') print({ deploymentInfo: final });
-    else console.log(summary(final));
-    return final.status === 'Succeeded' ? 0 : 1;
+    const input: DeploymentInput = { applicationName, deploymentGroupName, revision, ...settings };
+    if (values['update-outdated-instances-only']) input.updateOutdatedInstancesOnly = true;
+    if (values.description) input.description = values.description as string;
+    if (values['ignore-application-stop-failures']) input.ignoreApplicationStopFailures = true;
+    const deploymentId = await startDeployment(client, input, { taskQueue, deploymentId: values['deployment-id'] as string | undefined });
+    return await reportDeployment(client, values, deploymentId);
   } finally {
     await connection.close();
   }
@@ -231,6 +277,89 @@ async function listDeploymentsCommand(argv: string[]): Promise<number> {
   if (format === 'json') print({ deployments });
   else for (const d of deployments) console.log(`${d.deploymentId}  ${d.status ?? '?'}  ${d.applicationName ?? ''}/${d.deploymentGroupName ?? ''}  ${d.createTime}  ${d.revision ?? ''}`);
   return 0;
+}
+
+const GROUP_FLAGS = {
+  ...DEPLOYMENT_SETTINGS,
+  'application-name': { type: 'string' },
+  'deployment-group-name': { type: 'string' },
+  'auto-rollback-configuration': { type: 'string' },
+  'outdated-instances-strategy': { type: 'string' },
+  'concurrent-deployments': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** `--auto-rollback-configuration enabled=true,events=DEPLOYMENT_FAILURE|DEPLOYMENT_STOP_ON_REQUEST` */
+function groupFromFlags(values: Values): Partial<DeploymentGroupConfig> {
+  const config: Partial<DeploymentGroupConfig> = settingsFromFlags(values);
+  const rollback = values['auto-rollback-configuration'] as string | undefined;
+  if (rollback) {
+    const fields = parseShorthand('--auto-rollback-configuration', rollback);
+    config.autoRollbackConfiguration = { enabled: fields.enabled === 'true', events: (fields.events ?? '').split('|').filter(Boolean) as AutoRollbackEvent[] };
+  }
+  if (values['outdated-instances-strategy']) config.outdatedInstancesStrategy = values['outdated-instances-strategy'] as 'UPDATE' | 'IGNORE';
+  if (values['concurrent-deployments']) config.concurrentDeployments = values['concurrent-deployments'] as 'QUEUE' | 'REFUSE';
+  return config;
+}
+
+function groupNames(values: Values): { applicationName: string; deploymentGroupName: string } {
+  return {
+    applicationName: required('--application-name', values['application-name'] as string | undefined),
+    deploymentGroupName: required('--deployment-group-name', values['deployment-group-name'] as string | undefined),
+  };
+}
+
+async function createDeploymentGroupCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, GROUP_FLAGS);
+  const config = { ...groupFromFlags(values), ...groupNames(values) };
+  const view = await withClient(values, (client) => createDeploymentGroup(client, config, taskQueueOf(values)));
+  print({ deploymentGroupId: view.deploymentGroupId, deploymentGroupInfo: view });
+  return 0;
+}
+
+async function updateDeploymentGroupCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, GROUP_FLAGS);
+  const names = groupNames(values);
+  const view = await withClient(values, async (client) => {
+    const current = await getDeploymentGroup(client, names.applicationName, names.deploymentGroupName, taskQueueOf(values));
+    const changes = groupFromFlags(values);
+    const targets = changes.targetHosts || changes.tagFilters || changes.tagSet ? { targetHosts: undefined, tagFilters: undefined, tagSet: undefined } : {};
+    const merged = JSON.parse(JSON.stringify({ ...current.config, ...targets, ...changes })) as DeploymentGroupConfig;
+    return updateDeploymentGroup(client, merged, taskQueueOf(values));
+  });
+  print({ deploymentGroupInfo: view });
+  return 0;
+}
+
+async function getDeploymentGroupCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' }, 'deployment-group-name': { type: 'string' } });
+  const names = groupNames(values);
+  const view = await withClient(values, (client) => getDeploymentGroup(client, names.applicationName, names.deploymentGroupName, taskQueueOf(values)));
+  if (output(values) === 'json') print({ deploymentGroupInfo: view });
+  else {
+    console.log(`${names.applicationName}/${names.deploymentGroupName}  in progress: ${view.inProgress ?? '-'}  queued: ${view.queued.join(',') || '-'}  last successful: ${view.lastSuccessfulDeployment?.deploymentId ?? '-'}`);
+    for (const r of view.history) console.log(`  ${r.deploymentId}  ${r.status}  ${r.creator}  ${r.createTime}`);
+  }
+  return 0;
+}
+
+async function listDeploymentGroupsCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' } });
+  const groups = await withClient(values, (client) => listDeploymentGroups(client, values['application-name'] as string | undefined, taskQueueOf(values)));
+  print({ deploymentGroups: groups });
+  return 0;
+}
+
+async function rollbackCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' }, 'deployment-group-name': { type: 'string' }, 'to-deployment-id': { type: 'string' }, wait: { type: 'boolean' } });
+  const names = groupNames(values);
+  const { client, connection } = await connectClient(target(values));
+  try {
+    const toDeploymentId = values['to-deployment-id'] as string | undefined;
+    const started = await rollbackDeploymentGroup(client, names, toDeploymentId ? { toDeploymentId } : {}, taskQueueOf(values));
+    return await reportDeployment(client, values, started.deploymentId, started.status === 'Queued');
+  } finally {
+    await connection.close();
+  }
 }
 
 async function stopDeploymentCommand(argv: string[]): Promise<number> {
@@ -424,6 +553,16 @@ export async function main(argv: string[]): Promise<number> {
       return getDeploymentCommand(rest);
     case 'list-deployments':
       return listDeploymentsCommand(rest);
+    case 'create-deployment-group':
+      return createDeploymentGroupCommand(rest);
+    case 'update-deployment-group':
+      return updateDeploymentGroupCommand(rest);
+    case 'get-deployment-group':
+      return getDeploymentGroupCommand(rest);
+    case 'list-deployment-groups':
+      return listDeploymentGroupsCommand(rest);
+    case 'rollback':
+      return rollbackCommand(rest);
     case 'stop-deployment':
       return stopDeploymentCommand(rest);
     case 'list-deployment-targets':
