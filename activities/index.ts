@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ControllerActivities, TrafficRequest } from '../workflows/contracts/controller.js';
 import { recordOutcomesInRegistry, requestRollback, resolveDeploymentConfig, selectTargetsFromRegistry, startDeploymentWorkflow } from './registry-lookups.js';
+import { sendNotification } from './notifications.js';
 import { pinS3Revision } from './revision-pinning.js';
 import { controlTraffic, elbv2Router, type TrafficRouter } from './traffic.js';
 
@@ -36,6 +37,7 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
     recordDeploymentOutcomes: recordOutcomesInRegistry,
     startDeploymentWorkflow,
     requestRollback,
+    sendNotification,
     BlockTraffic: (request) => traffic({ ...request, action: 'BlockTraffic' }),
     AllowTraffic: (request) => traffic({ ...request, action: 'AllowTraffic' }),
   };

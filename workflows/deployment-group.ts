@@ -58,6 +58,7 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
       ...(request.deploymentConfigName ? { deploymentConfigName: request.deploymentConfigName } : config.deploymentConfig ? { deploymentConfig: config.deploymentConfig } : config.deploymentConfigName ? { deploymentConfigName: config.deploymentConfigName } : {}),
       ...(config.loadBalancerInfo ? { loadBalancerInfo: config.loadBalancerInfo } : {}),
       ...(config.agentTimeouts ? { agentTimeouts: config.agentTimeouts } : {}),
+      ...(config.triggerConfigurations ? { triggerConfigurations: config.triggerConfigurations } : {}),
       ...(request.fileExistsBehavior ?? config.fileExistsBehavior ? { fileExistsBehavior: request.fileExistsBehavior ?? config.fileExistsBehavior } : {}),
       ...(request.description ? { description: request.description } : {}),
       ...(request.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),

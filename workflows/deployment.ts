@@ -24,6 +24,8 @@ import { IN_PLACE_EVENTS, LIFECYCLE_EVENTS } from './contracts/lifecycle.js';
 import { hostWorkflowId } from './contracts/naming.js';
 import { describeRevision, needsPinning, revisionIdentity } from './contracts/revision.js';
 import { describeSelection } from './contracts/targets.js';
+import type { TriggerConfig, TriggerEvent } from './contracts/triggers.js';
+import { deploymentPayload, instancePayload, notificationsFor } from './contracts/triggers.js';
 import { rootCause } from './failures.js';
 import { hostDeployment, type TrafficControl } from './host-deployment.js';
 import { deploymentFinishedSignal, deploymentStatusQuery, proceedSignal, stopSignal } from './messages.js';
@@ -38,6 +40,36 @@ const controller = proxyActivities<ControllerActivities>({
     nonRetryableErrorTypes: [FailureType.RevisionNotFound, FailureType.InvalidRevision, FailureType.DeploymentConfigNotFound],
   },
 });
+
+const notifications = proxyActivities<ControllerActivities>({
+  startToCloseTimeout: '15 seconds',
+  // About 7 s of retries: a webhook that is down delays the end of a deployment a little, never fails it.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 4 },
+});
+
+/** Sends trigger notifications without waiting; `flush` waits for them all (before the run ends). */
+class Notifier {
+  private pending: Promise<void>[] = [];
+
+  constructor(private readonly triggers: readonly TriggerConfig[] | undefined) {}
+
+  send(event: TriggerEvent, payload: (triggerName: string) => Record<string, unknown>): void {
+    for (const notification of notificationsFor(this.triggers, event, payload)) {
+      this.pending.push(notifications.sendNotification(notification).catch(() => undefined));
+    }
+  }
+
+  /** Notifications still being delivered; each is a pending activity, which Temporal limits. */
+  get backlog(): number {
+    return this.pending.length;
+  }
+
+  async flush(): Promise<void> {
+    const pending = this.pending;
+    this.pending = [];
+    await Promise.all(pending);
+  }
+}
 
 /** Hosts in flight at once in one run: well under Temporal's 2,000 pending children per workflow. */
 const MAX_HOSTS_IN_FLIGHT = 500;
@@ -108,6 +140,7 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
   let proceed = false;
   setHandler(proceedSignal, () => void (proceed = true));
   let failure: unknown;
+  const notifier = new Notifier(input.triggerConfigurations);
 
   try {
     if (!resumed && input.group?.queued) {
@@ -117,8 +150,9 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
       await condition(() => proceed || summary.stopRequested !== undefined);
       summary.status = 'InProgress';
     }
+    if (!resumed) notifier.send('DeploymentStart', (name) => deploymentPayload(summary, name));
     const progress = resumed ?? (summary.stopRequested ? undefined : await prepare(input, summary, tracker, failed));
-    const outcome = summary.stopRequested || !progress ? ({ kind: 'stopped' } as const) : await roll(input, progress, tracker, hosts);
+    const outcome = summary.stopRequested || !progress ? ({ kind: 'stopped' } as const) : await roll(input, progress, tracker, hosts, notifier);
     if (outcome.kind === 'stopped') {
       throw failed(FailureType.ManualStop, { code: 'MANUAL_STOP', message: `The deployment was stopped by request; hosts in flight were cancelled.${progress?.firstFailure ?? ''}` });
     }
@@ -128,7 +162,7 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
     if (err instanceof ContinueAsNew) throw err; // not an ending: the next run carries on
     failure = err;
   }
-  await afterwards(input, summary);
+  await afterwards(input, summary, notifier);
   if (failure) throw failure;
   return summary;
 }
@@ -137,7 +171,7 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
  * Once a deployment has ended: an automatic rollback when its group's configuration (or the stop
  * request) asks for one, then the group is told, so a queued deployment can proceed.
  */
-async function afterwards(input: DeploymentInput, summary: DeploymentSummary): Promise<void> {
+async function afterwards(input: DeploymentInput, summary: DeploymentSummary, notifier: Notifier): Promise<void> {
   const group = input.group;
   const ended = summary.completeTime !== undefined;
   const ending = summary.status === 'Stopped' ? 'stoppedOnRequest' : 'failed';
@@ -156,6 +190,10 @@ async function afterwards(input: DeploymentInput, summary: DeploymentSummary): P
       summary.rollbackInfo = 'refused' in answer ? { rollbackMessage: `No rollback: ${answer.refused}` } : { rollbackDeploymentId: answer.deploymentId, rollbackMessage: reason };
     }
   }
+  const event: TriggerEvent = summary.status === 'Succeeded' ? 'DeploymentSuccess' : summary.status === 'Stopped' ? 'DeploymentStop' : 'DeploymentFailure';
+  notifier.send(event, (name) => deploymentPayload(summary, name));
+  if (summary.rollbackInfo?.rollbackDeploymentId) notifier.send('DeploymentRollback', (name) => deploymentPayload(summary, name));
+  await notifier.flush();
   if (group) {
     const finished = { deploymentId: summary.deploymentId, status: ended ? summary.status : 'Failed', revision: summary.revision, completeTime: summary.completeTime ?? new Date().toISOString() } as const;
     await getExternalWorkflowHandle(group.workflowId).signal(deploymentFinishedSignal, finished).catch(() => undefined);
@@ -297,6 +335,7 @@ async function roll(
   progress: DeploymentProgress,
   tracker: TargetTracker,
   hosts: CancellationScope,
+  notifier: Notifier,
 ): Promise<{ kind: 'succeeded' | 'stopped' } | { kind: 'failed'; message: string }> {
   const rollout = new InPlaceRollout(progress.plan, progress.rollout);
   const { summary, context } = progress;
@@ -305,7 +344,9 @@ async function roll(
   let moreToStart = false;
 
   const runHost = async (hostId: string): Promise<void> => {
-    tracker.set(tracker.get(hostId), 'InProgress');
+    const target = tracker.get(hostId);
+    tracker.set(target, 'InProgress');
+    notifier.send('InstanceStart', (name) => instancePayload({ deploymentId: summary.deploymentId, targetId: hostId, status: 'InProgress', lastUpdatedAt: target.lastUpdatedAt, lifecycleEvents: [] }, name));
     completions.push(await hosts.run(() => deployHost(input, progress, hostId, () => (starting -= 1))));
   };
   const record = (host: HostDeploymentView): void => {
@@ -314,6 +355,7 @@ async function roll(
     tracker.set(target, ok ? 'Succeeded' : 'Failed');
     rollout.finish(host.targetId, ok);
     (ok ? progress.unreported.succeeded : progress.unreported.failed).push(host.targetId);
+    notifier.send(ok ? 'InstanceSuccess' : 'InstanceFailure', (name) => instancePayload(host, name));
     if (ok) return;
     const event = host.lifecycleEvents.find((e) => e.status === 'Failed' && !e.diagnostics?.message.endsWith('(ignored: ignoreApplicationStopFailures)'));
     if (!event) return;
@@ -332,6 +374,8 @@ async function roll(
   for (;;) {
     if (progress.plan.zonal) summary.currentZone = progress.plan.zones[rollout.state.zone]?.zone;
     for (let host = completions.shift(); host; host = completions.shift()) record(host);
+    // Keep pending notification activities well under Temporal's 2,000 pending activities.
+    if (notifier.backlog > 400) await notifier.flush();
     const stopping = summary.stopRequested !== undefined;
     if (stopping && rollout.state.inFlight.length === 0) {
       await report();
@@ -359,6 +403,7 @@ async function roll(
     }
     if (draining && rollout.state.inFlight.length === 0) {
       await report();
+      await notifier.flush();
       progress.runs += 1;
       return continueAsNew<typeof deployment>(input, progress);
     }

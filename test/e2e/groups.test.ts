@@ -9,6 +9,7 @@ import type { AgentProcess } from '../../workers/agent-process.js';
 import { gantry } from '../support/cli.js';
 import { scratchDir, stackAddress, startController, startHosts, uniqueName, type Harness } from '../support/harness.js';
 import { writeProbeRevision } from '../support/probe-revision.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
 /** Whether a process whose command line contains `text` is running (hosts' PID namespaces are visible from here). */
 function running(text: string): boolean {
@@ -22,6 +23,8 @@ function running(text: string): boolean {
 describe('e2e: deployment groups, stop and rollback through the CLI (real agents)', () => {
   let harness: Harness;
   let agents: AgentProcess[] = [];
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  const events = (deploymentId: string): string[] => receiver.received.filter((r) => r.body.deploymentId === deploymentId).map((r) => r.event);
   const name = uniqueName('groups');
   const app = `gantry-e2e-${name}`;
   const base = scratchDir('e2e-groups');
@@ -42,16 +45,19 @@ describe('e2e: deployment groups, stop and rollback through the CLI (real agents
 
   beforeAll(async () => {
     harness = await startController(uniqueName('e2e groups'));
+    receiver = await startWebhookReceiver();
     for (const version of ['v1', 'v2', 'v3']) writeProbeRevision(join(base, version), app, marker, '', { 'version.txt': version });
     agents = startHosts(hosts, join(base, 'hosts'), { controllerTaskQueue: harness.taskQueue, tags: { team: name } });
   });
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.kill()));
     await harness?.close();
+    await receiver?.close();
   });
 
   it('creates a group selecting hosts by tag, with automatic rollback on failure', async () => {
-    const created = await cli(['create-deployment-group', ...group, '--tag-filters', `Key=team,Value=${name},Type=KEY_AND_VALUE`, '--auto-rollback-configuration', 'enabled=true,events=DEPLOYMENT_FAILURE|DEPLOYMENT_STOP_ON_REQUEST', '--deployment-config-name', 'AllAtOnce']);
+    const created = await cli(['create-deployment-group', ...group, '--tag-filters', `Key=team,Value=${name},Type=KEY_AND_VALUE`, '--auto-rollback-configuration', 'enabled=true,events=DEPLOYMENT_FAILURE|DEPLOYMENT_STOP_ON_REQUEST', '--deployment-config-name', 'AllAtOnce',
+      '--trigger-configurations', JSON.stringify([{ triggerName: 'ops', triggerTargetUrl: receiver.url, triggerEvents: ['DeploymentStart', 'DeploymentSuccess', 'DeploymentFailure', 'DeploymentStop', 'DeploymentRollback', 'InstanceFailure'] }])]);
     expect(created.code, created.stderr).toBe(0);
     const again = await cli(['create-deployment-group', ...group, '--target-hosts', hosts[0] as string]);
     expect(again.code).toBe(2);
@@ -79,6 +85,11 @@ describe('e2e: deployment groups, stop and rollback through the CLI (real agents
       }
       expect(rollback.json.deploymentInfo).toMatchObject({ status: 'Succeeded', creator: 'codeDeployRollback', rollbackInfo: { rollbackTriggeringDeploymentId: bad.view.deploymentId } });
       expect(hosts.map(installed)).toEqual(['v1', 'v1']);
+      // Webhooks: the failed deployment announced its failure, each host's failure and its rollback.
+      expect(events(bad.view.deploymentId).sort()).toEqual(['DeploymentFailure', 'DeploymentRollback', 'DeploymentStart', 'InstanceFailure', 'InstanceFailure']);
+      expect(events(rollbackId).sort()).toEqual(['DeploymentStart', 'DeploymentSuccess']);
+      const failure = receiver.received.find((r) => r.body.deploymentId === bad.view.deploymentId && r.event === 'DeploymentFailure')?.body;
+      expect(failure).toMatchObject({ eventTriggerName: 'ops', applicationName: 'groups-app', deploymentGroupName: name, status: 'FAILED', errorInformation: { ErrorCode: 'HEALTH_CONSTRAINTS' } });
     } finally {
       rmSync(marker, { force: true });
     }
@@ -103,6 +114,7 @@ describe('e2e: deployment groups, stop and rollback through the CLI (real agents
       expect(view).toMatchObject({ status: 'Stopped', errorInformation: { code: 'MANUAL_STOP' } });
       expect(view.targets.every((t) => t.lifecycleEvents.find((e) => e.lifecycleEventName === 'ApplicationStart')?.status === 'Failed')).toBe(true);
       expect(view.rollbackInfo?.rollbackDeploymentId).toMatch(/^d-/);
+      expect(events(deploymentId)).toContain('DeploymentStop');
     } finally {
       rmSync(`${marker}.slow`, { force: true });
     }

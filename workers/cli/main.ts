@@ -23,6 +23,7 @@ import {
 import type { DeploymentConfig, MinimumHealthyHosts } from '../../workflows/contracts/deployment-config.js';
 import { findPredefinedConfig } from '../../workflows/contracts/deployment-config.js';
 import type { TagFilter } from '../../workflows/contracts/targets.js';
+import type { TriggerConfig } from '../../workflows/contracts/triggers.js';
 import type { AutoRollbackEvent, DeploymentGroupConfig } from '../../workflows/contracts/deployment-group.js';
 import {
   createDeploymentGroup,
@@ -99,6 +100,7 @@ Deployment groups (a group decides targets and settings; create-deployment then 
   create-deployment-group  --application-name A --deployment-group-name G (targets and settings as above)
                      [--auto-rollback-configuration enabled=true,events=DEPLOYMENT_FAILURE|DEPLOYMENT_STOP_ON_REQUEST]
                      [--outdated-instances-strategy UPDATE|IGNORE] [--concurrent-deployments QUEUE|REFUSE]
+                     [--trigger-configurations '[{"triggerName","triggerTargetUrl","triggerEvents":[…]}]']
   update-deployment-group  (the same flags; only those given change)
   get-deployment-group     --application-name A --deployment-group-name G
   list-deployment-groups   [--application-name A]
@@ -286,6 +288,7 @@ const GROUP_FLAGS = {
   'auto-rollback-configuration': { type: 'string' },
   'outdated-instances-strategy': { type: 'string' },
   'concurrent-deployments': { type: 'string' },
+  'trigger-configurations': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** `--auto-rollback-configuration enabled=true,events=DEPLOYMENT_FAILURE|DEPLOYMENT_STOP_ON_REQUEST` */
@@ -298,6 +301,7 @@ function groupFromFlags(values: Values): Partial<DeploymentGroupConfig> {
   }
   if (values['outdated-instances-strategy']) config.outdatedInstancesStrategy = values['outdated-instances-strategy'] as 'UPDATE' | 'IGNORE';
   if (values['concurrent-deployments']) config.concurrentDeployments = values['concurrent-deployments'] as 'QUEUE' | 'REFUSE';
+  if (values['trigger-configurations']) config.triggerConfigurations = parseJson('--trigger-configurations', values['trigger-configurations'] as string) as TriggerConfig[];
   return config;
 }
 

@@ -3,6 +3,7 @@ import type { DeploymentConfig } from './deployment-config.js';
 import type { RollbackRequest } from './deployment-group.js';
 import type { DeploymentOutcomes, LoadBalancerTarget, SelectedTarget, TargetQuery } from './hosts.js';
 import type { RevisionLocation } from './revision.js';
+import type { Notification } from './triggers.js';
 
 /** BlockTraffic / AllowTraffic for one host. */
 export interface TrafficRequest {
@@ -36,6 +37,8 @@ export interface ControllerActivities {
   startDeploymentWorkflow(input: { deploymentId: string; input: DeploymentInput; controllerTaskQueue: string }): Promise<void>;
   /** Asks a group for a rollback; answers the rollback's ID, or why it was refused. */
   requestRollback(input: { groupWorkflowId: string; request: RollbackRequest }): Promise<{ deploymentId: string } | { refused: string }>;
+  /** Delivers one trigger notification (webhook POST). */
+  sendNotification(notification: Notification): Promise<void>;
   /** Deregisters a host from its target groups and waits until it is out. */
   BlockTraffic(request: TrafficRequest): Promise<TrafficResult>;
   /** Registers a host with its target groups and waits until it is healthy. */

@@ -4,6 +4,7 @@ import { validateDeploymentInput } from './deployment.js';
 import { NAME_PATTERN } from './naming.js';
 import type { RevisionLocation } from './revision.js';
 import type { TargetSelection } from './targets.js';
+import type { TriggerConfig } from './triggers.js';
 import { isRecord } from './values.js';
 
 export type AutoRollbackEvent = 'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_ALARM' | 'DEPLOYMENT_STOP_ON_REQUEST';
@@ -28,6 +29,8 @@ export interface DeploymentGroupConfig extends TargetSelection {
   concurrentDeployments?: 'QUEUE' | 'REFUSE';
   agentTimeouts?: AgentTimeouts;
   fileExistsBehavior?: FileExistsBehavior;
+  /** Webhooks for the group's deployments and instances (at most 10). */
+  triggerConfigurations?: TriggerConfig[];
 }
 
 /** Update `createDeployment` on a group: the revision and per-deployment overrides. */

@@ -7,6 +7,8 @@ import { HOST_ID_PATTERN, NAME_PATTERN } from './naming.js';
 import type { RevisionLocation } from './revision.js';
 import { validateRevision } from './revision.js';
 import type { TargetSelection } from './targets.js';
+import type { TriggerConfig } from './triggers.js';
+import { validateTriggers } from './triggers.js';
 import { validateTargetSelection } from './targets.js';
 import { isRecord } from './values.js';
 
@@ -40,6 +42,8 @@ export interface DeploymentInput extends TargetSelection {
   creator?: 'user' | 'codeDeployRollback' | 'autoscaling' | 'CodeDeployAutoUpdate';
   /** Limits on each host's lifecycle events. */
   agentTimeouts?: AgentTimeouts;
+  /** Webhooks for CodeDeploy's trigger events (a group passes its own). */
+  triggerConfigurations?: TriggerConfig[];
   /** Set by the `deploymentGroup` entity for the deployments it starts. */
   group?: GroupMembership;
   /** Set on a rollback: the deployment it rolls back. */
@@ -187,6 +191,7 @@ export function validateDeploymentInput(input: unknown): string[] {
     problems.push(`updateOutdatedInstancesOnly must be true or false; got ${JSON.stringify(input.updateOutdatedInstancesOnly)}`);
   }
   if (input.loadBalancerInfo !== undefined) problems.push(...validateLoadBalancerInfo(input.loadBalancerInfo));
+  if (input.triggerConfigurations !== undefined) problems.push(...validateTriggers(input.triggerConfigurations));
   if (input.group !== undefined && (!isRecord(input.group) || typeof input.group.workflowId !== 'string' || typeof input.group.queued !== 'boolean')) {
     problems.push('group is set by the deploymentGroup workflow: {"workflowId": …, "queued": true|false}');
   }
