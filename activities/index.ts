@@ -1,6 +1,8 @@
 import { Context, sleep } from '@temporalio/activity';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { pollAlarms } from './alarms.js';
 import type { ControllerActivities, TrafficRequest } from '../workflows/contracts/controller.js';
 import { recordOutcomesInRegistry, requestRollback, resolveDeploymentConfig, selectTargetsFromRegistry, startDeploymentWorkflow } from './registry-lookups.js';
 import { sendNotification } from './notifications.js';
@@ -10,6 +12,7 @@ import { controlTraffic, elbv2Router, type TrafficRouter } from './traffic.js';
 export interface ControllerDependencies {
   s3: () => S3Client;
   elbv2: () => ElasticLoadBalancingV2Client;
+  cloudwatch: () => CloudWatchClient;
   /** Replaces ELBv2 (tests script unhealthy and stuck targets with it). */
   trafficRouter?: TrafficRouter;
   /** Poll interval while waiting on the load balancer (default 2 s). */
@@ -38,6 +41,7 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
     startDeploymentWorkflow,
     requestRollback,
     sendNotification,
+    pollAlarms: ({ alarmNames }) => pollAlarms(deps.cloudwatch(), alarmNames),
     BlockTraffic: (request) => traffic({ ...request, action: 'BlockTraffic' }),
     AllowTraffic: (request) => traffic({ ...request, action: 'AllowTraffic' }),
   };

@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
 /**
  * AWS clients configured from the standard environment (AWS_REGION, credentials chain) plus
@@ -38,4 +39,10 @@ export function lazyS3Client(env?: NodeJS.ProcessEnv): () => S3Client {
 export function lazyElbv2Client(env: NodeJS.ProcessEnv = process.env): () => ElasticLoadBalancingV2Client {
   let client: ElasticLoadBalancingV2Client | undefined;
   return () => (client ??= new ElasticLoadBalancingV2Client(commonConfig(env, env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 ?? env.AWS_ENDPOINT_URL)));
+}
+
+/** CloudWatch client from the same environment (AWS_ENDPOINT_URL_CLOUDWATCH or AWS_ENDPOINT_URL). */
+export function lazyCloudWatchClient(env: NodeJS.ProcessEnv = process.env): () => CloudWatchClient {
+  let client: CloudWatchClient | undefined;
+  return () => (client ??= new CloudWatchClient(commonConfig(env, env.AWS_ENDPOINT_URL_CLOUDWATCH ?? env.AWS_ENDPOINT_URL)));
 }

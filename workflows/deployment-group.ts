@@ -59,6 +59,7 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
       ...(config.loadBalancerInfo ? { loadBalancerInfo: config.loadBalancerInfo } : {}),
       ...(config.agentTimeouts ? { agentTimeouts: config.agentTimeouts } : {}),
       ...(config.triggerConfigurations ? { triggerConfigurations: config.triggerConfigurations } : {}),
+      ...(config.alarmConfiguration ? { alarmConfiguration: config.alarmConfiguration } : {}),
       ...(request.fileExistsBehavior ?? config.fileExistsBehavior ? { fileExistsBehavior: request.fileExistsBehavior ?? config.fileExistsBehavior } : {}),
       ...(request.description ? { description: request.description } : {}),
       ...(request.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),

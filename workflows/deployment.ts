@@ -83,6 +83,7 @@ const CONTINUE_AS_NEW_AFTER_EVENTS = 6_000;
 /** Failed targets whose failing event is kept in the summary (the rest: in their hostDeployment child). */
 const FAILED_EVENTS_KEPT = 1_000;
 const DEFAULT_TRAFFIC_TIMEOUT_SECONDS = 300;
+const DEFAULT_ALARM_POLL_SECONDS = 10;
 
 /** What one run of a deployment hands to the next when it continues as new. */
 export interface DeploymentProgress {
@@ -133,7 +134,7 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
     upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: summary.status }]);
   };
   const failed = (type: FailureType, error: ErrorInformation): ApplicationFailure => {
-    settle(error, type === FailureType.ManualStop);
+    settle(error, type === FailureType.ManualStop || type === FailureType.AlarmActive);
     return ApplicationFailure.create({ type, message: error.message, nonRetryable: true, details: [summary] });
   };
 
@@ -153,6 +154,9 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
     if (!resumed) notifier.send('DeploymentStart', (name) => deploymentPayload(summary, name));
     const progress = resumed ?? (summary.stopRequested ? undefined : await prepare(input, summary, tracker, failed));
     const outcome = summary.stopRequested || !progress ? ({ kind: 'stopped' } as const) : await roll(input, progress, tracker, hosts, notifier);
+    if (outcome.kind === 'stopped' && summary.stopRequested?.alarm) {
+      throw failed(FailureType.AlarmActive, { code: 'ALARM_ACTIVE', message: `The deployment was stopped because ${summary.stopRequested.alarm}; hosts in flight were cancelled.` });
+    }
     if (outcome.kind === 'stopped') {
       throw failed(FailureType.ManualStop, { code: 'MANUAL_STOP', message: `The deployment was stopped by request; hosts in flight were cancelled.${progress?.firstFailure ?? ''}` });
     }
@@ -174,7 +178,7 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
 async function afterwards(input: DeploymentInput, summary: DeploymentSummary, notifier: Notifier): Promise<void> {
   const group = input.group;
   const ended = summary.completeTime !== undefined;
-  const ending = summary.status === 'Stopped' ? 'stoppedOnRequest' : 'failed';
+  const ending = summary.status !== 'Stopped' ? 'failed' : summary.stopRequested?.alarm ? 'stoppedOnAlarm' : 'stoppedOnRequest';
   const wantsRollback =
     ended &&
     (summary.status === 'Failed' || summary.status === 'Stopped') &&
@@ -186,6 +190,7 @@ async function afterwards(input: DeploymentInput, summary: DeploymentSummary, no
       summary.rollbackInfo = { ...summary.rollbackInfo, rollbackMessage: 'No rollback: this deployment is itself a rollback.' };
     } else {
       const reason = `Automatic rollback after ${summary.deploymentId} ${summary.status === 'Stopped' ? 'was stopped' : 'failed'} (${summary.errorInformation?.code ?? summary.status})`;
+      // (stoppedOnAlarm rolls back only as the group's DEPLOYMENT_STOP_ON_ALARM says; a stop request's autoRollback always does.)
       const answer = await controller.requestRollback({ groupWorkflowId: group.workflowId, request: { triggeringDeploymentId: summary.deploymentId, reason } });
       summary.rollbackInfo = 'refused' in answer ? { rollbackMessage: `No rollback: ${answer.refused}` } : { rollbackDeploymentId: answer.deploymentId, rollbackMessage: reason };
     }
@@ -343,6 +348,39 @@ async function roll(
   let starting = 0;
   let moreToStart = false;
 
+  // CloudWatch alarms: polled before hosts start, between them, and during bakes.
+  const alarms = input.alarmConfiguration?.enabled ? input.alarmConfiguration : undefined;
+  const pollMs = (alarms?.pollIntervalSeconds ?? DEFAULT_ALARM_POLL_SECONDS) * 1000;
+  let nextPoll = 0;
+  const checkAlarms = async (): Promise<void> => {
+    if (!alarms || summary.stopRequested || Date.now() < nextPoll) return;
+    nextPoll = Date.now() + pollMs;
+    let reason: string | undefined;
+    try {
+      const state = await controller.pollAlarms({ alarmNames: alarms.alarms.map((a) => a.name) });
+      if (state.inAlarm.length > 0) reason = `alarm ${state.inAlarm.join(', ')} is in ALARM`;
+      else if (state.missing.length > 0 && !alarms.ignorePollAlarmFailure) reason = `alarm ${state.missing.join(', ')} does not exist (ignorePollAlarmFailure is false)`;
+    } catch (err) {
+      const cause = rootCause(err);
+      if (!alarms.ignorePollAlarmFailure) reason = `alarm states could not be read (${cause instanceof Error ? cause.message : String(cause)}; ignorePollAlarmFailure is false)`;
+    }
+    if (reason && !summary.stopRequested) {
+      summary.stopRequested = { autoRollback: false, alarm: reason };
+      hosts.cancel();
+    }
+  };
+  /** Waits for `done` (or until `untilMs`), polling alarms when they are due. */
+  const waitFor = async (done: () => boolean, untilMs?: number): Promise<void> => {
+    for (;;) {
+      const limits = [untilMs === undefined ? Infinity : untilMs - Date.now(), alarms && !summary.stopRequested ? nextPoll - Date.now() : Infinity];
+      const wait = Math.min(...limits);
+      if (wait === Infinity) return void (await condition(done));
+      if (wait > 0 && (await condition(done, wait))) return;
+      if (done() || (untilMs !== undefined && Date.now() >= untilMs)) return;
+      await checkAlarms();
+    }
+  };
+
   const runHost = async (hostId: string): Promise<void> => {
     const target = tracker.get(hostId);
     tracker.set(target, 'InProgress');
@@ -376,6 +414,7 @@ async function roll(
     for (let host = completions.shift(); host; host = completions.shift()) record(host);
     // Keep pending notification activities well under Temporal's 2,000 pending activities.
     if (notifier.backlog > 400) await notifier.flush();
+    await checkAlarms();
     const stopping = summary.stopRequested !== undefined;
     if (stopping && rollout.state.inFlight.length === 0) {
       await report();
@@ -396,8 +435,8 @@ async function roll(
       return verdict;
     }
     if (verdict.kind === 'zoneDone') {
-      // The bake ends early when the deployment is stopped.
-      if (verdict.monitorSeconds > 0) await condition(() => summary.stopRequested !== undefined, verdict.monitorSeconds * 1000);
+      // The bake ends early when the deployment is stopped (by request or by an alarm).
+      if (verdict.monitorSeconds > 0) await waitFor(() => summary.stopRequested !== undefined, Date.now() + verdict.monitorSeconds * 1000);
       if (!summary.stopRequested) rollout.advanceZone();
       continue;
     }
@@ -407,7 +446,7 @@ async function roll(
       progress.runs += 1;
       return continueAsNew<typeof deployment>(input, progress);
     }
-    await condition(() => completions.length > 0 || (moreToStart && starting === 0) || (summary.stopRequested !== undefined && rollout.state.inFlight.length === 0));
+    await waitFor(() => completions.length > 0 || (moreToStart && starting === 0) || (summary.stopRequested !== undefined && rollout.state.inFlight.length === 0));
   }
 }
 

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
-import type { DeploymentInput, FileExistsBehavior } from '../../workflows/contracts/deployment.js';
+import type { AlarmConfiguration, DeploymentInput, FileExistsBehavior } from '../../workflows/contracts/deployment.js';
 import type { RevisionLocation } from '../../workflows/contracts/revision.js';
 import { INSIDE_ENV, simulatedHostUnsupported } from '../../agent/simulated-host.js';
 import { createAgent } from '../../agent/main.js';
@@ -89,7 +89,8 @@ Deployments (flags mirror \`aws deploy\`):
                      [--deployment-config-name OneAtATime|HalfAtATime|AllAtOnce|CUSTOM] [--description TEXT]
                      [--update-outdated-instances-only] [--file-exists-behavior DISALLOW|OVERWRITE|RETAIN]
                      [--ignore-application-stop-failures] [--target-group-names TG1,TG2 [--traffic-timeout S]]
-                     [--schedule-to-start-timeout S] [--heartbeat-timeout S] [--wait]
+                     [--schedule-to-start-timeout S] [--heartbeat-timeout S]
+                     [--alarm-configuration '{"enabled":true,"alarms":[{"name":"A"}],"ignorePollAlarmFailure":false}'] [--wait]
   get-deployment     --deployment-id d-XXXXXXXXX [--with-events | --without-events]
   list-deployments   [--application-name A [--deployment-group-name G]] [--include-only-statuses Failed,Stopped]
   list-deployment-targets  --deployment-id d-XXXXXXXXX [--target-status Failed]
@@ -152,6 +153,7 @@ const DEPLOYMENT_SETTINGS = {
   'schedule-to-start-timeout': { type: 'string' },
   'heartbeat-timeout': { type: 'string' },
   'file-exists-behavior': { type: 'string' },
+  'alarm-configuration': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** The deployment settings given on the command line (only those given). */
@@ -177,6 +179,7 @@ function settingsFromFlags(values: Values): Partial<DeploymentGroupConfig> {
   }
   if (values['deployment-config-name']) settings.deploymentConfigName = values['deployment-config-name'] as string;
   if (values['file-exists-behavior']) settings.fileExistsBehavior = (values['file-exists-behavior'] as string).toUpperCase() as FileExistsBehavior;
+  if (values['alarm-configuration']) settings.alarmConfiguration = parseJson('--alarm-configuration', values['alarm-configuration'] as string) as AlarmConfiguration;
   return settings;
 }
 
@@ -224,7 +227,7 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
   try {
     if (await deploymentGroupExists(client, applicationName, deploymentGroupName, taskQueue)) {
       // The group decides targets and settings; only per-deployment overrides are accepted here.
-      const groupOnly = ['target-hosts', 'tag-filters', 'tag-set', 'target-group-names', 'traffic-timeout', 'schedule-to-start-timeout', 'heartbeat-timeout', 'deployment-id'].filter((f) => values[f] !== undefined);
+      const groupOnly = ['target-hosts', 'tag-filters', 'tag-set', 'target-group-names', 'traffic-timeout', 'schedule-to-start-timeout', 'heartbeat-timeout', 'alarm-configuration', 'deployment-id'].filter((f) => values[f] !== undefined);
       if (groupOnly.length > 0) throw new UsageError(`deployment group ${applicationName}/${deploymentGroupName} exists and sets these itself; change them with update-deployment-group: ${groupOnly.map((f) => `--${f}`).join(' ')}`);
       const started = await createGroupDeployment(client, { applicationName, deploymentGroupName }, {
         revision,

@@ -37,6 +37,8 @@ export interface ControllerActivities {
   startDeploymentWorkflow(input: { deploymentId: string; input: DeploymentInput; controllerTaskQueue: string }): Promise<void>;
   /** Asks a group for a rollback; answers the rollback's ID, or why it was refused. */
   requestRollback(input: { groupWorkflowId: string; request: RollbackRequest }): Promise<{ deploymentId: string } | { refused: string }>;
+  /** Reads the alarms' states: which are in ALARM, and which do not exist. */
+  pollAlarms(input: { alarmNames: string[] }): Promise<{ inAlarm: string[]; missing: string[] }>;
   /** Delivers one trigger notification (webhook POST). */
   sendNotification(notification: Notification): Promise<void>;
   /** Deregisters a host from its target groups and waits until it is out. */

@@ -1,5 +1,5 @@
 import type { DeploymentConfig } from './deployment-config.js';
-import type { AgentTimeouts, DeploymentStatus, FileExistsBehavior, LoadBalancerInfo } from './deployment.js';
+import type { AgentTimeouts, AlarmConfiguration, DeploymentStatus, FileExistsBehavior, LoadBalancerInfo } from './deployment.js';
 import { validateDeploymentInput } from './deployment.js';
 import { NAME_PATTERN } from './naming.js';
 import type { RevisionLocation } from './revision.js';
@@ -29,6 +29,7 @@ export interface DeploymentGroupConfig extends TargetSelection {
   concurrentDeployments?: 'QUEUE' | 'REFUSE';
   agentTimeouts?: AgentTimeouts;
   fileExistsBehavior?: FileExistsBehavior;
+  alarmConfiguration?: AlarmConfiguration;
   /** Webhooks for the group's deployments and instances (at most 10). */
   triggerConfigurations?: TriggerConfig[];
 }

@@ -42,12 +42,23 @@ export interface DeploymentInput extends TargetSelection {
   creator?: 'user' | 'codeDeployRollback' | 'autoscaling' | 'CodeDeployAutoUpdate';
   /** Limits on each host's lifecycle events. */
   agentTimeouts?: AgentTimeouts;
+  /** CloudWatch alarms polled during the deployment; one in ALARM stops it (ALARM_ACTIVE). */
+  alarmConfiguration?: AlarmConfiguration;
   /** Webhooks for CodeDeploy's trigger events (a group passes its own). */
   triggerConfigurations?: TriggerConfig[];
   /** Set by the `deploymentGroup` entity for the deployments it starts. */
   group?: GroupMembership;
   /** Set on a rollback: the deployment it rolls back. */
   rollbackInfo?: RollbackInfo;
+}
+
+/** CodeDeploy's AlarmConfiguration, plus how often Gantry polls (default 10 s). */
+export interface AlarmConfiguration {
+  enabled: boolean;
+  alarms: { name: string }[];
+  /** true: a failed poll is ignored; false (default): it stops the deployment. */
+  ignorePollAlarmFailure?: boolean;
+  pollIntervalSeconds?: number;
 }
 
 /** How a deployment started by its group relates to it. */
@@ -150,6 +161,8 @@ export interface DeploymentView extends Omit<DeploymentSummary, 'targets'> {
 export interface StopRequest {
   /** Roll the updated hosts back to the last successful revision afterwards (CodeDeploy's "stop and roll back"). */
   autoRollback?: boolean;
+  /** Set by the deployment itself when an alarm (or a failed alarm poll) stopped it: why. */
+  alarm?: string;
 }
 
 /** The `status` query of a `hostDeployment` child, and its result. */
@@ -192,6 +205,7 @@ export function validateDeploymentInput(input: unknown): string[] {
   }
   if (input.loadBalancerInfo !== undefined) problems.push(...validateLoadBalancerInfo(input.loadBalancerInfo));
   if (input.triggerConfigurations !== undefined) problems.push(...validateTriggers(input.triggerConfigurations));
+  if (input.alarmConfiguration !== undefined) problems.push(...validateAlarms(input.alarmConfiguration));
   if (input.group !== undefined && (!isRecord(input.group) || typeof input.group.workflowId !== 'string' || typeof input.group.queued !== 'boolean')) {
     problems.push('group is set by the deploymentGroup workflow: {"workflowId": …, "queued": true|false}');
   }
@@ -223,6 +237,22 @@ export function validateDeploymentInput(input: unknown): string[] {
       }
     }
   }
+  return problems;
+}
+
+function validateAlarms(config: unknown): string[] {
+  if (!isRecord(config) || typeof config.enabled !== 'boolean' || !Array.isArray(config.alarms)) {
+    return ['alarmConfiguration must be {"enabled": true|false, "alarms": [{"name": "…"}], "ignorePollAlarmFailure"?: true|false}'];
+  }
+  const problems: string[] = [];
+  if (config.alarms.length > 10) problems.push(`alarmConfiguration.alarms lists ${config.alarms.length} alarms; at most 10`);
+  if (config.enabled && config.alarms.length === 0) problems.push('alarmConfiguration is enabled but lists no alarms');
+  config.alarms.forEach((alarm, i) => {
+    if (!isRecord(alarm) || typeof alarm.name !== 'string' || alarm.name.length === 0 || alarm.name.length > 255) problems.push(`alarmConfiguration.alarms[${i}].name must be an alarm name (1-255 characters)`);
+  });
+  if (config.ignorePollAlarmFailure !== undefined && typeof config.ignorePollAlarmFailure !== 'boolean') problems.push('alarmConfiguration.ignorePollAlarmFailure must be true or false');
+  const every = config.pollIntervalSeconds;
+  if (every !== undefined && (typeof every !== 'number' || every < 1 || every > 300)) problems.push(`alarmConfiguration.pollIntervalSeconds must be 1-300; got ${JSON.stringify(every)}`);
   return problems;
 }
 

@@ -29,6 +29,8 @@ export const FailureType = {
   HealthConstraints: 'HealthConstraints',
   HealthConstraintsInvalid: 'HealthConstraintsInvalid',
   ManualStop: 'ManualStop',
+  /** A CloudWatch alarm of the deployment was in ALARM (or could not be read): it was stopped. */
+  AlarmActive: 'AlarmActive',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -43,6 +45,7 @@ export type DeploymentErrorCode =
   | 'INVALID_REVISION'
   | 'REVISION_MISSING'
   | 'MANUAL_STOP'
+  | 'ALARM_ACTIVE'
   | 'AGENT_ISSUE'
   | 'TIMEOUT'
   | 'INTERNAL_ERROR';
