@@ -4,7 +4,7 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { pollAlarms } from './alarms.js';
 import type { ControllerActivities, TrafficRequest } from '../workflows/contracts/controller.js';
-import { recordOutcomesInRegistry, requestRollback, resolveDeploymentConfig, selectTargetsFromRegistry, startDeploymentWorkflow } from './registry-lookups.js';
+import { recordOutcomesInRegistry, requestRollback, resolveDeploymentConfig, selectTargetsFromRegistry, startDeploymentWorkflow, watchTargets } from './registry-lookups.js';
 import { sendNotification } from './notifications.js';
 import { pinS3Revision } from './revision-pinning.js';
 import { controlTraffic, elbv2Router, type TrafficRouter } from './traffic.js';
@@ -39,6 +39,7 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
     selectTargets: selectTargetsFromRegistry,
     recordDeploymentOutcomes: recordOutcomesInRegistry,
     startDeploymentWorkflow,
+    watchTargets,
     requestRollback,
     sendNotification,
     pollAlarms: ({ alarmNames }) => pollAlarms(deps.cloudwatch(), alarmNames),

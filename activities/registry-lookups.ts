@@ -6,10 +6,10 @@ import { describeRevision } from '../workflows/contracts/revision.js';
 import { GantrySearchAttributes } from '../workflows/search-attributes.js';
 import type { DeploymentConfig } from '../workflows/contracts/deployment-config.js';
 import { FailureType } from '../workflows/contracts/errors.js';
-import type { DeploymentOutcomes, SelectedTarget, TargetQuery } from '../workflows/contracts/hosts.js';
+import type { DeploymentOutcomes, SelectedTarget, TargetQuery, TargetWatch } from '../workflows/contracts/hosts.js';
 import { selectTargets } from '../workflows/contracts/inventory.js';
 import { deploymentConfigsWorkflowId, hostRegistryWorkflowId, WorkflowType } from '../workflows/contracts/naming.js';
-import { deploymentConfigsQuery, recordDeploymentOutcomesSignal, rollbackUpdate, selectTargetsQuery } from '../workflows/messages.js';
+import { deploymentConfigsQuery, recordDeploymentOutcomesSignal, rollbackUpdate, selectTargetsQuery, watchTargetsSignal } from '../workflows/messages.js';
 
 /** The worker's own client (same namespace), for queries and signals to Gantry's entity workflows. */
 function client(): Client {
@@ -89,4 +89,15 @@ export async function requestRollback(input: { groupWorkflowId: string; request:
     if (err instanceof WorkflowUpdateFailedError) return { refused: (err.cause as Error | undefined)?.message ?? err.message };
     throw err;
   }
+}
+
+/** Tells the registry which hosts a group selects, so it hears when one joins. */
+export async function watchTargets(input: { controllerTaskQueue: string; watch: TargetWatch }): Promise<void> {
+  await client().workflow.signalWithStart(WorkflowType.hostRegistry, {
+    workflowId: hostRegistryWorkflowId(input.controllerTaskQueue),
+    taskQueue: input.controllerTaskQueue,
+    args: [{}],
+    signal: watchTargetsSignal,
+    signalArgs: [input.watch],
+  });
 }

@@ -1,16 +1,18 @@
-import { condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ControllerActivities } from './contracts/controller.js';
 import type { DeploymentInput } from './contracts/deployment.js';
 import { deriveDeploymentGroupId, validateDeploymentInput } from './contracts/deployment.js';
 import type { DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRecord, GroupDeploymentRequest, RollbackRequest } from './contracts/deployment-group.js';
 import { validateGroupConfig } from './contracts/deployment-group.js';
 import { describeRevision } from './contracts/revision.js';
-import { createGroupDeploymentUpdate, deploymentFinishedSignal, deploymentGroupQuery, proceedSignal, rollbackUpdate, updateDeploymentGroupUpdate } from './messages.js';
+import { createGroupDeploymentUpdate, deploymentFinishedSignal, deploymentGroupQuery, hostJoinedSignal, proceedSignal, rollbackUpdate, updateDeploymentGroupUpdate } from './messages.js';
 
 const controller = proxyActivities<ControllerActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
 
 const EVENTS_BEFORE_CONTINUE_AS_NEW = 2_000;
 const HISTORY_KEPT = 50;
+/** Hosts joining within this window (an Auto Scaling burst) are caught up by one deployment. */
+const JOIN_GATHER_MS = 2_000;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 export interface DeploymentGroupState {
@@ -93,8 +95,19 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
 
   setHandler(deploymentGroupQuery, () => view);
 
-  setHandler(updateDeploymentGroupUpdate, (config) => {
+  const watch = async (): Promise<void> => {
+    const { targetHosts, tagFilters, tagSet } = view.config;
+    busy += 1;
+    try {
+      await controller.watchTargets({ controllerTaskQueue: info.taskQueue, watch: { groupWorkflowId: info.workflowId, deploymentGroupId: view.deploymentGroupId, selection: { targetHosts, tagFilters, tagSet } } });
+    } finally {
+      busy -= 1;
+    }
+  };
+
+  setHandler(updateDeploymentGroupUpdate, async (config) => {
     view.config = config;
+    await watch();
     return view;
   }, {
     validator: (config) => {
@@ -173,6 +186,29 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
     }
   });
 
-  await condition(() => busy === 0 && (workflowInfo().historyLength > EVENTS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested));
+  // New hosts: wait for the group to be idle, gather a burst, deploy the last successful revision to them.
+  setHandler(hostJoinedSignal, ({ hostId }) => {
+    if (!view.lastSuccessfulDeployment) return;
+    if (view.inProgress && view.config.outdatedInstancesStrategy === 'IGNORE') return;
+    if (!(view.joiningHosts ??= []).includes(hostId)) view.joiningHosts.push(hostId);
+  });
+
+  await watch();
+  const longHistory = (): boolean => workflowInfo().historyLength > EVENTS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested;
+  const catchUpDue = (): boolean => (view.joiningHosts?.length ?? 0) > 0 && !view.inProgress && view.lastSuccessfulDeployment !== undefined;
+  for (;;) {
+    await condition(() => catchUpDue() || (busy === 0 && longHistory()));
+    if (!catchUpDue()) break;
+    await sleep(JOIN_GATHER_MS);
+    if (!catchUpDue()) continue;
+    const hostIds = view.joiningHosts ?? [];
+    view.joiningHosts = [];
+    const last = view.lastSuccessfulDeployment as GroupDeploymentRecord;
+    await start(
+      { revision: last.revision, updateOutdatedInstancesOnly: true, description: `Brings ${hostIds.length} new host(s) up to the revision of ${last.deploymentId}` },
+      { creator: 'autoscaling', targetHosts: hostIds, tagFilters: undefined, tagSet: undefined },
+    );
+  }
+  await condition(() => busy === 0);
   return continueAsNew<typeof deploymentGroup>({ config: view.config, view });
 }

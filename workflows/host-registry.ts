@@ -1,8 +1,17 @@
-import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { HostRegistration } from './contracts/hosts.js';
+import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { HostRegistration, TargetWatch } from './contracts/hosts.js';
 import type { GroupHealth } from './contracts/inventory.js';
-import { emptyGroupHealth, recordOutcomes, selectTargets } from './contracts/inventory.js';
-import { deregisterHostSignal, hostsQuery, recordDeploymentOutcomesSignal, registerHostSignal, selectTargetsQuery } from './messages.js';
+import { emptyGroupHealth, isOutdated, recordOutcomes, selectTargets } from './contracts/inventory.js';
+import { selects } from './contracts/targets.js';
+import {
+  deregisterHostSignal,
+  hostJoinedSignal,
+  hostsQuery,
+  recordDeploymentOutcomesSignal,
+  registerHostSignal,
+  selectTargetsQuery,
+  watchTargetsSignal,
+} from './messages.js';
 
 /** Keep each run's history short: registrations arrive with every agent start, forever. */
 const EVENTS_BEFORE_CONTINUE_AS_NEW = 2_000;
@@ -11,6 +20,8 @@ export interface HostRegistryState {
   hosts?: HostRegistration[];
   /** Per deployment group ID: which revision each host runs and whether its last attempt succeeded. */
   groups?: Record<string, GroupHealth>;
+  /** Deployment groups to tell about new hosts, by group workflow ID. */
+  watches?: Record<string, TargetWatch>;
 }
 
 /**
@@ -22,8 +33,19 @@ export interface HostRegistryState {
 export async function hostRegistry(state: HostRegistryState = {}): Promise<never> {
   const hosts = new Map<string, HostRegistration>((state.hosts ?? []).map((h) => [h.hostId, h]));
   const groups: Record<string, GroupHealth> = state.groups ?? {};
+  const watches: Record<string, TargetWatch> = state.watches ?? {};
   setHandler(registerHostSignal, (registration) => {
     hosts.set(registration.hostId, registration);
+    // CodeDeploy's Auto Scaling behaviour: a host that joins a group's targets gets its current revision.
+    for (const watch of Object.values(watches)) {
+      if (!selects(watch.selection, registration.hostId, registration.tags) || !isOutdated(groups[watch.deploymentGroupId], registration.hostId)) continue;
+      void getExternalWorkflowHandle(watch.groupWorkflowId)
+        .signal(hostJoinedSignal, { hostId: registration.hostId })
+        .catch(() => undefined);
+    }
+  });
+  setHandler(watchTargetsSignal, (watch) => {
+    watches[watch.groupWorkflowId] = watch;
   });
   setHandler(deregisterHostSignal, ({ hostId }) => {
     hosts.delete(hostId);
@@ -34,5 +56,5 @@ export async function hostRegistry(state: HostRegistryState = {}): Promise<never
   setHandler(hostsQuery, () => [...hosts.values()].sort((a, b) => a.hostId.localeCompare(b.hostId)));
   setHandler(selectTargetsQuery, (query) => selectTargets(hosts, groups[query.deploymentGroupId], query));
   await condition(() => workflowInfo().historyLength > EVENTS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested);
-  return continueAsNew<typeof hostRegistry>({ hosts: [...hosts.values()], groups });
+  return continueAsNew<typeof hostRegistry>({ hosts: [...hosts.values()], groups, watches });
 }

@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DeploymentConfig } from './contracts/deployment-config.js';
 import type { DeploymentSummary, HostDeploymentView, StopRequest } from './contracts/deployment.js';
-import type { DeploymentOutcomes, HostRegistration, SelectedTarget, TargetQuery } from './contracts/hosts.js';
+import type { DeploymentOutcomes, HostRegistration, SelectedTarget, TargetQuery, TargetWatch } from './contracts/hosts.js';
 import type { DeploymentFinished, DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRequest, RollbackRequest } from './contracts/deployment-group.js';
 import { MessageName } from './contracts/naming.js';
 
@@ -55,3 +55,9 @@ export const deploymentFinishedSignal = defineSignal<[DeploymentFinished]>(Messa
 
 /** `deploymentGroup` workflow: its state. */
 export const deploymentGroupQuery = defineQuery<DeploymentGroupView>(MessageName.deploymentGroup);
+
+/** `hostRegistry` workflow: a group's selection, so it hears of hosts that join. */
+export const watchTargetsSignal = defineSignal<[TargetWatch]>(MessageName.watchTargets);
+
+/** `deploymentGroup` workflow: a host it selects registered and does not run its last successful revision. */
+export const hostJoinedSignal = defineSignal<[{ hostId: string }]>(MessageName.hostJoined);

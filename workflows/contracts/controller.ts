@@ -1,7 +1,7 @@
 import type { DeploymentInput } from './deployment.js';
 import type { DeploymentConfig } from './deployment-config.js';
 import type { RollbackRequest } from './deployment-group.js';
-import type { DeploymentOutcomes, LoadBalancerTarget, SelectedTarget, TargetQuery } from './hosts.js';
+import type { DeploymentOutcomes, LoadBalancerTarget, SelectedTarget, TargetQuery, TargetWatch } from './hosts.js';
 import type { RevisionLocation } from './revision.js';
 import type { Notification } from './triggers.js';
 
@@ -33,6 +33,8 @@ export interface ControllerActivities {
   selectTargets(input: { controllerTaskQueue: string; query: TargetQuery }): Promise<SelectedTarget[]>;
   /** Reports a deployment's host results to the registry (creating it if needed). */
   recordDeploymentOutcomes(input: { controllerTaskQueue: string; outcomes: DeploymentOutcomes }): Promise<void>;
+  /** Registers a group's target selection with the registry (creating it if needed). */
+  watchTargets(input: { controllerTaskQueue: string; watch: TargetWatch }): Promise<void>;
   /** Starts a `deployment` workflow for a deployment group (idempotent: an existing one counts as started). */
   startDeploymentWorkflow(input: { deploymentId: string; input: DeploymentInput; controllerTaskQueue: string }): Promise<void>;
   /** Asks a group for a rollback; answers the rollback's ID, or why it was refused. */

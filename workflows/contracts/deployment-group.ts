@@ -81,6 +81,8 @@ export interface DeploymentGroupView {
   inProgress?: string;
   /** Deployments waiting behind it, oldest first. */
   queued: string[];
+  /** Hosts that joined (registered, selected, not up to date) and will get the last successful revision. */
+  joiningHosts?: string[];
   lastSuccessfulDeployment?: GroupDeploymentRecord;
   lastAttemptedDeployment?: GroupDeploymentRecord;
   /** The most recent deployments, newest first (at most 50). */

@@ -53,3 +53,10 @@ export interface SelectedTarget {
   installedRevision: string | null;
   loadBalancerTarget?: LoadBalancerTarget;
 }
+
+/** Signal `watchTargets` on the registry: tell this group when a host it selects registers and is not up to date. */
+export interface TargetWatch {
+  groupWorkflowId: string;
+  deploymentGroupId: string;
+  selection: TargetSelection;
+}

@@ -69,3 +69,10 @@ export function selectTargets(hosts: ReadonlyMap<string, HostRegistration>, grou
     return target;
   });
 }
+
+/** Whether a host lacks the group's current revision (or its last attempt failed): a new host to catch up. */
+export function isOutdated(group: GroupHealth | undefined, hostId: string): boolean {
+  if (!group || group.current < 0) return false; // nothing deployed yet: nothing to catch up with
+  const record = group.hosts[hostId];
+  return !record || record[1] !== 1 || record[0] !== group.current;
+}

@@ -62,6 +62,10 @@ export const MessageName = {
   hosts: 'hosts',
   /** Query on `hostRegistry`: the hosts a target selection matches, with their health for a group. */
   selectTargets: 'selectTargets',
+  /** Signal on `hostRegistry`, sent by each deployment group: its target selection, to hear of new hosts. */
+  watchTargets: 'watchTargets',
+  /** Signal on `deploymentGroup`, sent by the registry: a host the group selects registered and is not up to date. */
+  hostJoined: 'hostJoined',
   /** Signal on `hostRegistry`, sent by deployments: which hosts succeeded or failed with which revision. */
   recordDeploymentOutcomes: 'recordDeploymentOutcomes',
   /** Update on `deploymentConfigs`: add a custom deployment configuration (validated; names are unique). */
