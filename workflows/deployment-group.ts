@@ -61,7 +61,8 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
       ...(config.loadBalancerInfo ? { loadBalancerInfo: config.loadBalancerInfo } : {}),
       ...(config.agentTimeouts ? { agentTimeouts: config.agentTimeouts } : {}),
       ...(config.triggerConfigurations ? { triggerConfigurations: config.triggerConfigurations } : {}),
-      ...(config.alarmConfiguration ? { alarmConfiguration: config.alarmConfiguration } : {}),
+      // A rollback is not watched by alarms: the alarm that caused it is usually still in ALARM.
+      ...(config.alarmConfiguration && extra.creator !== 'codeDeployRollback' ? { alarmConfiguration: config.alarmConfiguration } : {}),
       ...(request.fileExistsBehavior ?? config.fileExistsBehavior ? { fileExistsBehavior: request.fileExistsBehavior ?? config.fileExistsBehavior } : {}),
       ...(request.description ? { description: request.description } : {}),
       ...(request.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),
