@@ -18,7 +18,7 @@ export function writeProbeRevision(dir: string, app: string, marker: string, ext
   );
   writeFileSync(
     join(dir, 'scripts', 'hook.sh'),
-    `#!/bin/sh\nif [ "$(cat ${marker} 2>/dev/null)" = "$LIFECYCLE_EVENT" ]; then echo "injected failure at $LIFECYCLE_EVENT" >&2; exit 3; fi\nif [ "$LIFECYCLE_EVENT" = ApplicationStart ] && [ -f ${marker}.slow ]; then sleep "$(cat ${marker}.slow)"; fi\necho "ok $LIFECYCLE_EVENT"\n`,
+    `#!/bin/sh\nif [ "$(cat ${marker} 2>/dev/null)" = "$LIFECYCLE_EVENT" ]; then echo "injected failure at $LIFECYCLE_EVENT" >&2; exit 3; fi\nif [ "$LIFECYCLE_EVENT" = ApplicationStart ] && [ -f ${marker}.slow ]; then sleep "$(cat ${marker}.slow)"; fi\nmkdir -p /srv/${app}-state && echo "$DEPLOYMENT_ID $LIFECYCLE_EVENT" >> /srv/${app}-state/hooks.log\necho "ok $LIFECYCLE_EVENT"\n`,
   );
   chmodSync(join(dir, 'scripts', 'hook.sh'), 0o755);
 }
