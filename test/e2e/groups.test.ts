@@ -64,6 +64,13 @@ describe('e2e: deployment groups, stop and rollback through the CLI (real agents
     expect(again.stderr).toMatch(/already exists/);
     const listed = await cli(['list-deployment-groups', '--application-name', 'groups-app']);
     expect(listed.json.deploymentGroups).toContain(`groups-app/${name}`);
+    // update-deployment-group changes only the flags given.
+    const updated = await cli(['update-deployment-group', ...group, '--concurrent-deployments', 'REFUSE']);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.json.deploymentGroupInfo.config).toMatchObject({ concurrentDeployments: 'REFUSE', deploymentConfigName: 'AllAtOnce', tagFilters: [{ Key: 'team', Value: name }] });
+    const bad = await cli(['update-deployment-group', ...group, '--concurrent-deployments', 'SOMETIMES']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/concurrentDeployments must be QUEUE or REFUSE; got "SOMETIMES"/);
   });
 
   it('deploys through the group, then a failing revision rolls back automatically to the last good one', async () => {
