@@ -4,7 +4,7 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { pollAlarms } from './alarms.js';
 import type { ControllerActivities, TrafficRequest } from '../workflows/contracts/controller.js';
-import { recordOutcomesInRegistry, requestRollback, resolveDeploymentConfig, selectTargetsFromRegistry, startDeploymentWorkflow, watchTargets } from './registry-lookups.js';
+import { recordOutcomesInRegistry, requestRollback, resolveDeploymentConfig, selectTargetsFromRegistry, startDeploymentWorkflow, watchTargets } from './entity-calls.js';
 import { sendNotification } from './notifications.js';
 import { pinS3Revision } from './revision-pinning.js';
 import { controlTraffic, elbv2Router, type TrafficRouter } from './traffic.js';

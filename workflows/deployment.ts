@@ -24,8 +24,9 @@ import { IN_PLACE_EVENTS, LIFECYCLE_EVENTS } from './contracts/lifecycle.js';
 import { hostWorkflowId } from './contracts/naming.js';
 import { describeRevision, needsPinning, revisionIdentity } from './contracts/revision.js';
 import { describeSelection } from './contracts/targets.js';
-import type { TriggerConfig, TriggerEvent } from './contracts/triggers.js';
-import { deploymentPayload, instancePayload, notificationsFor } from './contracts/triggers.js';
+import type { TriggerEvent } from './contracts/triggers.js';
+import { deploymentPayload, instancePayload } from './contracts/triggers.js';
+import { Notifier } from './notifier.js';
 import { rootCause } from './failures.js';
 import { hostDeployment, type TrafficControl } from './host-deployment.js';
 import { deploymentFinishedSignal, deploymentStatusQuery, proceedSignal, stopSignal } from './messages.js';
@@ -40,36 +41,6 @@ const controller = proxyActivities<ControllerActivities>({
     nonRetryableErrorTypes: [FailureType.RevisionNotFound, FailureType.InvalidRevision, FailureType.DeploymentConfigNotFound],
   },
 });
-
-const notifications = proxyActivities<ControllerActivities>({
-  startToCloseTimeout: '15 seconds',
-  // About 7 s of retries: a webhook that is down delays the end of a deployment a little, never fails it.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 4 },
-});
-
-/** Sends trigger notifications without waiting; `flush` waits for them all (before the run ends). */
-class Notifier {
-  private pending: Promise<void>[] = [];
-
-  constructor(private readonly triggers: readonly TriggerConfig[] | undefined) {}
-
-  send(event: TriggerEvent, payload: (triggerName: string) => Record<string, unknown>): void {
-    for (const notification of notificationsFor(this.triggers, event, payload)) {
-      this.pending.push(notifications.sendNotification(notification).catch(() => undefined));
-    }
-  }
-
-  /** Notifications still being delivered; each is a pending activity, which Temporal limits. */
-  get backlog(): number {
-    return this.pending.length;
-  }
-
-  async flush(): Promise<void> {
-    const pending = this.pending;
-    this.pending = [];
-    await Promise.all(pending);
-  }
-}
 
 /** Hosts in flight at once in one run: well under Temporal's 2,000 pending children per workflow. */
 const MAX_HOSTS_IN_FLIGHT = 500;

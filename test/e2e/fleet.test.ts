@@ -78,13 +78,18 @@ describe('e2e: fleets, tags, traffic control and failures at every lifecycle eve
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(new RegExp(`has no target ${host(4)}`));
 
+    // Visibility is eventually consistent (and the CLI may hit a busy server): poll, keeping the last error.
     let listed: { deploymentId: string; status: string }[] = [];
+    let lastError = '';
     for (let i = 0; i < 50 && !listed.some((d) => d.deploymentId === result.view.deploymentId && d.status === 'Succeeded'); i += 1) {
-      listed = (await cli(['list-deployments', '--application-name', 'fleet-app', '--deployment-group-name', group])).json.deployments;
+      const out = await cli(['list-deployments', '--application-name', 'fleet-app', '--deployment-group-name', group]);
+      listed = out.json?.deployments ?? [];
+      lastError = out.stderr;
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(listed).toEqual([expect.objectContaining({ deploymentId: result.view.deploymentId, status: 'Succeeded', deploymentGroupName: group })]);
+    expect(listed, lastError).toEqual([expect.objectContaining({ deploymentId: result.view.deploymentId, status: 'Succeeded', deploymentGroupName: group })]);
     const failedOnly = await cli(['list-deployments', '--application-name', 'fleet-app', '--include-only-statuses', 'Failed']);
+    expect(failedOnly.code, failedOnly.stderr).toBe(0);
     expect(failedOnly.json.deployments.some((d: { deploymentId: string }) => d.deploymentId === result.view.deploymentId)).toBe(false);
   });
 
