@@ -44,6 +44,9 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
   let busy = 0; // handlers in flight; continue-as-new waits for them
 
   const record = (deploymentId: string): GroupDeploymentRecord | undefined => view.history.find((r) => r.deploymentId === deploymentId);
+  // After continue-as-new these are copies: point them back at the history entries that get updated.
+  if (view.lastAttemptedDeployment) view.lastAttemptedDeployment = record(view.lastAttemptedDeployment.deploymentId) ?? view.lastAttemptedDeployment;
+  if (view.lastSuccessfulDeployment) view.lastSuccessfulDeployment = record(view.lastSuccessfulDeployment.deploymentId) ?? view.lastSuccessfulDeployment;
 
   const start = async (request: GroupDeploymentRequest, extra: Partial<DeploymentInput> = {}): Promise<{ deploymentId: string; status: 'InProgress' | 'Queued' }> => {
     const { config } = view;
