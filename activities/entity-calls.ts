@@ -1,9 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { SignalDefinition } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { DeploymentInput } from '../workflows/contracts/deployment.js';
 import type { RollbackRequest } from '../workflows/contracts/deployment-group.js';
-import { describeRevision } from '../workflows/contracts/revision.js';
-import { GantrySearchAttributes } from '../workflows/search-attributes.js';
+import { deploymentSearchAttributes } from '../workflows/search-attributes.js';
 import type { DeploymentConfig } from '../workflows/contracts/deployment-config.js';
 import { FailureType } from '../workflows/contracts/errors.js';
 import type { DeploymentOutcomes, SelectedTarget, TargetQuery, TargetWatch } from '../workflows/contracts/hosts.js';
@@ -49,15 +49,20 @@ export async function selectTargetsFromRegistry(input: { controllerTaskQueue: st
   }
 }
 
-/** Sends host results to the registry, starting it if no agent has yet. */
-export async function recordOutcomesInRegistry(input: { controllerTaskQueue: string; outcomes: DeploymentOutcomes }): Promise<void> {
+/** Signals the installation's registry, starting it if no agent has yet. */
+async function signalRegistry<T>(controllerTaskQueue: string, signal: SignalDefinition<[T]>, arg: T): Promise<void> {
   await client().workflow.signalWithStart(WorkflowType.hostRegistry, {
-    workflowId: hostRegistryWorkflowId(input.controllerTaskQueue),
-    taskQueue: input.controllerTaskQueue,
+    workflowId: hostRegistryWorkflowId(controllerTaskQueue),
+    taskQueue: controllerTaskQueue,
     args: [{}],
-    signal: recordDeploymentOutcomesSignal,
-    signalArgs: [input.outcomes],
+    signal,
+    signalArgs: [arg],
   });
+}
+
+/** Sends host results to the registry. */
+export async function recordOutcomesInRegistry(input: { controllerTaskQueue: string; outcomes: DeploymentOutcomes }): Promise<void> {
+  await signalRegistry(input.controllerTaskQueue, recordDeploymentOutcomesSignal, input.outcomes);
 }
 
 /** Starts a group's deployment workflow; a retry finding it already started is a success. */
@@ -68,12 +73,7 @@ export async function startDeploymentWorkflow(input: { deploymentId: string; inp
       taskQueue: input.controllerTaskQueue,
       args: [input.input],
       workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: [
-        { key: GantrySearchAttributes.application, value: input.input.applicationName },
-        { key: GantrySearchAttributes.deploymentGroup, value: input.input.deploymentGroupName },
-        { key: GantrySearchAttributes.revision, value: describeRevision(input.input.revision) },
-        { key: GantrySearchAttributes.status, value: input.input.group?.queued ? 'Queued' : 'Created' },
-      ],
+      typedSearchAttributes: deploymentSearchAttributes(input.input, input.input.group?.queued ? 'Queued' : 'Created'),
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -93,11 +93,5 @@ export async function requestRollback(input: { groupWorkflowId: string; request:
 
 /** Tells the registry which hosts a group selects, so it hears when one joins. */
 export async function watchTargets(input: { controllerTaskQueue: string; watch: TargetWatch }): Promise<void> {
-  await client().workflow.signalWithStart(WorkflowType.hostRegistry, {
-    workflowId: hostRegistryWorkflowId(input.controllerTaskQueue),
-    taskQueue: input.controllerTaskQueue,
-    args: [{}],
-    signal: watchTargetsSignal,
-    signalArgs: [input.watch],
-  });
+  await signalRegistry(input.controllerTaskQueue, watchTargetsSignal, input.watch);
 }

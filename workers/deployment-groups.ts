@@ -1,20 +1,10 @@
-import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import type { DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRequest, RollbackRequest } from '../workflows/contracts/deployment-group.js';
 import { validateGroupConfig } from '../workflows/contracts/deployment-group.js';
 import { CONTROLLER_TASK_QUEUE, deploymentGroupWorkflowId, WorkflowType } from '../workflows/contracts/naming.js';
 import { createGroupDeploymentUpdate, deploymentGroupQuery, rollbackUpdate, updateDeploymentGroupUpdate } from '../workflows/messages.js';
-import { UsageError } from './deployments.js';
+import { refusalsAsUsageErrors, UsageError } from './deployments.js';
 
-/** A refused update (its validator threw) becomes a UsageError carrying the workflow's message. */
-async function refusalsAsUsageErrors<T>(body: () => Promise<T>, notFound: string): Promise<T> {
-  try {
-    return await body();
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new UsageError((err.cause as Error | undefined)?.message ?? err.message);
-    if (err instanceof WorkflowNotFoundError) throw new UsageError(notFound);
-    throw err;
-  }
-}
 
 const missing = (config: { applicationName: string; deploymentGroupName: string }): string =>
   `deployment group ${config.applicationName}/${config.deploymentGroupName} does not exist: create it with gantry create-deployment-group`;

@@ -1,9 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { type Client, WithStartWorkflowOperation, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { DeploymentInput, DeploymentSummary, DeploymentView, HostDeploymentView, TargetView } from '../workflows/contracts/deployment.js';
+import type { DeploymentInput, DeploymentSummary, DeploymentView, HostDeploymentView, TargetSummary, TargetView } from '../workflows/contracts/deployment.js';
 import { isTerminal, validateDeploymentInput } from '../workflows/contracts/deployment.js';
-import { describeRevision } from '../workflows/contracts/revision.js';
 import type { DeploymentConfig } from '../workflows/contracts/deployment-config.js';
 import { findPredefinedConfig, validateCustomConfig } from '../workflows/contracts/deployment-config.js';
 import {
@@ -22,7 +21,7 @@ import {
   hostStatusQuery,
   stopSignal,
 } from '../workflows/messages.js';
-import { GantrySearchAttributes } from '../workflows/search-attributes.js';
+import { deploymentSearchAttributes, GantrySearchAttributes } from '../workflows/search-attributes.js';
 
 /** Bad input from a user: the message says what to fix. */
 export class UsageError extends Error {
@@ -62,12 +61,7 @@ export async function startDeployment(
     taskQueue,
     args: [input],
     workflowIdConflictPolicy: 'FAIL',
-    typedSearchAttributes: [
-      { key: GantrySearchAttributes.application, value: input.applicationName },
-      { key: GantrySearchAttributes.deploymentGroup, value: input.deploymentGroupName },
-      { key: GantrySearchAttributes.revision, value: describeRevision(input.revision) },
-      { key: GantrySearchAttributes.status, value: 'Created' },
-    ],
+    typedSearchAttributes: deploymentSearchAttributes(input, 'Created'),
   });
   return deploymentId;
 }
@@ -140,15 +134,27 @@ export const TARGET_DETAIL_LIMIT = 100;
  * The full view of a deployment (`gantry get-deployment`): the summary, with each target's lifecycle
  * events when the deployment has at most TARGET_DETAIL_LIMIT targets (or `withEvents` says so).
  */
-export async function getDeployment(client: Client, deploymentId: string, options: { withEvents?: boolean } = {}): Promise<DeploymentView> {
+export async function getDeployment(
+  client: Client,
+  deploymentId: string,
+  options: { withEvents?: boolean; finishedTargets?: Map<string, TargetView> } = {},
+): Promise<DeploymentView> {
   const summary = await getDeploymentSummary(client, deploymentId);
   const withEvents = options.withEvents ?? summary.targets.length <= TARGET_DETAIL_LIMIT;
   if (!withEvents) return { ...summary, targets: summary.targets.map((t) => ({ ...t, lifecycleEvents: [] })) };
+  // A finished target's events never change again: callers that poll pass a cache of them.
+  const cache = options.finishedTargets;
+  const read = async (target: TargetSummary): Promise<TargetView> => {
+    const known = cache?.get(target.targetId);
+    if (known && known.status === target.status) return known;
+    const view = await getDeploymentTarget(client, summary, target.targetId);
+    if (cache && (view.status === 'Succeeded' || view.status === 'Failed')) cache.set(target.targetId, view);
+    return view;
+  };
   const targets: TargetView[] = [];
   // A few at a time: each is one or two round trips to the server.
   for (let i = 0; i < summary.targets.length; i += 16) {
-    const slice = summary.targets.slice(i, i + 16);
-    targets.push(...(await Promise.all(slice.map((t) => getDeploymentTarget(client, summary, t.targetId)))));
+    targets.push(...(await Promise.all(summary.targets.slice(i, i + 16).map(read))));
   }
   return { ...summary, targets };
 }
@@ -212,38 +218,46 @@ export async function listDeploymentConfigs(client: Client, taskQueue = CONTROLL
   }
 }
 
-function updateRefusal(err: unknown): UsageError | undefined {
-  if (err instanceof WorkflowUpdateFailedError) return new UsageError((err.cause as Error | undefined)?.message ?? err.message);
-  return undefined;
+/**
+ * Runs a client call on one of Gantry's entity workflows: a refused update (its validator threw)
+ * becomes a UsageError with the workflow's message, and a missing workflow one saying `notFound`.
+ */
+export async function refusalsAsUsageErrors<T>(body: () => Promise<T>, notFound: string): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new UsageError((err.cause as Error | undefined)?.message ?? err.message);
+    if (err instanceof WorkflowNotFoundError) throw new UsageError(notFound);
+    throw err;
+  }
 }
 
 /** `create-deployment-config`: adds a custom configuration to the catalog (creating the catalog if needed). */
 export async function createDeploymentConfig(client: Client, config: DeploymentConfig, taskQueue = CONTROLLER_TASK_QUEUE): Promise<DeploymentConfig> {
   const problems = validateCustomConfig(config);
   if (problems.length > 0) throw new UsageError(`invalid deployment configuration: ${problems.join('; ')}`);
-  try {
-    return await client.workflow.executeUpdateWithStart(createDeploymentConfigUpdate, {
-      args: [config],
-      startWorkflowOperation: new WithStartWorkflowOperation(WorkflowType.deploymentConfigs, {
-        workflowId: deploymentConfigsWorkflowId(taskQueue),
-        taskQueue,
-        args: [{}],
-        workflowIdConflictPolicy: 'USE_EXISTING',
+  return refusalsAsUsageErrors(
+    () =>
+      client.workflow.executeUpdateWithStart(createDeploymentConfigUpdate, {
+        args: [config],
+        startWorkflowOperation: new WithStartWorkflowOperation(WorkflowType.deploymentConfigs, {
+          workflowId: deploymentConfigsWorkflowId(taskQueue),
+          taskQueue,
+          args: [{}],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
       }),
-    });
-  } catch (err) {
-    throw updateRefusal(err) ?? err;
-  }
+    'the deployment configuration catalog could not be created',
+  );
 }
 
 /** `delete-deployment-config`. Deployments already started keep the configuration they resolved. */
 export async function deleteDeploymentConfig(client: Client, deploymentConfigName: string, taskQueue = CONTROLLER_TASK_QUEUE): Promise<void> {
-  try {
-    await client.workflow.getHandle(deploymentConfigsWorkflowId(taskQueue)).executeUpdate(deleteDeploymentConfigUpdate, { args: [{ deploymentConfigName }] });
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new UsageError(`deployment configuration ${deploymentConfigName} does not exist`);
-    throw updateRefusal(err) ?? err;
-  }
+  const catalog = client.workflow.getHandle(deploymentConfigsWorkflowId(taskQueue));
+  await refusalsAsUsageErrors(
+    () => catalog.executeUpdate(deleteDeploymentConfigUpdate, { args: [{ deploymentConfigName }] }),
+    `deployment configuration ${deploymentConfigName} does not exist`,
+  );
 }
 
 /**
@@ -258,8 +272,9 @@ export async function followDeployment(
   pollMs = 300,
 ): Promise<DeploymentView> {
   let last = '';
+  const finishedTargets = new Map<string, TargetView>();
   for (;;) {
-    const view = await getDeployment(client, deploymentId);
+    const view = await getDeployment(client, deploymentId, { finishedTargets });
     const text = JSON.stringify(view);
     if (text !== last) {
       last = text;
@@ -268,7 +283,7 @@ export async function followDeployment(
     if (isTerminal(view.status)) {
       // The workflow may still be finishing (an automatic rollback, telling its group): read its final word.
       await client.workflow.getHandle(deploymentId).result().catch(() => undefined);
-      const final = await getDeployment(client, deploymentId);
+      const final = await getDeployment(client, deploymentId, { finishedTargets });
       if (JSON.stringify(final) !== last) onUpdate(final);
       return final;
     }

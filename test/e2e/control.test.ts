@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,17 +6,9 @@ import type { DeploymentView } from '../../workflows/contracts/deployment.js';
 import type { DeploymentGroupView } from '../../workflows/contracts/deployment-group.js';
 import { hostLayerPath } from '../../agent/simulated-host.js';
 import type { AgentProcess } from '../../workers/agent-process.js';
-import { gantry } from '../support/cli.js';
+import { connectedGantry, processRunning } from '../support/cli.js';
 import { motoEnv, scratchDir, stackAddress, startController, startHosts, uniqueName, type Harness } from '../support/harness.js';
 import { writeProbeRevision } from '../support/probe-revision.js';
-
-function running(text: string): boolean {
-  try {
-    return execFileSync('pgrep', ['-f', text], { encoding: 'utf8' }).trim().length > 0;
-  } catch {
-    return false;
-  }
-}
 
 /** Queueing, stop without rollback, manual rollback, alarm rollback and new-host catch-up with real agents. */
 describe('e2e: control of a deployment group (real agents, moto CloudWatch)', () => {
@@ -34,10 +25,7 @@ describe('e2e: control of a deployment group (real agents, moto CloudWatch)', ()
   const env = motoEnv();
   const cloudwatch = new CloudWatchClient({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 
-  const cli = async (args: string[]) => {
-    const result = await gantry([...args, '--address', address, '--namespace', namespace, '--task-queue', harness.taskQueue]);
-    return { ...result, json: result.stdout.trim().startsWith('{') ? JSON.parse(result.stdout) : undefined };
-  };
+  const cli = connectedGantry({ address, namespace, taskQueue: () => harness.taskQueue });
   const start = async (version: string): Promise<{ deploymentId: string; status?: string }> => (await cli(['create-deployment', ...group, '--local-location', `path=${join(base, version)}`])).json;
   const wait = async (deploymentId: string): Promise<DeploymentView> => {
     for (;;) {
@@ -53,8 +41,8 @@ describe('e2e: control of a deployment group (real agents, moto CloudWatch)', ()
   const groupView = async (): Promise<DeploymentGroupView> => (await cli(['get-deployment-group', ...group])).json.deploymentGroupInfo;
   /** Waits until a hook is sleeping for `seconds` (the marker's value). */
   const hookSleeping = async (seconds: string): Promise<void> => {
-    for (let i = 0; i < 150 && !running(`sleep ${seconds}`); i += 1) await new Promise((r) => setTimeout(r, 200));
-    expect(running(`sleep ${seconds}`)).toBe(true);
+    for (let i = 0; i < 150 && !processRunning(`sleep ${seconds}`); i += 1) await new Promise((r) => setTimeout(r, 200));
+    expect(processRunning(`sleep ${seconds}`)).toBe(true);
   };
 
   beforeAll(async () => {
@@ -88,7 +76,7 @@ describe('e2e: control of a deployment group (real agents, moto CloudWatch)', ()
       rmSync(`${marker}.slow`);
       const stopped = await cli(['stop-deployment', '--deployment-id', slow.deploymentId]);
       expect(stopped.json).toMatchObject({ status: 'Succeeded' });
-      expect(running('sleep 311.4242')).toBe(false);
+      expect(processRunning('sleep 311.4242')).toBe(false);
       const view = await wait(slow.deploymentId);
       expect(view).toMatchObject({ status: 'Stopped', errorInformation: { code: 'MANUAL_STOP' } });
       expect(view.rollbackInfo).toBeUndefined(); // DEPLOYMENT_STOP_ON_REQUEST is not configured
@@ -120,7 +108,7 @@ describe('e2e: control of a deployment group (real agents, moto CloudWatch)', ()
       await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'ALARM', StateReason: 'latency too high' }));
       const view = await wait(watched.deploymentId);
       expect(view).toMatchObject({ status: 'Stopped', errorInformation: { code: 'ALARM_ACTIVE' } });
-      expect(running('sleep 312.4242')).toBe(false);
+      expect(processRunning('sleep 312.4242')).toBe(false);
       await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'OK', StateReason: 'recovered' }));
       const rollback = await wait(view.rollbackInfo?.rollbackDeploymentId as string);
       expect(rollback).toMatchObject({ status: 'Succeeded', creator: 'codeDeployRollback' });

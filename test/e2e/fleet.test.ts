@@ -6,7 +6,7 @@ import type { DeploymentView, TargetSummary, TargetView } from '../../workflows/
 import { hostLayerPath } from '../../agent/simulated-host.js';
 import type { AgentProcess } from '../../workers/agent-process.js';
 import { startAgentProcess } from '../../workers/agent-process.js';
-import { gantry } from '../support/cli.js';
+import { connectedGantry } from '../support/cli.js';
 import { motoEnv, scratchDir, stackAddress, startController, uniqueName, type Harness } from '../support/harness.js';
 import { createIpTargetGroup, motoElbv2 } from '../support/moto-elbv2.js';
 import { writeProbeRevision } from '../support/probe-revision.js';
@@ -22,13 +22,9 @@ describe('e2e: fleets, tags, traffic control and failures at every lifecycle eve
   const { address, namespace } = stackAddress();
   const elb = motoElbv2();
   const targetGroup = `tg-${name}`.slice(0, 32);
-  const connection = ['--address', address, '--namespace', namespace];
   let targetGroupArn = '';
 
-  const cli = async (args: string[]) => {
-    const result = await gantry([...args, ...connection, '--task-queue', harness.taskQueue]);
-    return { ...result, json: result.stdout.trim().startsWith('{') ? JSON.parse(result.stdout) : undefined };
-  };
+  const cli = connectedGantry({ address, namespace, taskQueue: () => harness.taskQueue });
   const deploy = async (group: string, args: string[]) => {
     const result = await cli(['create-deployment', '--application-name', 'fleet-app', '--deployment-group-name', group, '--local-location', `path=${join(base, 'probe')}`, '--wait',
       // Several groups deploy the same files to the same hosts here.

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,19 +5,10 @@ import type { DeploymentView } from '../../workflows/contracts/deployment.js';
 import type { DeploymentGroupView } from '../../workflows/contracts/deployment-group.js';
 import { hostLayerPath } from '../../agent/simulated-host.js';
 import type { AgentProcess } from '../../workers/agent-process.js';
-import { gantry } from '../support/cli.js';
+import { connectedGantry, processRunning } from '../support/cli.js';
 import { scratchDir, stackAddress, startController, startHosts, uniqueName, type Harness } from '../support/harness.js';
 import { writeProbeRevision } from '../support/probe-revision.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
-
-/** Whether a process whose command line contains `text` is running (hosts' PID namespaces are visible from here). */
-function running(text: string): boolean {
-  try {
-    return execFileSync('pgrep', ['-f', text], { encoding: 'utf8' }).trim().length > 0;
-  } catch {
-    return false;
-  }
-}
 
 describe('e2e: deployment groups, stop and rollback through the CLI (real agents)', () => {
   let harness: Harness;
@@ -33,10 +23,7 @@ describe('e2e: deployment groups, stop and rollback through the CLI (real agents
   const { address, namespace } = stackAddress();
   const group = ['--application-name', 'groups-app', '--deployment-group-name', name];
 
-  const cli = async (args: string[]) => {
-    const result = await gantry([...args, '--address', address, '--namespace', namespace, '--task-queue', harness.taskQueue]);
-    return { ...result, json: result.stdout.trim().startsWith('{') ? JSON.parse(result.stdout) : undefined };
-  };
+  const cli = connectedGantry({ address, namespace, taskQueue: () => harness.taskQueue });
   const deploy = async (version: string) => {
     const result = await cli(['create-deployment', ...group, '--local-location', `path=${join(base, version)}`, '--wait']);
     return { code: result.code, stderr: result.stderr, view: result.json?.deploymentInfo as DeploymentView };
@@ -111,12 +98,12 @@ describe('e2e: deployment groups, stop and rollback through the CLI (real agents
     try {
       const started = await cli(['create-deployment', ...group, '--local-location', `path=${join(base, 'v3')}`]);
       const deploymentId = started.json.deploymentId as string;
-      for (let i = 0; i < 150 && !running(`sleep ${sleeper}`); i += 1) await new Promise((r) => setTimeout(r, 200));
-      expect(running(`sleep ${sleeper}`)).toBe(true);
+      for (let i = 0; i < 150 && !processRunning(`sleep ${sleeper}`); i += 1) await new Promise((r) => setTimeout(r, 200));
+      expect(processRunning(`sleep ${sleeper}`)).toBe(true);
       const stopped = await cli(['stop-deployment', '--deployment-id', deploymentId]);
       expect(stopped.code, stopped.stderr).toBe(0);
       expect(stopped.json).toMatchObject({ status: 'Succeeded' });
-      expect(running(`sleep ${sleeper}`)).toBe(false);
+      expect(processRunning(`sleep ${sleeper}`)).toBe(false);
       const view = (await cli(['get-deployment', '--deployment-id', deploymentId])).json.deploymentInfo as DeploymentView;
       expect(view).toMatchObject({ status: 'Stopped', errorInformation: { code: 'MANUAL_STOP' } });
       expect(view.targets.every((t) => t.lifecycleEvents.find((e) => e.lifecycleEventName === 'ApplicationStart')?.status === 'Failed')).toBe(true);
