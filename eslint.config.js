@@ -9,7 +9,7 @@ const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 const ioLibraries = ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', '@temporalio/envconfig', '@aws-sdk/*', 'yaml'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.gantry/**', '.venv-moto/**', 'dist/**'] },
+  { ignores: ['node_modules/**', '.gantry/**', '.venv-moto/**', 'dist/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
