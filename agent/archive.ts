@@ -10,6 +10,7 @@ import { createReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import yauzl from 'yauzl';
 import type { ArchiveBundleType } from '../workflows/contracts/revision.js';
@@ -203,17 +204,26 @@ function tarKind(type: ReadEntry['type']): EntryKind {
 
 const TAR_TYPE_NAMES: Partial<Record<string, string>> = { CharacterDevice: 'character device', BlockDevice: 'block device', FIFO: 'FIFO (named pipe)' };
 
-async function extractTar(file: string, extraction: Extraction): Promise<void> {
+/** Read size for archives: large reads keep per-chunk costs small against 100 MB revisions. */
+export const ARCHIVE_READ_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Extracts a tar stream. A tgz is inflated by Node's zlib on the thread pool, so decompression runs
+ * beside the parsing and writing on the main thread (a tar given as `tar` may still be gzipped: the
+ * parser detects that itself).
+ */
+async function extractTar(input: Readable, gzipped: boolean, extraction: Extraction): Promise<void> {
   const writes: Promise<void>[] = [];
   let failure: unknown;
   await new Promise<void>((resolve, reject) => {
-    const input = createReadStream(file);
+    const gunzip = gzipped ? createGunzip({ chunkSize: 256 * 1024 }) : undefined;
     // strict: a corrupt header, bad checksum or truncated archive is an error, not a warning.
     const parser = new Parser({ strict: true });
     const fail = (err: unknown): void => {
       if (failure !== undefined) return;
-      failure = err instanceof ArchiveError ? err : new ArchiveError(`${extraction.label} is not a readable tar archive: ${(err as Error).message}`);
+      failure = err instanceof ArchiveError ? err : new ArchiveError(`${extraction.label} is not a readable ${gzipped ? 'tgz' : 'tar'} archive: ${(err as Error).message}`);
       input.destroy();
+      gunzip?.destroy();
       reject(failure);
     };
     parser.on('entry', (entry: ReadEntry) => {
@@ -250,7 +260,12 @@ async function extractTar(file: string, extraction: Extraction): Promise<void> {
       if (failure === undefined) resolve();
     });
     input.on('error', fail);
-    input.pipe(parser as unknown as NodeJS.WritableStream);
+    if (gunzip) {
+      gunzip.on('error', fail);
+      input.pipe(gunzip).pipe(parser as unknown as NodeJS.WritableStream);
+    } else {
+      input.pipe(parser as unknown as NodeJS.WritableStream);
+    }
   });
   // A file may fail to write after the archive was fully read (a full disk): that fails the extraction too.
   await Promise.all(writes);
@@ -352,18 +367,25 @@ export function stripSingleTopDirectory(root: string): boolean {
  * extraction leaves nothing behind.
  */
 export async function extractArchive(options: {
-  file: string;
+  /** The archive file; or, for tar and tgz only, a stream of it (a download, read as it arrives). */
+  file: string | Readable;
   bundleType: ArchiveBundleType;
   root: string;
   limits?: Partial<ArchiveLimits>;
   /** How the archive is named in errors (default: its path). */
   label?: string;
 }): Promise<void> {
-  const extraction = new Extraction(options.root, { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits }, options.label ?? options.file);
+  const { file, bundleType } = options;
+  const label = options.label ?? (typeof file === 'string' ? file : 'the revision archive');
+  const extraction = new Extraction(options.root, { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits }, label);
   mkdirSync(options.root, { recursive: true });
   try {
-    if (options.bundleType === 'zip') await extractZip(options.file, extraction);
-    else await extractTar(options.file, extraction);
+    if (bundleType === 'zip') {
+      if (typeof file !== 'string') throw new ArchiveError(`${label}: a zip archive is read from a file, not a stream`);
+      await extractZip(file, extraction);
+    } else {
+      await extractTar(typeof file === 'string' ? createReadStream(file, { highWaterMark: ARCHIVE_READ_CHUNK_BYTES }) : file, bundleType === 'tgz', extraction);
+    }
     stripSingleTopDirectory(options.root);
   } catch (err) {
     rmSync(options.root, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { copyFile, lstat, mkdir, readFile, readdir, readlink, rm, rmdir, stat, symlink, unlink, utimes, writeFile, appendFile } from 'node:fs/promises';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { copyFile, lstat, mkdir, readFile, readdir, readlink, rm, rmdir, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, relative, isAbsolute } from 'node:path';
 import type { FileExistsBehavior } from '../workflows/contracts/deployment.js';
 import type { AppSpec } from './appspec.js';
@@ -11,7 +12,8 @@ export { InstallError };
 
 type Instruction =
   | { kind: 'mkdir'; path: string }
-  | { kind: 'copy'; source: string; destination: string; symlink: boolean };
+  /** `replaces`: something (OVERWRITE) is at the destination and is removed first. */
+  | { kind: 'copy'; source: string; destination: string; symlink: boolean; replaces: boolean };
 
 export interface InstallResult {
   copied: number;
@@ -135,7 +137,7 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
       }
     }
     copyTargets.set(destination, source);
-    instructions.push({ kind: 'copy', source, destination, symlink: (await kindOf(source)) === 'symlink' });
+    instructions.push({ kind: 'copy', source, destination, symlink: (await kindOf(source)) === 'symlink', replaces: existing !== 'missing' });
   };
   const addTree = async (sourceDir: string, destinationDir: string): Promise<void> => {
     const entries = await readdir(sourceDir, { withFileTypes: true });
@@ -183,6 +185,28 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
   return { instructions, permissions, retained };
 }
 
+/** Files copied at once: enough to keep the thread pool's four threads busy on small files. */
+const COPY_CONCURRENCY = 8;
+
+/** Runs `work` on every item, at most `limit` at a time; the first failure is thrown once all have settled. */
+async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  const lane = async (): Promise<void> => {
+    while (next < items.length && failures.length === 0) {
+      const item = items[next] as T;
+      next += 1;
+      try {
+        await work(item);
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failures.length > 0) throw failures[0];
+}
+
 /**
  * Installs the revision's files per the AppSpec: cleans up the group's previous install, plans (all
  * conflicts are found before anything is written), then executes, recording every path it creates
@@ -207,30 +231,42 @@ export async function installFiles(options: {
     ];
     await writeFile(options.instructionsFile, `${JSON.stringify({ instructions: described }, null, 1)}\n`);
   }
-  await writeFile(options.cleanupFile, '');
+  // One descriptor for the whole install; each line is written before its path is created.
+  const cleanup = openSync(options.cleanupFile, 'w');
+  const record = (line: string): void => {
+    writeSync(cleanup, `${line}\n`);
+  };
   let copied = 0;
   let directoriesCreated = 0;
-  for (const step of instructions) {
-    if (step.kind === 'mkdir') {
+  try {
+    // Directories first (planned parents before children), then the files, several at a time.
+    for (const step of instructions) {
+      if (step.kind !== 'mkdir') continue;
+      record(step.path);
       await mkdir(step.path);
-      await appendFile(options.cleanupFile, `${step.path}\n`);
       directoriesCreated += 1;
-    } else {
-      await appendFile(options.cleanupFile, `${step.destination}\n`);
-      await rm(step.destination, { force: true });
+    }
+    const copies = instructions.filter((step) => step.kind === 'copy');
+    await forEachConcurrently(copies, COPY_CONCURRENCY, async (step) => {
+      record(step.destination);
+      if (step.replaces) await rm(step.destination, { force: true });
       if (step.symlink) {
         await symlink(await readlink(step.source), step.destination);
       } else {
-        await copyFile(step.source, step.destination);
+        // EXCL: never writes through a link that appeared at the destination; FICLONE: a reflink where
+        // the file system has them (btrfs, XFS), a plain in-kernel copy elsewhere.
+        await copyFile(step.source, step.destination, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
         const info = await stat(step.source);
         await utimes(step.destination, info.atime, info.mtime);
       }
       copied += 1;
+    });
+    for (const target of permissions) {
+      const cleanupLine = await applyPermission(target, ids);
+      if (cleanupLine) record(cleanupLine);
     }
-  }
-  for (const target of permissions) {
-    const cleanupLine = await applyPermission(target, ids);
-    if (cleanupLine) await appendFile(options.cleanupFile, `${cleanupLine}\n`);
+  } finally {
+    closeSync(cleanup);
   }
   return { copied, directoriesCreated, retained, permissionsApplied: permissions.length };
 }

@@ -14,7 +14,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ArchiveBundleType, RevisionLocation } from '../workflows/contracts/revision.js';
 import { describeRevision, localBundleType, normalizeETag } from '../workflows/contracts/revision.js';
 import type { ArchiveLimits } from './archive.js';
-import { ArchiveError, DEFAULT_ARCHIVE_LIMITS, extractArchive } from './archive.js';
+import { ARCHIVE_READ_CHUNK_BYTES, ArchiveError, DEFAULT_ARCHIVE_LIMITS, extractArchive } from './archive.js';
 
 /** The revision cannot be found, read or trusted; the message says which and why. */
 export class RevisionError extends Error {
@@ -46,35 +46,71 @@ export interface FetchedRevision {
   sha256?: string;
 }
 
-/** Streams `source` to `file`, hashing and counting, and refusing to go past `maxBytes`. */
-async function download(source: Readable, file: string, maxBytes: number, label: string, options: FetchOptions): Promise<FetchedRevision> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
-      if (bytes > maxBytes) {
-        done(new RevisionError(`${label} is larger than the revision size limit of ${maxBytes} bytes`, 'InvalidRevision'));
-        return;
-      }
-      hash.update(chunk);
-      options.onProgress?.(bytes);
-      done(null, chunk);
-    },
-  });
-  await pipeline(source, meter, createWriteStream(file), { signal: options.signal });
-  return { bytes, sha256: hash.digest('hex') };
+/** Counts and hashes an archive's bytes as they pass, refusing to go past `maxBytes`. */
+class ArchiveMeter extends Transform {
+  private readonly hash = createHash('sha256');
+  private bytes = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly label: string,
+    private readonly onProgress?: (bytes: number) => void,
+  ) {
+    super({ highWaterMark: ARCHIVE_READ_CHUNK_BYTES });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) {
+      done(new RevisionError(`${this.label} is larger than the revision size limit of ${this.maxBytes} bytes`, 'InvalidRevision'));
+      return;
+    }
+    this.hash.update(chunk);
+    this.onProgress?.(this.bytes);
+    done(null, chunk);
+  }
+
+  result(): FetchedRevision {
+    return { bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
 }
 
-async function hashFile(file: string, options: FetchOptions): Promise<FetchedRevision> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(file, { signal: options.signal })) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-    options.onProgress?.(bytes);
+interface ArchiveSource {
+  stream: Readable;
+  bundleType: ArchiveBundleType;
+  label: string;
+  maxBytes: number;
+  /** Where a zip is staged (it is read from its end); removed afterwards. */
+  stagingFile: string;
+}
+
+/**
+ * Reads an archive once, start to end: counted, hashed and extracted as it arrives (tar, tgz), or
+ * staged first (zip). A download is never written to disk twice, nor a local archive read twice.
+ */
+async function readArchive(source: ArchiveSource, options: FetchOptions, limits: ArchiveLimits): Promise<FetchedRevision> {
+  const meter = new ArchiveMeter(source.maxBytes, source.label, options.onProgress);
+  if (source.bundleType === 'zip') {
+    try {
+      await pipeline(source.stream, meter, createWriteStream(source.stagingFile), { signal: options.signal });
+      await extractArchive({ file: source.stagingFile, bundleType: 'zip', root: options.archiveDir, limits, label: source.label });
+    } finally {
+      await rm(source.stagingFile, { force: true });
+    }
+    return meter.result();
   }
-  return { bytes, sha256: hash.digest('hex') };
+  // Whichever side fails first (size limit, lost connection, cancellation, a refused entry) ends both.
+  const extraction = extractArchive({ file: meter, bundleType: source.bundleType, root: options.archiveDir, limits, label: source.label });
+  const reading = pipeline(source.stream, meter, { signal: options.signal }).catch((err: unknown) => {
+    meter.destroy(err as Error);
+    throw err;
+  });
+  const [read, extracted] = await Promise.allSettled([reading, extraction]);
+  // A refused entry stops the extraction, which closes the read early: report the entry, not the close.
+  const closedEarly = read.status === 'rejected' && (read.reason as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE';
+  if (read.status === 'rejected' && !(closedEarly && extracted.status === 'rejected')) throw read.reason;
+  if (extracted.status === 'rejected') throw extracted.reason;
+  return meter.result();
 }
 
 function checkDigest(label: string, expected: string | undefined, actual: string | undefined): void {
@@ -83,7 +119,7 @@ function checkDigest(label: string, expected: string | undefined, actual: string
   }
 }
 
-async function fetchS3(revision: Extract<RevisionLocation, { revisionType: 'S3' }>, file: string, maxBytes: number, options: FetchOptions): Promise<FetchedRevision> {
+async function openS3(revision: Extract<RevisionLocation, { revisionType: 'S3' }>, maxBytes: number, options: FetchOptions): Promise<Readable> {
   const { bucket, key, version, eTag } = revision.s3Location;
   const label = describeRevision(revision);
   let response;
@@ -103,17 +139,21 @@ async function fetchS3(revision: Extract<RevisionLocation, { revisionType: 'S3' 
     }
     throw new RevisionError(`${label} could not be downloaded: ${(err as Error).message}`, 'RevisionNotFound');
   }
+  const body = response.Body as Readable;
+  const refuse = (error: RevisionError): never => {
+    body.destroy();
+    throw error;
+  };
   if (eTag && response.ETag && normalizeETag(response.ETag) !== normalizeETag(eTag)) {
-    throw new RevisionError(`${label} has ETag ${normalizeETag(response.ETag)}, but the deployment pinned ${normalizeETag(eTag)}`, 'InvalidRevision');
+    refuse(new RevisionError(`${label} has ETag ${normalizeETag(response.ETag)}, but the deployment pinned ${normalizeETag(eTag)}`, 'InvalidRevision'));
   }
   if ((response.ContentLength ?? 0) > maxBytes) {
-    throw new RevisionError(`${label} is ${response.ContentLength} bytes, over the revision size limit of ${maxBytes} bytes`, 'InvalidRevision');
+    refuse(new RevisionError(`${label} is ${response.ContentLength} bytes, over the revision size limit of ${maxBytes} bytes`, 'InvalidRevision'));
   }
-  return download(response.Body as Readable, file, maxBytes, label, options);
+  return body;
 }
 
-async function fetchUrl(revision: Extract<RevisionLocation, { revisionType: 'URL' }>, file: string, maxBytes: number, options: FetchOptions): Promise<FetchedRevision> {
-  const { url, sha256 } = revision.url;
+async function openUrl(url: string, options: FetchOptions): Promise<Readable> {
   let response: Response;
   try {
     response = await fetch(url, { signal: options.signal, redirect: 'follow' });
@@ -122,33 +162,36 @@ async function fetchUrl(revision: Extract<RevisionLocation, { revisionType: 'URL
     throw new RevisionError(`${url} could not be downloaded: ${cause?.message ?? (err as Error).message}`, 'RevisionNotFound');
   }
   if (!response.ok || !response.body) {
+    await response.body?.cancel();
     throw new RevisionError(`${url} answered HTTP ${response.status} ${response.statusText}`, 'RevisionNotFound');
   }
-  const fetched = await download(Readable.fromWeb(response.body as WebReadableStream), file, maxBytes, url, options);
-  checkDigest(url, sha256, fetched.sha256);
-  return fetched;
+  return Readable.fromWeb(response.body as WebReadableStream);
 }
 
 /**
  * Fetches, verifies and extracts the revision into `archiveDir`. A failure leaves no partial revision
- * behind: the archive directory is removed, and so is any staged download.
+ * behind: the archive directory is removed, and so is any staged download. A pinned SHA-256 is
+ * checked as the archive is read, and a mismatch removes what was extracted: nothing runs from it.
  */
 export async function fetchRevision(revision: RevisionLocation, options: FetchOptions): Promise<FetchedRevision> {
   const limits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
   await rm(options.archiveDir, { recursive: true, force: true });
   await mkdir(options.deploymentDir, { recursive: true });
   const label = describeRevision(revision);
-  let archive: { file: string; bundleType: ArchiveBundleType; staged: boolean } | undefined;
-  let fetched: FetchedRevision = { bytes: 0 };
+  const staging = (bundleType: ArchiveBundleType): string => join(options.deploymentDir, `bundle.${bundleType}`);
   try {
     switch (revision.revisionType) {
-      case 'S3':
+      case 'S3': {
+        const { bundleType } = revision.s3Location;
+        const stream = await openS3(revision, limits.maxBytes, options);
+        return await readArchive({ stream, bundleType, label, maxBytes: limits.maxBytes, stagingFile: staging(bundleType) }, options, limits);
+      }
       case 'URL': {
-        const bundleType = revision.revisionType === 'S3' ? revision.s3Location.bundleType : revision.url.bundleType;
-        const file = join(options.deploymentDir, `bundle.${bundleType}`);
-        archive = { file, bundleType, staged: true };
-        fetched = revision.revisionType === 'S3' ? await fetchS3(revision, file, limits.maxBytes, options) : await fetchUrl(revision, file, limits.maxBytes, options);
-        break;
+        const { url, sha256, bundleType } = revision.url;
+        const stream = await openUrl(url, options);
+        const fetched = await readArchive({ stream, bundleType, label: url, maxBytes: limits.maxBytes, stagingFile: staging(bundleType) }, options, limits);
+        checkDigest(url, sha256, fetched.sha256);
+        return fetched;
       }
       case 'Local': {
         const { path, sha256 } = revision.local;
@@ -163,26 +206,35 @@ export async function fetchRevision(revision: RevisionLocation, options: FetchOp
           if (!info.isDirectory()) throw new RevisionError(`revision ${path} is not a directory (give bundleType tar, tgz or zip for an archive)`, 'InvalidRevision');
           // Copied, links kept as links, so the revision cannot change under the host while it deploys.
           await cp(path, options.archiveDir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-          return fetched;
+          return { bytes: 0 };
         }
         if (!info.isFile()) throw new RevisionError(`revision ${path} is not a ${bundleType} file`, 'InvalidRevision');
-        archive = { file: path, bundleType, staged: false };
-        if (sha256 !== undefined) {
-          fetched = await hashFile(path, options);
+        if (bundleType === 'zip') {
+          // A local zip is read where it is; it is hashed first only when the deployment pinned a digest.
+          const fetched = sha256 === undefined ? { bytes: info.size } : await hashFile(path, options);
           checkDigest(path, sha256, fetched.sha256);
+          await extractArchive({ file: path, bundleType, root: options.archiveDir, limits, label });
+          return fetched;
         }
-        break;
+        const stream = createReadStream(path, { highWaterMark: ARCHIVE_READ_CHUNK_BYTES });
+        const fetched = await readArchive({ stream, bundleType, label: path, maxBytes: Number.POSITIVE_INFINITY, stagingFile: staging(bundleType) }, options, limits);
+        checkDigest(path, sha256, fetched.sha256);
+        return sha256 === undefined ? { bytes: fetched.bytes } : fetched;
       }
     }
-    await extractArchive({ file: archive.file, bundleType: archive.bundleType, root: options.archiveDir, limits, label });
-    return fetched;
   } catch (err) {
     await rm(options.archiveDir, { recursive: true, force: true });
     if (err instanceof ArchiveError) throw new RevisionError(err.message, 'InvalidRevision');
     throw err;
-  } finally {
-    if (archive?.staged) await rm(archive.file, { force: true });
   }
+}
+
+async function hashFile(file: string, options: FetchOptions): Promise<FetchedRevision> {
+  const meter = new ArchiveMeter(Number.POSITIVE_INFINITY, file, options.onProgress);
+  await pipeline(createReadStream(file, { highWaterMark: ARCHIVE_READ_CHUNK_BYTES }), meter, async (chunks: AsyncIterable<Buffer>) => {
+    for await (const chunk of chunks) void chunk;
+  }, { signal: options.signal });
+  return meter.result();
 }
 
 /**

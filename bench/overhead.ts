@@ -1,9 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import type { Client } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { startAgentProcess } from '../workers/agent-process.js';
 import { startDeployment } from '../workers/deployments.js';
+import type { FloorActivities } from './floor-workflows.js';
+import { median } from './measure.js';
 
 const HOOKS = ['ApplicationStop', 'BeforeInstall', 'AfterInstall', 'ApplicationStart', 'ValidateService'];
 /** Agent-side events of an in-place deployment: the five hooks plus DownloadBundle and Install. */
@@ -11,16 +15,11 @@ const EVENTS = 7;
 
 export interface OverheadResult {
   runs: number;
+  events: number;
   deploymentMedianMs: number;
   directMedianMs: number;
   overheadPerEventMedianMs: number;
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 /** A revision whose every hook runs `true`, and nothing to install but one file. */
 function writeTrueRevision(dir: string): string[] {
@@ -69,8 +68,44 @@ export async function measureOverhead(client: Client, options: { address: string
     }
     const deploymentMedianMs = median(deployments);
     const directMedianMs = median(direct);
-    return { runs: options.runs, deploymentMedianMs, directMedianMs, overheadPerEventMedianMs: (deploymentMedianMs - directMedianMs) / EVENTS };
+    return { runs: options.runs, events: EVENTS, deploymentMedianMs, directMedianMs, overheadPerEventMedianMs: (deploymentMedianMs - directMedianMs) / EVENTS };
   } finally {
     await agent.kill();
+  }
+}
+
+export interface FloorResult {
+  runs: number;
+  activities: number;
+  perActivityMedianMs: number;
+}
+
+/**
+ * Temporal's own cost of one activity in a sequence, on this machine and dev server: a workflow of
+ * EVENTS no-op activities (served by a second worker, as an agent's are), less an empty workflow.
+ */
+export async function measureEngineFloor(client: Client, options: { address: string; namespace: string; runs: number }): Promise<FloorResult> {
+  const require = createRequire(import.meta.url);
+  const connection = await NativeConnection.connect({ address: options.address });
+  const workflowQueue = 'gantry-bench-floor';
+  const activityQueue = 'gantry-bench-floor-activities';
+  const workflows = await Worker.create({ connection, namespace: options.namespace, taskQueue: workflowQueue, workflowsPath: require.resolve('./floor-workflows.ts') });
+  const activities = await Worker.create({ connection, namespace: options.namespace, taskQueue: activityQueue, activities: { noop: async () => undefined } satisfies FloorActivities });
+  const running = [workflows.run(), activities.run()];
+  try {
+    const chain = async (count: number): Promise<number> => {
+      const started = performance.now();
+      await client.workflow.execute('activityChain', { taskQueue: workflowQueue, workflowId: `bench-floor-${count}-${Date.now()}`, args: [count, activityQueue] });
+      return performance.now() - started;
+    };
+    await chain(EVENTS); // warm-up
+    const perActivity: number[] = [];
+    for (let i = 0; i < options.runs; i += 1) perActivity.push(((await chain(EVENTS)) - (await chain(0))) / EVENTS);
+    return { runs: options.runs, activities: EVENTS, perActivityMedianMs: median(perActivity) };
+  } finally {
+    workflows.shutdown();
+    activities.shutdown();
+    await Promise.all(running);
+    await connection.close();
   }
 }
