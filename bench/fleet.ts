@@ -59,8 +59,8 @@ async function largestRun(client: Client, workflowId: string): Promise<{ events:
  * Figure 2: deployments to fleets of cheap in-process host workers (one Temporal worker per host task
  * queue in a separate process, no-op events), driven by the real controller in this process.
  */
-export async function measureFleet(client: Client, options: { address: string; namespace: string; taskQueue: string; cases: FleetCase[] }): Promise<FleetRun[]> {
-  const size = Math.max(...options.cases.map((c) => c.hosts));
+export async function measureFleet(client: Client, options: { address: string; namespace: string; taskQueue: string; cases: FleetCase[]; fleetSize?: number }): Promise<FleetRun[]> {
+  const size = options.fleetSize ?? Math.max(...options.cases.map((c) => c.hosts));
   const prefix = 'fleet-host-';
   const fleet = await startFleetHosts({ address: options.address, namespace: options.namespace, prefix, count: size });
   const results: FleetRun[] = [];

@@ -65,6 +65,14 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
  */
 const QUEUE_READ_RATES = ['transfer', 'timer', 'visibility'].map((queue) => `history.${queue}ProcessorMaxPollRPS=1000`);
 
+/**
+ * One partition per task queue. With the default four, a task scheduled before its queue's poller
+ * arrived waits in one partition while the poller's long polls land on others: a host whose agent
+ * started a moment late got its first event up to a minute late. Host queues carry a few tasks per
+ * deployment, and the whole dev server is one process, so partitions buy nothing here.
+ */
+const SINGLE_PARTITION = ['Read', 'Write'].map((side) => `matching.numTaskqueue${side}Partitions=1`);
+
 async function startTemporal(options: LocalStackOptions, namespace: string): Promise<{ child: ChildProcess; address: string; uiUrl?: string }> {
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
@@ -82,7 +90,7 @@ async function startTemporal(options: LocalStackOptions, namespace: string): Pro
     '--namespace', namespace,
     '--log-level', 'warn',
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
-    ...QUEUE_READ_RATES.flatMap((setting) => ['--dynamic-config-value', setting]),
+    ...[...QUEUE_READ_RATES, ...SINGLE_PARTITION].flatMap((setting) => ['--dynamic-config-value', setting]),
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...GANTRY_SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
   ];
