@@ -145,7 +145,7 @@ function writeReport(figures: Figure[], seconds: number): void {
       '',
       `Written by \`npm run bench\` (${fixed(seconds, 0)} s): ${date}, commit ${commit}, on ${machine}.`,
       'Each row is measured side by side with its baseline in the same run. What the figures mean, and',
-      'why the missed targets cost what they do: docs/benchmarks.md.',
+      'why the missed targets cost what they do: [docs/benchmarks.md](docs/benchmarks.md).',
       '',
       '| figure | measured | target | met | how |',
       '|---|---|---|---|---|',
