@@ -108,9 +108,11 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
     await Promise.race([closed, delay(KILL_GRACE_MS)]);
     signalGroup('SIGKILL');
   };
+  let onAbort = (): void => undefined;
   const cancelled = new Promise<'cancelled'>((done) => {
+    onAbort = () => done('cancelled');
     if (options.signal?.aborted) done('cancelled');
-    options.signal?.addEventListener('abort', () => done('cancelled'), { once: true });
+    options.signal?.addEventListener('abort', onAbort, { once: true });
   });
   /** Waits for `what`, the script's deadline, or a cancellation, whichever comes first. */
   const untilDeadline = async <T>(what: Promise<T>): Promise<T | 'timeout' | 'cancelled'> => {
@@ -129,34 +131,43 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
     throw new ScriptsCancelledError(`Script at ${script.location} was cancelled; its process group was killed.`);
   };
 
-  const first = await untilDeadline(exited);
-  if (first === 'cancelled') return cancel();
-  if (first === 'timeout') {
-    await killGroup();
-    return fail('ScriptTimedOut', `Script at ${script.location} failed to complete in ${script.timeout} seconds; its process group was killed.`);
-  }
-  if ('error' in first) {
-    return fail('ScriptFailed', `Script at ${script.location} could not be started: ${first.error.message}`);
-  }
-  // The script has exited; its output pipes close once every process holding them has too. A background
-  // child that keeps them open may not hold the event past the script's deadline.
-  const second = await untilDeadline(closed);
-  if (second === 'cancelled') return cancel();
-  if (second === 'timeout') {
-    await killGroup();
+  /** The script's outcome, once it has exited and released its output (or was stopped). */
+  const outcome = async (): Promise<ScriptOutcome> => {
+    const first = await untilDeadline(exited);
+    if (first === 'cancelled') return cancel();
+    if (first === 'timeout') {
+      await killGroup();
+      return fail('ScriptTimedOut', `Script at ${script.location} failed to complete in ${script.timeout} seconds; its process group was killed.`);
+    }
+    if ('error' in first) {
+      return fail('ScriptFailed', `Script at ${script.location} could not be started: ${first.error.message}`);
+    }
+    // The script has exited; its output pipes close once every process holding them has too. A background
+    // child that keeps them open may not hold the event past the script's deadline.
+    const second = await untilDeadline(closed);
+    if (second === 'cancelled') return cancel();
+    if (second === 'timeout') {
+      await killGroup();
+      return fail(
+        'UnknownError',
+        `Script at ${script.location} exited, but a process it started kept its output open until the ${script.timeout}s timeout ` +
+          '(redirect background processes: cmd > /dev/null 2>&1 < /dev/null &); the process group was killed.',
+      );
+    }
+    const { code, signal } = first;
+    if (code === 0) return { ok: true };
+    const who = script.runas ? ` run as user ${script.runas}` : '';
     return fail(
-      'UnknownError',
-      `Script at ${script.location} exited, but a process it started kept its output open until the ${script.timeout}s timeout ` +
-        '(redirect background processes: cmd > /dev/null 2>&1 < /dev/null &); the process group was killed.',
+      'ScriptFailed',
+      signal ? `Script at ${script.location}${who} was killed by signal ${signal}` : `Script at ${script.location}${who} failed with exit code ${code}`,
     );
+  };
+  try {
+    return await outcome();
+  } finally {
+    // The signal belongs to the whole event: leave no listener behind for each of its scripts.
+    options.signal?.removeEventListener('abort', onAbort);
   }
-  const { code, signal } = first;
-  if (code === 0) return { ok: true };
-  const who = script.runas ? ` run as user ${script.runas}` : '';
-  return fail(
-    'ScriptFailed',
-    signal ? `Script at ${script.location}${who} was killed by signal ${signal}` : `Script at ${script.location}${who} failed with exit code ${code}`,
-  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScripts, scriptCommand, scriptEnvironment, ScriptsCancelledError } from '../../../agent/hook-runner.js';
@@ -51,6 +52,15 @@ describe('agent/hook-runner', () => {
     expect(outcome).toEqual({ ok: true });
     expect(log.tail()).toBe(`[stdout]a in ${dir}\n[stderr]warn\n[stdout]b`);
     expect(logFile).toMatch(/LifecycleEvent - AfterInstall\n.*Script - a\.sh\n/);
+  });
+
+  it("leaves no listener on the event's cancellation signal once its scripts have run", async () => {
+    const scripts = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`s${i}.sh`, '#!/bin/sh\ntrue\n']));
+    const dir = revision(scripts);
+    const controller = new AbortController();
+    const { outcome } = await run(dir, Object.keys(scripts).map((location) => ({ location, timeout: 10 })), { signal: controller.signal });
+    expect(outcome).toEqual({ ok: true });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('stops at the first failing script and reports its exit code', async () => {
