@@ -19,12 +19,19 @@ import { measureRevision } from './revision.js';
  * prints its table but leaves BENCHMARKS.md and bench/results.json as they are.
  */
 const PARTIAL = Object.keys(process.env).some((name) => name.startsWith('GANTRY_BENCH_'));
+/** A whole number of at least 1 from the environment, or a clear error naming the variable. */
+function knob(name: string, fallback: string): number[] {
+  const text = process.env[name] ?? fallback;
+  const values = text.split(',').map((part) => Number(part.trim()));
+  if (values.some((value) => !Number.isInteger(value) || value < 1)) throw new Error(`${name} must be a whole number of at least 1 (or a comma-separated list of them); got ${JSON.stringify(text)}`);
+  return values;
+}
 const SETTINGS = {
-  overheadRuns: Number(process.env.GANTRY_BENCH_RUNS ?? 15),
-  fleetSizes: (process.env.GANTRY_BENCH_FLEET ?? '100,1000').split(',').map(Number),
-  revisionMiB: Number(process.env.GANTRY_BENCH_REVISION_MIB ?? 200),
-  idleSeconds: Number(process.env.GANTRY_BENCH_IDLE_SECONDS ?? 60),
-  only: process.env.GANTRY_BENCH_ONLY?.split(','),
+  overheadRuns: knob('GANTRY_BENCH_RUNS', '15')[0] as number,
+  fleetSizes: knob('GANTRY_BENCH_FLEET', '100,1000'),
+  revisionMiB: knob('GANTRY_BENCH_REVISION_MIB', '200')[0] as number,
+  idleSeconds: knob('GANTRY_BENCH_IDLE_SECONDS', '60')[0] as number,
+  only: process.env.GANTRY_BENCH_ONLY?.split(',').map((name) => name.trim()),
 };
 
 const TEN_PERCENT_BATCHES = { deploymentConfigName: 'Bench.TenPercentAtATime', minimumHealthyHosts: { type: 'FLEET_PERCENT' as const, value: 90 } };
@@ -161,6 +168,8 @@ function writeReport(figures: Figure[], seconds: number): void {
  * Figures, not pass/fail.
  */
 async function main(): Promise<void> {
+  const unknown = SETTINGS.only?.filter((name) => !(name in FIGURES)) ?? [];
+  if (unknown.length > 0) throw new Error(`GANTRY_BENCH_ONLY names no figure ${unknown.join(', ')}: choose from ${Object.keys(FIGURES).join(', ')}`);
   installRuntime();
   const began = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'gantry-bench-'));
