@@ -5,7 +5,8 @@
  *
  *   node --import tsx bench/fleet-hosts.ts <address> <namespace> <host-prefix> <count>
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { connectWorker } from '../workers/connection.js';
 import { installRuntime } from '../workers/runtime.js';
 import type { AgentActivities } from '../workflows/contracts/agent.js';
 import { AGENT_EVENTS } from '../workflows/contracts/lifecycle.js';
@@ -18,7 +19,7 @@ if (!address || !namespace || !prefix || !Number.isInteger(count) || count < 1) 
   process.exit(2);
 }
 installRuntime();
-const connection = await NativeConnection.connect({ address });
+const { connection } = await connectWorker({ address, namespace });
 const noop = async () => ({ status: 'Succeeded' as const, diagnostics: { errorCode: 'Success' as const, message: 'no-op', logTail: '' } });
 const activities = Object.fromEntries(AGENT_EVENTS.map((event) => [event, noop])) as unknown as AgentActivities;
 const workers: Worker[] = [];

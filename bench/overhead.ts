@@ -3,8 +3,9 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { startAgentProcess } from '../workers/agent-process.js';
+import { connectWorker } from '../workers/connection.js';
 import { startDeployment } from '../workers/deployments.js';
 import type { FloorActivities } from './floor-workflows.js';
 import { median } from './measure.js';
@@ -86,7 +87,7 @@ export interface FloorResult {
  */
 export async function measureEngineFloor(client: Client, options: { address: string; namespace: string; runs: number }): Promise<FloorResult> {
   const require = createRequire(import.meta.url);
-  const connection = await NativeConnection.connect({ address: options.address });
+  const { connection } = await connectWorker({ address: options.address, namespace: options.namespace });
   const workflowQueue = 'gantry-bench-floor';
   const activityQueue = 'gantry-bench-floor-activities';
   const workflows = await Worker.create({ connection, namespace: options.namespace, taskQueue: workflowQueue, workflowsPath: require.resolve('./floor-workflows.ts') });
