@@ -1,15 +1,17 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentActivities, LifecycleEventInput, LifecycleEventResult } from '../workflows/contracts/agent.js';
 import type { DeploymentContext } from '../workflows/contracts/deployment.js';
+import { checkDeploymentIdentity } from '../workflows/contracts/deployment.js';
 import { FailureType } from '../workflows/contracts/errors.js';
 import type { AgentEventName, Diagnostics, HookEventName } from '../workflows/contracts/lifecycle.js';
 import { HOOK_EVENTS, PREVIOUS_REVISION_EVENTS } from '../workflows/contracts/lifecycle.js';
 import { normalizeETag } from '../workflows/contracts/revision.js';
 import type { AppSpec } from './appspec.js';
-import { APPSPEC_FILE_NAMES, AppSpecError, parseAppSpec } from './appspec.js';
+import { APPSPEC_FILE_NAMES, AppSpecError, MAX_APPSPEC_BYTES, parseAppSpec } from './appspec.js';
+import { describeFsError, isDiskFull } from './fs-errors.js';
 import type { ArchiveLimits } from './archive.js';
 import { runScripts, scriptEnvironment, ScriptsCancelledError } from './hook-runner.js';
 import { installFiles, InstallError } from './installer.js';
@@ -69,10 +71,15 @@ async function withHeartbeat<T>(details: () => unknown, work: () => Promise<T>):
 
 async function readAppSpec(archiveDir: string): Promise<AppSpec> {
   for (const name of APPSPEC_FILE_NAMES) {
+    const path = join(archiveDir, name);
     let text: string;
     try {
-      text = await readFile(join(archiveDir, name), 'utf8');
-    } catch {
+      // Sized before it is read: a huge file is refused without holding it in memory or parsing it.
+      const { size } = await stat(path);
+      if (size > MAX_APPSPEC_BYTES) throw new AppSpecError(`${name} is ${size} bytes; the agent reads AppSpec files of at most ${MAX_APPSPEC_BYTES} bytes.`);
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if (err instanceof AppSpecError) throw err;
       continue;
     }
     return parseAppSpec(text, name);
@@ -118,7 +125,12 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
     }
     if (err instanceof AppSpecError) return unknown(FailureType.InvalidAppSpec, err.message);
     if (err instanceof RevisionError) return unknown(err.kind, err.message);
-    if (err instanceof InstallError) return unknown(FailureType.InstallFailed, err.message);
+    if (err instanceof InstallError) return unknown(isDiskFull(err.cause) ? FailureType.DiskFull : FailureType.InstallFailed, err.message);
+    const errno = err as NodeJS.ErrnoException;
+    if (errno?.code && errno.syscall) {
+      const message = describeFsError(`The agent could not ${errno.syscall}`, errno.path ?? '(no path)', err);
+      return unknown(isDiskFull(err) ? FailureType.DiskFull : FailureType.AgentError, `${message}.`);
+    }
     return unknown(FailureType.AgentError, `The agent hit an unexpected error: ${(err as Error).message ?? String(err)}`);
   };
 
@@ -131,6 +143,9 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
     (event: AgentEventName, run: (input: LifecycleEventInput) => Promise<LifecycleEventResult>) =>
     async (input: LifecycleEventInput): Promise<LifecycleEventResult> => {
       const { deploymentGroupId, deploymentId } = input.deployment;
+      // Every path below is built from these IDs: refuse before touching any of them.
+      const untrusted = checkDeploymentIdentity(input.deployment);
+      if (untrusted) throw eventFailure(unknown(FailureType.UntrustedDeployment, `The agent refuses ${event}: ${untrusted}; nothing on the host was touched.`));
       const key = `${deploymentId}/${event}`;
       const running = inFlight.get(key);
       if (running) return running;
@@ -144,7 +159,12 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
         await journal.write({ ...base, state: 'failed', finishedAt: base.startedAt, failure });
         throw eventFailure(failure);
       }
-      await journal.write({ ...base, state: 'started', taskToken: Buffer.from(info.taskToken).toString('base64') });
+      try {
+        await journal.write({ ...base, state: 'started', taskToken: Buffer.from(info.taskToken).toString('base64') });
+      } catch (err) {
+        // Nothing ran, and nothing could be recorded (a full disk): say why, and keep serving.
+        throw eventFailure(recordedFailure(err));
+      }
       const work = (async () => {
         try {
           const result = await run(input);
@@ -152,7 +172,8 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
           return result;
         } catch (err) {
           const failure = recordedFailure(err);
-          await journal.write({ ...base, state: 'failed', finishedAt: new Date().toISOString(), failure });
+          // A journal that cannot be written (a full disk) must not hide the event's own failure.
+          await journal.write({ ...base, state: 'failed', finishedAt: new Date().toISOString(), failure }).catch(() => undefined);
           if (err instanceof CancelledFailure) throw err;
           if (err instanceof ScriptsCancelledError) throw new CancelledFailure(err.message);
           throw eventFailure(failure);
@@ -268,6 +289,14 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
             }),
         );
         await log.close();
+        if (log.writeError) {
+          const cause = describeFsError('the scripts ran, but their output could not be written to', log.path, log.writeError);
+          throw eventFailure({
+            type: isDiskFull(log.writeError) ? FailureType.DiskFull : FailureType.AgentError,
+            message: `${event}: ${cause}. ${outcome.ok ? 'They succeeded' : outcome.message}`,
+            diagnostics: { errorCode: 'UnknownError', scriptName: current, message: `${event}: ${cause}`, logTail: log.tail() },
+          });
+        }
         if (outcome.ok) return ok(`Ran ${scripts.length} script(s) for ${event}`, log.tail(), current);
         throw eventFailure({
           type: FAILURE_BY_CODE[outcome.errorCode],

@@ -3,7 +3,14 @@
  * owner, group, mode, acls and context, with the CodeDeploy agent's rules (appspec-vectors §2.5–2.8).
  * Errors are AppSpecErrors whose message names the entry, the field and the bad value.
  */
-import { isRecord, show } from '../workflows/contracts/values.js';
+import { isRecord, scalarText, show } from '../workflows/contracts/values.js';
+
+/** A scalar value as text (`owner: 1000` is "1000"); a list or a mapping is refused, naming the field. */
+function text(value: unknown, where: string): string {
+  const result = scalarText(value);
+  if (result === undefined) throw new PermissionSpecError(`${where} must be a string; got ${show(value)}`);
+  return result;
+}
 
 export type PermissionObjectType = 'file' | 'directory';
 
@@ -66,16 +73,16 @@ export function parsePermissions(raw: unknown): Permission[] {
 
 function parsePermission(entry: unknown, where: string): Permission {
   if (!isRecord(entry)) throw new PermissionSpecError(`${where} must be a mapping with an 'object'; got ${show(entry)}`);
-  const object = entry.object === undefined || entry.object === null ? '' : String(entry.object).trim();
+  const object = entry.object === undefined || entry.object === null ? '' : text(entry.object, `${where}.object`).trim();
   if (!object) throw new PermissionSpecError(`${where} has no 'object': say which file or directory it applies to.`);
   const permission: Permission = {
     object,
-    pattern: entry.pattern === undefined || entry.pattern === null ? '**' : String(entry.pattern),
+    pattern: entry.pattern === undefined || entry.pattern === null ? '**' : text(entry.pattern, `${where}.pattern`),
     except: stringList(entry.except, `${where}.except`, []),
     types: parseTypes(entry.type, `${where}.type`),
   };
-  if (entry.owner !== undefined && entry.owner !== null) permission.owner = String(entry.owner);
-  if (entry.group !== undefined && entry.group !== null) permission.group = String(entry.group);
+  if (entry.owner !== undefined && entry.owner !== null) permission.owner = text(entry.owner, `${where}.owner`);
+  if (entry.group !== undefined && entry.group !== null) permission.group = text(entry.group, `${where}.group`);
   if (entry.mode !== undefined && entry.mode !== null) permission.mode = parseMode(entry.mode, `${where}.mode`);
   if (entry.acls !== undefined && entry.acls !== null) {
     permission.acls = stringList(entry.acls, `${where}.acls`, []).map((ace) => parseAclEntry(ace, `${where}.acls`));
@@ -87,7 +94,7 @@ function parsePermission(entry: unknown, where: string): Permission {
 function stringList(raw: unknown, where: string, fallback: string[]): string[] {
   if (raw === undefined || raw === null) return fallback;
   if (!Array.isArray(raw)) throw new PermissionSpecError(`${where} must be a list; got ${show(raw)}`);
-  return raw.map((item) => String(item));
+  return raw.map((item, i) => text(item, `${where}[${i}]`));
 }
 
 function parseTypes(raw: unknown, where: string): PermissionObjectType[] {
@@ -172,15 +179,15 @@ export function aclEntryText(entry: AclEntry): string {
 }
 
 function parseContext(raw: unknown, where: string): SelinuxContext {
-  if (!isRecord(raw) || raw.type === undefined || raw.type === null || String(raw.type).trim() === '') {
+  if (!isRecord(raw) || raw.type === undefined || raw.type === null || text(raw.type, `${where}.type`).trim() === '') {
     throw new PermissionSpecError(`${where} must give an SELinux 'type' (and optionally 'name' and 'range'); got ${show(raw)}`);
   }
-  const context: SelinuxContext = { type: String(raw.type) };
+  const context: SelinuxContext = { type: text(raw.type, `${where}.type`) };
   // The agent reads the SELinux user from `name`; the AWS docs call it `user`. Gantry accepts both.
   const user = raw.name ?? raw.user;
-  if (user !== undefined && user !== null) context.user = String(user);
+  if (user !== undefined && user !== null) context.user = text(user, `${where}.user`);
   if (raw.role !== undefined && raw.role !== null) throw new PermissionSpecError(`${where}.role is not supported: SELinux roles cannot be set per file.`);
-  if (raw.range !== undefined && raw.range !== null) context.range = parseSelinuxRange(String(raw.range), `${where}.range`);
+  if (raw.range !== undefined && raw.range !== null) context.range = parseSelinuxRange(text(raw.range, `${where}.range`), `${where}.range`);
   return context;
 }
 

@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import type { FileExistsBehavior } from '../workflows/contracts/deployment.js';
 import type { Permission } from './appspec-permissions.js';
 import { parsePermissions, PermissionSpecError } from './appspec-permissions.js';
-import { isRecord, show } from '../workflows/contracts/values.js';
+import { isRecord, scalarText, show } from '../workflows/contracts/values.js';
 
 /** One `hooks` script entry. */
 export interface HookScript {
@@ -31,6 +31,29 @@ export interface AppSpec {
 }
 
 export const DEFAULT_SCRIPT_TIMEOUT_SECONDS = 3600;
+
+/**
+ * The longest script timeout the agent can enforce: Node's timers reach 2^31-1 ms (about 24.8 days).
+ * The CodeDeploy agent sets no maximum; the lifecycle event's own bound (agentTimeouts.eventSeconds)
+ * applies anyway.
+ */
+export const MAX_SCRIPT_TIMEOUT_SECONDS = 2_147_483;
+
+/**
+ * The largest AppSpec file the agent reads. Real ones are a few kilobytes; parsing is synchronous
+ * (about 1.5 µs a byte here), so this keeps a parse to a fraction of a second and heartbeats flowing.
+ */
+export const MAX_APPSPEC_BYTES = 256 * 1024;
+
+/** A user name as `useradd` accepts it: never starting with `-`, so it cannot be read as an option. */
+const USER_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}\$?$/;
+
+/** A scalar as the agent reads it; a list, a mapping or an unwritable number is refused, naming it. */
+function scalar(value: unknown, where: string, fileName: string, expected: string): string {
+  const text = scalarText(value);
+  if (text === undefined) throw new AppSpecError(`${fileName}: ${where} must be ${expected}; got ${show(value)}`);
+  return text;
+}
 export const APPSPEC_FILE_NAMES = ['appspec.yml', 'appspec.yaml'] as const;
 
 /** A problem with an AppSpec file; the message names the field and the bad value. */
@@ -47,6 +70,8 @@ export class AppSpecError extends Error {
  */
 export function parseAppSpec(text: string, fileName = 'appspec.yml'): AppSpec {
   let doc: unknown;
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_APPSPEC_BYTES) throw new AppSpecError(`${fileName} is ${bytes} bytes; the agent reads AppSpec files of at most ${MAX_APPSPEC_BYTES} bytes.`);
   if (text.startsWith('\uFEFF')) text = text.slice(1); // a byte-order mark is not part of the document
   try {
     // maxAliasCount 0: like the agent's safe loader, aliases (and "billion laughs" documents) are refused.
@@ -99,21 +124,35 @@ function parseHooks(raw: unknown, fileName: string): Record<string, HookScript[]
 
 function parseScript(entry: unknown, where: string, fileName: string): HookScript {
   if (!isRecord(entry)) throw new AppSpecError(`${fileName}: ${where} must be a mapping with 'location'; got ${show(entry)}`);
-  const location = entry.location === undefined || entry.location === null ? '' : String(entry.location).trim();
+  const text = (key: string): string | undefined => {
+    const value = entry[key];
+    return value === undefined || value === null ? undefined : scalar(value, `${where}.${key}`, fileName, 'a string').trim();
+  };
+  const location = text('location');
   if (!location) throw new AppSpecError(`${fileName}: ${where} has no 'location': say which script to run.`);
   let timeout = DEFAULT_SCRIPT_TIMEOUT_SECONDS;
-  if (entry.timeout !== undefined && entry.timeout !== null) {
+  const rawTimeout = entry.timeout;
+  if (rawTimeout !== undefined && rawTimeout !== null) {
+    if (typeof rawTimeout !== 'number' && typeof rawTimeout !== 'string') {
+      throw new AppSpecError(`${fileName}: ${where}.timeout must be a number of seconds; got ${show(rawTimeout)}`);
+    }
     // The agent reads the timeout with Ruby's to_i: "300" and 300.9 are 300, anything else is 0 (invalid).
-    const value = typeof entry.timeout === 'number' ? Math.trunc(entry.timeout) : Number.parseInt(String(entry.timeout), 10);
+    const value = typeof rawTimeout === 'number' ? Math.trunc(rawTimeout) : Number.parseInt(rawTimeout, 10);
     if (!Number.isFinite(value) || value <= 0) {
-      throw new AppSpecError(`${fileName}: ${where}.timeout must be a positive number of seconds; got ${show(entry.timeout)}`);
+      throw new AppSpecError(`${fileName}: ${where}.timeout must be a positive number of seconds; got ${show(rawTimeout)}`);
+    }
+    if (value > MAX_SCRIPT_TIMEOUT_SECONDS) {
+      throw new AppSpecError(`${fileName}: ${where}.timeout is ${value} seconds; the agent can enforce at most ${MAX_SCRIPT_TIMEOUT_SECONDS} (about 24 days).`);
     }
     timeout = value;
   }
   const script: HookScript = { location, timeout };
-  if (entry.runas !== undefined && entry.runas !== null) {
-    const runas = String(entry.runas).trim();
-    if (runas) script.runas = runas;
+  const runas = text('runas');
+  if (runas) {
+    if (!USER_NAME_PATTERN.test(runas)) {
+      throw new AppSpecError(`${fileName}: ${where}.runas ${show(runas)} is not a user name (at most 32 letters, digits, . _ -, not starting with - or .).`);
+    }
+    script.runas = runas;
   }
   if (entry.sudo === true) script.sudo = true;
   return script;
@@ -133,6 +172,6 @@ function parseFiles(raw: unknown, fileName: string): FileMapping[] {
     }
     // Like the agent, a relative destination parses; Install refuses it (the agent would resolve it
     // against its own working directory).
-    return { source: String(entry.source), destination: String(entry.destination) };
+    return { source: scalar(entry.source, `${where}.source`, fileName, 'a path'), destination: scalar(entry.destination, `${where}.destination`, fileName, 'a path') };
   });
 }

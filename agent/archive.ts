@@ -9,8 +9,8 @@ import { closeSync, constants, createWriteStream, fchmodSync, linkSync, mkdirSyn
 import { createReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { Transform, type Readable } from 'node:stream';
+import { crc32, createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import yauzl from 'yauzl';
 import type { ArchiveBundleType } from '../workflows/contracts/revision.js';
@@ -44,11 +44,16 @@ interface EntryHeader {
   mtime?: Date;
 }
 
+/** C0 controls and DEL: never admitted in entry names or link targets. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0001-\u001f\u007f]/;
+
 /** Tracks what has been written, and admits or refuses each entry before anything is written for it. */
 class Extraction {
   private entries = 0;
   private bytes = 0;
-  private readonly links = new Set<string>();
+  /** Links written so far: their path in the revision → their target. */
+  private readonly links = new Map<string, string>();
   private readonly files = new Set<string>();
   /** Directories known to exist, so each entry costs no extra mkdir. */
   private readonly directories = new Set<string>();
@@ -66,6 +71,9 @@ class Extraction {
   /** The entry's path inside the revision ('' for the root itself), or an error saying why not. */
   private normalize(raw: string): string {
     if (raw.includes('\u0000')) throw this.refuse(raw, 'has a NUL byte in its name');
+    // A newline would split the path in the agent's line-per-path cleanup list; no control character
+    // has a place in a file name that operators and scripts must handle.
+    if (CONTROL_CHARACTERS.test(raw)) throw this.refuse(raw, 'has a control character (such as a newline) in its name');
     if (raw.startsWith('/')) throw this.refuse(raw, 'has an absolute path');
     const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
     if (parts.includes('..')) throw this.refuse(raw, 'has a ".." path component that leaves the revision');
@@ -130,7 +138,7 @@ class Extraction {
         } catch (err) {
           throw this.refuse(entry.path, `cannot be created as a link: ${(err as Error).message}`);
         }
-        this.links.add(rel);
+        this.links.set(rel, linkpath);
         return { kind: 'done' };
       }
       case 'hardlink': {
@@ -155,15 +163,26 @@ class Extraction {
    * no `..` in `rest` and no absolute target. With writes through links refused, no chain of links
    * can then reach outside the revision.
    */
-  private checkLinkTarget(raw: string, rel: string, linkpath: string): void {
+  private checkLinkTarget(raw: string, rel: string, linkpath: string, when = ''): void {
     if (linkpath === '') throw this.refuse(raw, 'is a link with an empty target');
+    if (CONTROL_CHARACTERS.test(linkpath) || linkpath.includes('\u0000')) throw this.refuse(raw, 'is a link whose target has a control character');
     if (linkpath.startsWith('/')) throw this.refuse(raw, `is a link to the absolute path ${JSON.stringify(linkpath)}, outside the revision`);
     const parts = linkpath.split('/').filter((p) => p !== '' && p !== '.');
     let up = 0;
     while (parts[up] === '..') up += 1;
     const depth = rel.split('/').length - 1;
     if (up > depth || parts.slice(up).includes('..')) {
-      throw this.refuse(raw, `is a link to ${JSON.stringify(linkpath)}, outside the revision`);
+      throw this.refuse(raw, `is a link to ${JSON.stringify(linkpath)}, outside the revision${when}`);
+    }
+  }
+
+  /**
+   * Checks the links again at the depth they have in the tree as installed: stripping a single top
+   * directory moves every entry one level up, so `top/esc -> ..` would then point outside.
+   */
+  recheckLinks(strippedTop: string): void {
+    for (const [rel, linkpath] of this.links) {
+      if (rel.startsWith(`${strippedTop}/`)) this.checkLinkTarget(rel, rel.slice(strippedTop.length + 1), linkpath, ' once the single top-level directory is removed');
     }
   }
 
@@ -202,7 +221,19 @@ function tarKind(type: ReadEntry['type']): EntryKind {
   }
 }
 
-const TAR_TYPE_NAMES: Partial<Record<string, string>> = { CharacterDevice: 'character device', BlockDevice: 'block device', FIFO: 'FIFO (named pipe)' };
+const TAR_TYPE_NAMES: Partial<Record<string, string>> = {
+  CharacterDevice: 'character device',
+  BlockDevice: 'block device',
+  FIFO: 'FIFO (named pipe)',
+  GNUSparseFile: 'GNU sparse file',
+  MultiVolume: 'GNU multi-volume continuation',
+  GNUVolumeHeader: 'GNU volume header',
+  GNUDumpDir: 'GNU dump directory',
+};
+
+function describeTarType(type: string): string {
+  return TAR_TYPE_NAMES[type] ?? `tar entry of unknown type ${JSON.stringify(type)}`;
+}
 
 /** Read size for archives: large reads keep per-chunk costs small against 100 MB revisions. */
 export const ARCHIVE_READ_CHUNK_BYTES = 1024 * 1024;
@@ -235,7 +266,7 @@ async function extractTar(input: Readable, gzipped: boolean, extraction: Extract
         const admitted = extraction.admit({
           path: entry.path,
           kind: tarKind(entry.type),
-          typeName: TAR_TYPE_NAMES[entry.type] ?? `tar entry of type ${entry.type}`,
+          typeName: describeTarType(entry.type),
           mode: entry.mode,
           size: entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile' ? entry.size : 0,
           linkpath: entry.linkpath,
@@ -255,9 +286,24 @@ async function extractTar(input: Readable, gzipped: boolean, extraction: Extract
         fail(err);
       }
     });
+    // Entry types node-tar does not hand out (GNU sparse files, multi-volume parts, volume headers,
+    // unknown type flags, oversized metadata) would otherwise vanish without a word.
+    parser.on('ignoredEntry', (entry: ReadEntry) => {
+      fail(new ArchiveError(`${extraction.label}: entry ${JSON.stringify(entry.path)} is a ${describeTarType(entry.type)}, which Gantry cannot install faithfully; nothing was installed from the archive.`));
+    });
+    // An archive ends with zero blocks; one that stops at an entry boundary without them was cut short.
+    let sawEnd = false;
+    parser.on('nullBlock', () => {
+      sawEnd = true;
+    });
     parser.on('error', fail);
     parser.on('end', () => {
-      if (failure === undefined) resolve();
+      if (failure !== undefined) return;
+      if (!sawEnd) {
+        fail(new ArchiveError(`${extraction.label} is incomplete: it ends without the end-of-archive marker (the download or file was cut short); nothing was installed from it.`));
+        return;
+      }
+      resolve();
     });
     input.on('error', fail);
     if (gunzip) {
@@ -285,13 +331,60 @@ const ZIP_TYPES: Record<number, { kind: EntryKind; name: string }> = {
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    // validateEntrySizes: an entry that inflates to more than it declares (a zip bomb) is an error.
-    yauzl.open(file, { lazyEntries: true, autoClose: true, decodeStrings: true, validateEntrySizes: true }, (err, zip) => (err ? reject(err) : resolve(zip)));
+    // Sizes and CRCs are checked by ZipEntryCheck, after the entry's encryption flag: yauzl's own size
+    // check runs first and would call an encrypted entry a size mismatch.
+    yauzl.open(file, { lazyEntries: true, autoClose: true, decodeStrings: true, validateEntrySizes: false }, (err, zip) => (err ? reject(err) : resolve(zip)));
   });
 }
 
-function zipStream(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
-  return new Promise((resolve, reject) => zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream))));
+/**
+ * Verifies one zip entry's content as it is read: never more bytes than the entry declares (a zip
+ * bomb stops at its declared size), exactly that many at the end, and the CRC-32 the archive records.
+ */
+class ZipEntryCheck extends Transform {
+  private bytes = 0;
+  private crc = 0;
+
+  constructor(
+    private readonly entry: yauzl.Entry,
+    private readonly refuse: (why: string) => ArchiveError,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.entry.uncompressedSize) {
+      done(this.refuse(`inflates to more than the ${this.entry.uncompressedSize} bytes it declares (a corrupt archive or a zip bomb)`));
+      return;
+    }
+    this.crc = crc32(chunk, this.crc);
+    done(null, chunk);
+  }
+
+  override _flush(done: (err?: Error | null) => void): void {
+    if (this.bytes !== this.entry.uncompressedSize) {
+      done(this.refuse(`holds ${this.bytes} bytes but declares ${this.entry.uncompressedSize} (the archive is truncated or corrupt)`));
+    } else if (this.crc >>> 0 !== this.entry.crc32 >>> 0) {
+      done(this.refuse('fails its CRC-32 check (the archive is corrupt)'));
+    } else {
+      done();
+    }
+  }
+}
+
+function zipStream(zip: yauzl.ZipFile, entry: yauzl.Entry, refuse: (why: string) => ArchiveError): Promise<Readable> {
+  return new Promise((resolve, reject) =>
+    zip.openReadStream(entry, (err, stream) => {
+      if (err) {
+        reject(err);
+        return;
+      }
+      const check = new ZipEntryCheck(entry, refuse);
+      stream.on('error', (readError) => check.destroy(readError));
+      resolve(stream.pipe(check));
+    }),
+  );
 }
 
 async function extractZip(file: string, extraction: Extraction): Promise<void> {
@@ -310,6 +403,11 @@ async function extractZip(file: string, extraction: Extraction): Promise<void> {
       reject(err instanceof ArchiveError ? err : new ArchiveError(`${extraction.label}: ${(err as Error).message}`));
     };
     const handle = async (entry: yauzl.Entry): Promise<void> => {
+      const refuse = (why: string): ArchiveError => new ArchiveError(`${extraction.label}: entry ${JSON.stringify(entry.fileName)} ${why}; nothing was installed from the archive.`);
+      if (entry.isEncrypted()) throw refuse('is encrypted (password-protected); Gantry cannot read encrypted zip entries');
+      if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize) {
+        throw refuse(`is stored uncompressed but declares ${entry.uncompressedSize} bytes in ${entry.compressedSize} (the archive is corrupt)`);
+      }
       const unixMode = (entry.externalFileAttributes >>> 16) & 0xffff;
       const type = ZIP_TYPES[unixMode & S_IFMT] ?? (entry.fileName.endsWith('/') ? ZIP_TYPES[0o040000] : ZIP_TYPES[0o100000]);
       const kind = entry.fileName.endsWith('/') ? 'directory' : (type?.kind ?? 'file');
@@ -317,7 +415,7 @@ async function extractZip(file: string, extraction: Extraction): Promise<void> {
       if (kind === 'symlink') {
         if (entry.uncompressedSize > 4096) throw new ArchiveError(`${extraction.label}: entry ${JSON.stringify(entry.fileName)} is a link with a target longer than 4096 bytes`);
         const chunks: Buffer[] = [];
-        for await (const chunk of await zipStream(zip, entry)) chunks.push(chunk as Buffer);
+        for await (const chunk of await zipStream(zip, entry, refuse)) chunks.push(chunk as Buffer);
         linkpath = Buffer.concat(chunks).toString('utf8');
       }
       const admitted = extraction.admit({
@@ -328,7 +426,7 @@ async function extractZip(file: string, extraction: Extraction): Promise<void> {
         size: kind === 'file' ? entry.uncompressedSize : 0,
         linkpath,
       });
-      if (admitted.kind === 'file') await pipeline(await zipStream(zip, entry), extraction.openFile(admitted.path, admitted.mode, entry.fileName));
+      if (admitted.kind === 'file') await pipeline(await zipStream(zip, entry, refuse), extraction.openFile(admitted.path, admitted.mode, entry.fileName));
     };
     zip.on('entry', (entry: yauzl.Entry) => {
       handle(entry).then(
@@ -348,18 +446,20 @@ async function extractZip(file: string, extraction: Extraction): Promise<void> {
  * CodeDeploy's single-top-directory rule: when the archive holds exactly one directory and that
  * directory holds the AppSpec, the directory's contents become the revision's root.
  */
-export function stripSingleTopDirectory(root: string): boolean {
+function singleTopDirectory(root: string): string | undefined {
   const top = readdirSync(root, { withFileTypes: true });
   const only = top[0];
-  if (top.length !== 1 || !only?.isDirectory()) return false;
-  const inner = join(root, only.name);
-  if (!readdirSync(inner).some((name) => /appspec/i.test(name))) return false;
+  if (top.length !== 1 || !only?.isDirectory()) return undefined;
+  return readdirSync(join(root, only.name)).some((name) => /appspec/i.test(name)) ? only.name : undefined;
+}
+
+function stripSingleTopDirectory(root: string, name: string): void {
+  const inner = join(root, name);
   const holding = `${root}.strip`;
   rmSync(holding, { recursive: true, force: true });
   renameSync(inner, holding);
   rmSync(root, { recursive: true, force: true });
   renameSync(holding, root);
-  return true;
 }
 
 /**
@@ -386,7 +486,12 @@ export async function extractArchive(options: {
     } else {
       await extractTar(typeof file === 'string' ? createReadStream(file, { highWaterMark: ARCHIVE_READ_CHUNK_BYTES }) : file, bundleType === 'tgz', extraction);
     }
-    stripSingleTopDirectory(options.root);
+    const top = singleTopDirectory(options.root);
+    if (top !== undefined) {
+      // Links are judged where they will be: checked again before the top directory goes.
+      extraction.recheckLinks(top);
+      stripSingleTopDirectory(options.root, top);
+    }
   } catch (err) {
     rmSync(options.root, { recursive: true, force: true });
     throw err;

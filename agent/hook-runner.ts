@@ -8,6 +8,12 @@ import type { ScriptLog } from './script-log.js';
 /** After SIGTERM, how long a script's process group gets before SIGKILL. */
 export const KILL_GRACE_MS = 5_000;
 
+/** After SIGKILL, how long the output may take to close before a process outside the group is blamed. */
+const OUTPUT_RELEASE_MS = 1_000;
+
+/** The longest single timer Node can arm (2^31-1 ms); longer waits are made of several. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export type ScriptOutcome =
   | { ok: true }
   | { ok: false; errorCode: Exclude<LifecycleErrorCode, 'Success'>; scriptName: string; message: string };
@@ -80,7 +86,11 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
     }
   }
 
-  const [command, args] = scriptCommand(script, path, process.getuid?.() === 0);
+  const isRoot = process.getuid?.() === 0;
+  if (script.runas && !isRoot && !script.sudo) {
+    return fail('ScriptFailed', `Script at ${script.location} is to run as user ${script.runas}, but the agent is not root; run the agent as root, or add sudo: true.`);
+  }
+  const [command, args] = scriptCommand(script, path, isRoot);
   const child = spawn(command, args, {
     cwd: archiveDir,
     env: options.env,
@@ -96,7 +106,12 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
   });
   const closed = new Promise<void>((done) => child.once('close', () => done()));
   const deadline = Date.now() + script.timeout * 1000;
-  const killGroup = async (): Promise<void> => {
+  /**
+   * SIGTERM, then SIGKILL after the grace, to the script's whole process group. Resolves to whether its
+   * output closed: a process that left the group (setsid, a daemon) can still hold it, and is not ours
+   * to kill; its pipes are then let go so the event can end.
+   */
+  const killGroup = async (): Promise<boolean> => {
     const signalGroup = (sig: NodeJS.Signals): void => {
       try {
         if (child.pid) process.kill(-child.pid, sig);
@@ -105,9 +120,17 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
       }
     };
     signalGroup('SIGTERM');
-    await Promise.race([closed, delay(KILL_GRACE_MS)]);
+    if (await settles(closed, KILL_GRACE_MS)) return true;
     signalGroup('SIGKILL');
+    if (await settles(closed, OUTPUT_RELEASE_MS)) return true;
+    child.stdout.destroy();
+    child.stderr.destroy();
+    return false;
   };
+  const killed = (released: boolean): string =>
+    released
+      ? 'its process group was killed'
+      : 'its process group was killed, but a process outside the group (started with setsid, or daemonized) still holds its output and was left running';
   let onAbort = (): void => undefined;
   const cancelled = new Promise<'cancelled'>((done) => {
     onAbort = () => done('cancelled');
@@ -118,7 +141,13 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
   const untilDeadline = async <T>(what: Promise<T>): Promise<T | 'timeout' | 'cancelled'> => {
     let handle: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((done) => {
-      handle = setTimeout(() => done('timeout'), Math.max(0, deadline - Date.now()));
+      // Node's timers overflow past 2^31-1 ms (about 24.8 days) and fire at once: wait in pieces.
+      const arm = (): void => {
+        const left = deadline - Date.now();
+        if (left <= 0) done('timeout');
+        else handle = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+      };
+      arm();
     });
     try {
       return await Promise.race([what, timeout, cancelled]);
@@ -127,8 +156,8 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
     }
   };
   const cancel = async (): Promise<never> => {
-    await killGroup();
-    throw new ScriptsCancelledError(`Script at ${script.location} was cancelled; its process group was killed.`);
+    const released = await killGroup();
+    throw new ScriptsCancelledError(`Script at ${script.location} was cancelled; ${killed(released)}.`);
   };
 
   /** The script's outcome, once it has exited and released its output (or was stopped). */
@@ -136,8 +165,8 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
     const first = await untilDeadline(exited);
     if (first === 'cancelled') return cancel();
     if (first === 'timeout') {
-      await killGroup();
-      return fail('ScriptTimedOut', `Script at ${script.location} failed to complete in ${script.timeout} seconds; its process group was killed.`);
+      const released = await killGroup();
+      return fail('ScriptTimedOut', `Script at specified location: ${script.location} failed to complete in ${script.timeout} seconds; ${killed(released)}.`);
     }
     if ('error' in first) {
       return fail('ScriptFailed', `Script at ${script.location} could not be started: ${first.error.message}`);
@@ -147,11 +176,11 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
     const second = await untilDeadline(closed);
     if (second === 'cancelled') return cancel();
     if (second === 'timeout') {
-      await killGroup();
+      const released = await killGroup();
       return fail(
         'UnknownError',
         `Script at ${script.location} exited, but a process it started kept its output open until the ${script.timeout}s timeout ` +
-          '(redirect background processes: cmd > /dev/null 2>&1 < /dev/null &); the process group was killed.',
+          `(redirect background processes: cmd > /dev/null 2>&1 < /dev/null &); ${killed(released)}.`,
       );
     }
     const { code, signal } = first;
@@ -171,17 +200,31 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
 }
 
 /**
- * The command line the CodeDeploy agent uses: `su <user> -c <path>` for `runas`, prefixed with `sudo`
- * for `sudo: true` (which an agent running as root does not need).
+ * The command line for a script. The CodeDeploy agent runs `su <user> -c <path>` for `runas` (with
+ * `sudo` in front for `sudo: true`), which hands the path to a shell: a space breaks it and a `;` runs
+ * the rest as a command. Gantry runs the script itself, never through a shell: `runuser -u <user> --
+ * <path>` (su's own code, without a password prompt: the same user, groups, HOME, USER and LOGNAME),
+ * with `--` so that neither value can be read as an option. `runas` is checked as a user name when the
+ * AppSpec is parsed.
  */
 export function scriptCommand(script: HookScript, path: string, isRoot: boolean): [string, string[]] {
-  const base: [string, string[]] = script.runas ? ['su', [script.runas, '-c', path]] : [path, []];
-  return script.sudo && !isRoot ? ['sudo', [base[0], ...base[1]]] : base;
+  const base: [string, string[]] = script.runas ? ['runuser', ['-u', script.runas, '--', path]] : [path, []];
+  return script.sudo && !isRoot ? ['sudo', ['-n', '--', base[0], ...base[1]]] : base;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms).unref());
+/** Resolves true if `what` settles within `ms`, false otherwise. */
+async function settles(what: Promise<unknown>, ms: number): Promise<boolean> {
+  let handle: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((done) => {
+    handle = setTimeout(() => done(false), ms);
+  });
+  try {
+    return await Promise.race([what.then(() => true), timeout]);
+  } finally {
+    clearTimeout(handle);
+  }
 }
+
 
 /** Agent environment variables that must never reach hook scripts (credentials and agent settings). */
 const SECRET_ENV = /^(TEMPORAL_|AWS_|GANTRY_)/;

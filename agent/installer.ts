@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { copyFile, lstat, mkdir, readFile, readdir, readlink, rm, rmdir, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, readdir, readlink, realpath, rm, rmdir, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, relative, isAbsolute } from 'node:path';
 import type { FileExistsBehavior } from '../workflows/contracts/deployment.js';
 import type { AppSpec } from './appspec.js';
 import type { PermissionTarget } from './permissions.js';
+import { describeFsError } from './fs-errors.js';
 import { InstallError } from './install-error.js';
 import { applyPermission, planPermissions, preparePermissions } from './permissions.js';
 
@@ -40,6 +41,42 @@ async function kindOf(path: string): Promise<'file' | 'directory' | 'symlink' | 
   }
 }
 
+/** Follows links: a destination under a linked directory (`/var/run` → `/run`) is under a directory. */
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * C0 controls and DEL. A newline in a path would split it across two lines of the cleanup list, so
+ * the next Install would delete what no deployment made; no such path is ever installed.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** Kernel file systems: nothing installed there is a file, and nothing can be cleaned up. */
+const VIRTUAL_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
+
+function checkInstallablePath(path: string, where: string): void {
+  if (CONTROL_CHARACTERS.test(path)) {
+    throw new InstallError(`${where}: the path ${JSON.stringify(path)} has a control character (such as a newline); such paths cannot be installed or cleaned up safely.`);
+  }
+  const root = VIRTUAL_FILE_SYSTEMS.find((dir) => path === dir || path.startsWith(`${dir}/`));
+  if (root) throw new InstallError(`${where}: ${path} is on the kernel's ${root} file system; files can be installed only on ordinary file systems.`);
+}
+
+/** Where the path really is; a source must not reach outside the revision through a link on its way. */
+async function checkInsideRevision(path: string, archiveRoot: string, where: string): Promise<void> {
+  const real = await realpath(path);
+  const rel = relative(archiveRoot, real);
+  if (rel.startsWith('..') || isAbsolute(rel)) {
+    throw new InstallError(`${where} reaches ${real} through a symbolic link, outside the revision; sources must be inside it.`);
+  }
+}
+
 /**
  * Removes what the deployment group's previous Install created, newest first, as the CodeDeploy
  * agent does: files and links are deleted, directories only if empty (so files that scripts made
@@ -56,7 +93,8 @@ export async function cleanupPreviousInstall(cleanupFile: string): Promise<numbe
   lines.pop(); // either '' after the final newline, or a partial line
   let removed = 0;
   for (const path of lines.reverse()) {
-    if (!path) continue;
+    // Every line Gantry writes is an absolute path (or a semanage rule): anything else is not ours.
+    if (!path || !(path.startsWith('/') || path.startsWith('semanage\u0000'))) continue;
     if (path.startsWith('semanage\u0000')) {
       await removeSelinuxRule(path.slice('semanage\u0000'.length));
       continue;
@@ -96,8 +134,8 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
 
   const addMkdir = async (path: string): Promise<void> => {
     if (mkdirTargets.has(path)) return;
+    if (await isDirectory(path)) return;
     const kind = await kindOf(path);
-    if (kind === 'directory') return;
     if (copyTargets.has(path)) {
       throw new InstallError(`files: ${copyTargets.get(path)} is installed as the file ${path}, but another entry needs a directory there.`);
     }
@@ -108,12 +146,13 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
   const addMkdirChain = async (path: string): Promise<void> => {
     const missing: string[] = [];
     for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
-      if (mkdirTargets.has(dir) || (await kindOf(dir)) === 'directory') break;
+      if (mkdirTargets.has(dir) || (await isDirectory(dir))) break;
       missing.unshift(dir);
     }
     for (const dir of missing) await addMkdir(dir);
   };
   const addCopy = async (source: string, destination: string): Promise<void> => {
+    checkInstallablePath(destination, `files: ${source}`);
     if (copyTargets.has(destination)) {
       throw new InstallError(`files: two sources, ${copyTargets.get(destination)} and ${source}, are installed to the same destination ${destination}.`);
     }
@@ -146,6 +185,7 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
       const from = join(sourceDir, entry.name);
       const to = join(destinationDir, entry.name);
       if (entry.isDirectory()) {
+        checkInstallablePath(to, `files: ${from}`);
         await addMkdir(to);
         await addTree(from, to);
       } else if (entry.isFile() || entry.isSymbolicLink()) {
@@ -154,6 +194,7 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
     }
   };
 
+  const archiveRoot = await realpath(archiveDir);
   for (const [index, mapping] of spec.files.entries()) {
     const source = resolve(archiveDir, `.${mapping.source.startsWith('/') ? '' : '/'}${mapping.source}`);
     const rel = relative(archiveDir, source);
@@ -166,6 +207,8 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
     }
     const kind = await kindOf(source);
     const destination = resolve(mapping.destination);
+    checkInstallablePath(destination, `files[${index}].destination`);
+    if (kind !== 'missing') await checkInsideRevision(kind === 'directory' ? source : dirname(source), archiveRoot, `files[${index}].source ${JSON.stringify(mapping.source)}`);
     if (kind === 'directory') {
       await addMkdirChain(destination);
       await addTree(source, destination);
@@ -183,6 +226,16 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
     isExistingDirectory: async (path) => (await kindOf(path)) === 'directory',
   });
   return { instructions, permissions, retained };
+}
+
+/** Runs one write of the install; a file system error becomes an InstallError naming the path and the cause. */
+async function writing<T>(what: string, path: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof InstallError || !(err as NodeJS.ErrnoException).code) throw err;
+    throw new InstallError(`${describeFsError(`could not ${what}`, path, err)}; the install stopped there, and the next deployment cleans up what it made.`, { cause: err });
+  }
 }
 
 /** Files copied at once: enough to keep the thread pool's four threads busy on small files. */
@@ -232,7 +285,7 @@ export async function installFiles(options: {
     await writeFile(options.instructionsFile, `${JSON.stringify({ instructions: described }, null, 1)}\n`);
   }
   // One descriptor for the whole install; each line is written before its path is created.
-  const cleanup = openSync(options.cleanupFile, 'w');
+  const cleanup = await writing('write the cleanup list', options.cleanupFile, async () => openSync(options.cleanupFile, 'w'));
   const record = (line: string): void => {
     writeSync(cleanup, `${line}\n`);
   };
@@ -242,23 +295,27 @@ export async function installFiles(options: {
     // Directories first (planned parents before children), then the files, several at a time.
     for (const step of instructions) {
       if (step.kind !== 'mkdir') continue;
-      record(step.path);
-      await mkdir(step.path);
+      await writing('create the directory', step.path, async () => {
+        record(step.path);
+        await mkdir(step.path);
+      });
       directoriesCreated += 1;
     }
     const copies = instructions.filter((step) => step.kind === 'copy');
     await forEachConcurrently(copies, COPY_CONCURRENCY, async (step) => {
-      record(step.destination);
-      if (step.replaces) await rm(step.destination, { force: true });
-      if (step.symlink) {
-        await symlink(await readlink(step.source), step.destination);
-      } else {
-        // EXCL: never writes through a link that appeared at the destination; FICLONE: a reflink where
-        // the file system has them (btrfs, XFS), a plain in-kernel copy elsewhere.
-        await copyFile(step.source, step.destination, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
-        const info = await stat(step.source);
-        await utimes(step.destination, info.atime, info.mtime);
-      }
+      await writing('install', step.destination, async () => {
+        record(step.destination);
+        if (step.replaces) await rm(step.destination, { force: true });
+        if (step.symlink) {
+          await symlink(await readlink(step.source), step.destination);
+        } else {
+          // EXCL: never writes through a link that appeared at the destination; FICLONE: a reflink where
+          // the file system has them (btrfs, XFS), a plain in-kernel copy elsewhere.
+          await copyFile(step.source, step.destination, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+          const info = await stat(step.source);
+          await utimes(step.destination, info.atime, info.mtime);
+        }
+      });
       copied += 1;
     });
     for (const target of permissions) {

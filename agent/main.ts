@@ -46,7 +46,8 @@ export async function failInterruptedEvents(journal: EventJournal, client: Clien
   let failed = 0;
   for (const entry of await journal.interrupted()) {
     const failure = afterRestart(entry.startedAt);
-    await journal.write({ ...entry, agentInstance: journal.instance, state: 'failed', finishedAt: new Date().toISOString(), failure });
+    // On a full disk the entry stays `started`: the next start fails it again, and the server ignores a repeat.
+    await journal.write({ ...entry, agentInstance: journal.instance, state: 'failed', finishedAt: new Date().toISOString(), failure }).catch(() => undefined);
     if (!entry.taskToken) continue;
     try {
       await client.activity.fail(Buffer.from(entry.taskToken, 'base64'), eventFailure(failure));
@@ -72,7 +73,10 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     zone: options.zone ?? null,
     ...(options.loadBalancerTarget ? { loadBalancerTarget: options.loadBalancerTarget } : {}),
   };
-  await writeFile(layout.hostFile, `${JSON.stringify(registration, null, 2)}\n`);
+  // For operators only: a full disk must not keep the agent from starting (and failing what it left in flight).
+  await writeFile(layout.hostFile, `${JSON.stringify(registration, null, 2)}\n`).catch((err: unknown) => {
+    process.stderr.write(`gantry agent: could not write ${layout.hostFile} (${(err as Error).message}); continuing\n`);
+  });
   const journal = new EventJournal(layout);
   const { connection, namespace } = await connectWorker(options.temporal);
   const taskQueue = hostTaskQueue(options.hostId);

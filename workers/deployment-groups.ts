@@ -1,3 +1,4 @@
+import { joinProblems } from '../workflows/contracts/values.js';
 import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import type { DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRequest, RollbackRequest } from '../workflows/contracts/deployment-group.js';
 import { validateGroupConfig } from '../workflows/contracts/deployment-group.js';
@@ -12,7 +13,7 @@ const missing = (config: { applicationName: string; deploymentGroupName: string 
 /** `create-deployment-group`: starts the group's entity workflow; refused when it already exists. */
 export async function createDeploymentGroup(client: Client, config: DeploymentGroupConfig, taskQueue = CONTROLLER_TASK_QUEUE): Promise<DeploymentGroupView> {
   const problems = validateGroupConfig(config);
-  if (problems.length > 0) throw new UsageError(`invalid deployment group: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new UsageError(`invalid deployment group: ${joinProblems(problems)}`);
   const workflowId = deploymentGroupWorkflowId(config.applicationName, config.deploymentGroupName, taskQueue);
   if (await getDeploymentGroup(client, config.applicationName, config.deploymentGroupName, taskQueue).catch(() => undefined)) {
     throw new UsageError(`deployment group ${config.applicationName}/${config.deploymentGroupName} already exists (use update-deployment-group)`);

@@ -1,3 +1,4 @@
+import { joinProblems } from '../workflows/contracts/values.js';
 import { randomInt } from 'node:crypto';
 import { type Client, WithStartWorkflowOperation, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -53,7 +54,7 @@ export async function startDeployment(
       );
     }
   }
-  if (problems.length > 0) throw new UsageError(`invalid deployment: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new UsageError(`invalid deployment: ${joinProblems(problems)}`);
   const deploymentId = options.deploymentId ?? newDeploymentId();
   if (!DEPLOYMENT_ID_PATTERN.test(deploymentId)) throw new UsageError(`deployment ID ${deploymentId} must look like d-XXXXXXXXX`);
   await client.workflow.start(WorkflowType.deployment, {
@@ -235,7 +236,7 @@ export async function refusalsAsUsageErrors<T>(body: () => Promise<T>, notFound:
 /** `create-deployment-config`: adds a custom configuration to the catalog (creating the catalog if needed). */
 export async function createDeploymentConfig(client: Client, config: DeploymentConfig, taskQueue = CONTROLLER_TASK_QUEUE): Promise<DeploymentConfig> {
   const problems = validateCustomConfig(config);
-  if (problems.length > 0) throw new UsageError(`invalid deployment configuration: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new UsageError(`invalid deployment configuration: ${joinProblems(problems)}`);
   return refusalsAsUsageErrors(
     () =>
       client.workflow.executeUpdateWithStart(createDeploymentConfigUpdate, {

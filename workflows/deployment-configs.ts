@@ -1,3 +1,4 @@
+import { joinProblems } from './contracts/values.js';
 import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { DeploymentConfig } from './contracts/deployment-config.js';
 import { validateCustomConfig } from './contracts/deployment-config.js';
@@ -23,7 +24,7 @@ export async function deploymentConfigs(state: { configs?: DeploymentConfig[] } 
     {
       validator: (config) => {
         const problems = validateCustomConfig(config);
-        if (problems.length > 0) throw new Error(`invalid deployment configuration: ${problems.join('; ')}`);
+        if (problems.length > 0) throw new Error(`invalid deployment configuration: ${joinProblems(problems)}`);
         if (configs.has(config.deploymentConfigName)) throw new Error(`deployment configuration ${config.deploymentConfigName} already exists`);
         if (configs.size >= MAX_CUSTOM_CONFIGS) throw new Error(`at most ${MAX_CUSTOM_CONFIGS} custom deployment configurations can exist`);
       },

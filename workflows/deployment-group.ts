@@ -1,3 +1,4 @@
+import { joinProblems } from './contracts/values.js';
 import { condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ControllerActivities } from './contracts/controller.js';
 import type { DeploymentInput } from './contracts/deployment.js';
@@ -119,14 +120,14 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
       if (config.applicationName !== view.config.applicationName || config.deploymentGroupName !== view.config.deploymentGroupName) {
         problems.push('the application and deployment group names cannot change');
       }
-      if (problems.length > 0) throw new Error(`invalid deployment group: ${problems.join('; ')}`);
+      if (problems.length > 0) throw new Error(`invalid deployment group: ${joinProblems(problems)}`);
     },
   });
 
   setHandler(createGroupDeploymentUpdate, (request) => start(request), {
     validator: (request) => {
       const problems = validateDeploymentInput({ ...request, applicationName: view.config.applicationName, deploymentGroupName: view.config.deploymentGroupName, targetHosts: ['validation-only'] });
-      if (problems.length > 0) throw new Error(`invalid deployment: ${problems.join('; ')}`);
+      if (problems.length > 0) throw new Error(`invalid deployment: ${joinProblems(problems)}`);
       if (view.inProgress && view.config.concurrentDeployments === 'REFUSE') {
         throw new Error(`deployment group ${view.config.deploymentGroupName} already has deployment ${view.inProgress} in progress (concurrentDeployments REFUSE)`);
       }

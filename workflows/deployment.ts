@@ -1,3 +1,4 @@
+import { joinProblems, show } from './contracts/values.js';
 import {
   ApplicationFailure,
   CancellationScope,
@@ -22,7 +23,7 @@ import type { ErrorInformation } from './contracts/errors.js';
 import { FailureType } from './contracts/errors.js';
 import type { LoadBalancerTarget, SelectedTarget } from './contracts/hosts.js';
 import { IN_PLACE_EVENTS, LIFECYCLE_EVENTS } from './contracts/lifecycle.js';
-import { hostWorkflowId } from './contracts/naming.js';
+import { DEPLOYMENT_ID_PATTERN, hostWorkflowId } from './contracts/naming.js';
 import { describeRevision, needsPinning, revisionIdentity } from './contracts/revision.js';
 import { describeSelection } from './contracts/targets.js';
 import type { TriggerEvent } from './contracts/triggers.js';
@@ -84,8 +85,10 @@ export interface DeploymentProgress {
 export async function deployment(input: DeploymentInput, resumed?: DeploymentProgress): Promise<DeploymentSummary> {
   if (!resumed) {
     const problems = validateDeploymentInput(input);
+    // The deployment ID names directories on every host: only CodeDeploy's shape is accepted.
+    if (!DEPLOYMENT_ID_PATTERN.test(workflowInfo().workflowId)) problems.unshift(`the workflow ID is the deployment ID and must look like d-XXXXXXXXX (d- and 9 upper-case letters or digits); got ${show(workflowInfo().workflowId)}`);
     if (problems.length > 0) {
-      throw ApplicationFailure.create({ type: FailureType.InvalidDeploymentInput, message: problems.join('; '), nonRetryable: true });
+      throw ApplicationFailure.create({ type: FailureType.InvalidDeploymentInput, message: joinProblems(problems), nonRetryable: true });
     }
   }
   const info = workflowInfo();

@@ -1,5 +1,5 @@
 import { NAME_PATTERN } from './naming.js';
-import { isRecord } from './values.js';
+import { isRecord, show } from './values.js';
 
 /**
  * In-place deployment configurations: the predefined ones, custom ones (minimum healthy hosts and an
@@ -59,16 +59,16 @@ const MAX_MONITOR_SECONDS = 48 * 3600;
 
 function checkMinimum(field: string, value: unknown, problems: string[]): void {
   if (!isRecord(value)) {
-    problems.push(`${field} must be an object like {"type": "FLEET_PERCENT", "value": 50}; got ${JSON.stringify(value)}`);
+    problems.push(`${field} must be an object like {"type": "FLEET_PERCENT", "value": 50}; got ${show(value)}`);
     return;
   }
   if (value.type !== 'HOST_COUNT' && value.type !== 'FLEET_PERCENT') {
-    problems.push(`${field}.type must be HOST_COUNT or FLEET_PERCENT; got ${JSON.stringify(value.type)}`);
+    problems.push(`${field}.type must be HOST_COUNT or FLEET_PERCENT; got ${show(value.type)}`);
     return;
   }
   const n = value.value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
-    problems.push(`${field}.value must be a whole number of at least 0; got ${JSON.stringify(n)}`);
+    problems.push(`${field}.value must be a whole number of at least 0; got ${show(n)}`);
   } else if (value.type === 'FLEET_PERCENT' && n > 99) {
     problems.push(`${field}.value is a percentage of the fleet and must be 0-99; got ${n}`);
   }
@@ -79,11 +79,11 @@ function checkMinimum(field: string, value: unknown, problems: string[]): void {
  * problem; empty when valid. Predefined names are refused: they cannot be redefined.
  */
 export function validateCustomConfig(config: unknown): string[] {
-  if (!isRecord(config)) return [`deployment configuration must be a JSON object; got ${JSON.stringify(config)}`];
+  if (!isRecord(config)) return [`deployment configuration must be a JSON object; got ${show(config)}`];
   const problems: string[] = [];
   const name = config.deploymentConfigName;
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-    problems.push(`deploymentConfigName must be 1-100 characters of letters, digits and . _ + = , @ -; got ${JSON.stringify(name)}`);
+    problems.push(`deploymentConfigName must be 1-100 characters of letters, digits and . _ + = , @ -; got ${show(name)}`);
   } else if (name.startsWith(PREDEFINED_PREFIX)) {
     problems.push(`deploymentConfigName ${name} must not start with ${PREDEFINED_PREFIX} (reserved for predefined configurations)`);
   }
@@ -101,7 +101,7 @@ export function validateCustomConfig(config: unknown): string[] {
       for (const key of ['firstZoneMonitorDurationInSeconds', 'monitorDurationInSeconds'] as const) {
         const seconds = zonal[key];
         if (seconds !== undefined && (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > MAX_MONITOR_SECONDS)) {
-          problems.push(`zonalConfig.${key} must be a whole number of seconds from 0 to ${MAX_MONITOR_SECONDS}; got ${JSON.stringify(seconds)}`);
+          problems.push(`zonalConfig.${key} must be a whole number of seconds from 0 to ${MAX_MONITOR_SECONDS}; got ${show(seconds)}`);
         }
       }
       if (zonal.minimumHealthyHostsPerZone !== undefined) checkMinimum('zonalConfig.minimumHealthyHostsPerZone', zonal.minimumHealthyHostsPerZone, problems);

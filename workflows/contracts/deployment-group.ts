@@ -5,7 +5,7 @@ import { NAME_PATTERN } from './naming.js';
 import type { RevisionLocation } from './revision.js';
 import type { TargetSelection } from './targets.js';
 import type { TriggerConfig } from './triggers.js';
-import { isRecord } from './values.js';
+import { isRecord, show } from './values.js';
 
 export type AutoRollbackEvent = 'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_ALARM' | 'DEPLOYMENT_STOP_ON_REQUEST';
 export const AUTO_ROLLBACK_EVENTS: readonly AutoRollbackEvent[] = ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'];
@@ -100,7 +100,7 @@ export interface DeploymentFinished {
 
 /** Checks a group configuration; one message per problem. */
 export function validateGroupConfig(config: unknown): string[] {
-  if (!isRecord(config)) return [`deployment group must be a JSON object; got ${JSON.stringify(config)}`];
+  if (!isRecord(config)) return [`deployment group must be a JSON object; got ${show(config)}`];
   const { autoRollbackConfiguration: rollback, outdatedInstancesStrategy, concurrentDeployments, ...rest } = config;
   // The deployment fields are checked as a deployment would be (a placeholder revision stands in).
   const problems = validateDeploymentInput({ ...rest, revision: { revisionType: 'Local', local: { path: '/group' } } });
@@ -110,15 +110,15 @@ export function validateGroupConfig(config: unknown): string[] {
       problems.push('autoRollbackConfiguration must be {"enabled": true|false, "events": ["DEPLOYMENT_FAILURE", …]}');
     } else {
       for (const event of rollback.events) {
-        if (!AUTO_ROLLBACK_EVENTS.includes(event as AutoRollbackEvent)) problems.push(`autoRollbackConfiguration.events: ${JSON.stringify(event)} is not one of ${AUTO_ROLLBACK_EVENTS.join(', ')}`);
+        if (!AUTO_ROLLBACK_EVENTS.includes(event as AutoRollbackEvent)) problems.push(`autoRollbackConfiguration.events: ${show(event)} is not one of ${AUTO_ROLLBACK_EVENTS.join(', ')}`);
       }
     }
   }
   if (outdatedInstancesStrategy !== undefined && outdatedInstancesStrategy !== 'UPDATE' && outdatedInstancesStrategy !== 'IGNORE') {
-    problems.push(`outdatedInstancesStrategy must be UPDATE or IGNORE; got ${JSON.stringify(outdatedInstancesStrategy)}`);
+    problems.push(`outdatedInstancesStrategy must be UPDATE or IGNORE; got ${show(outdatedInstancesStrategy)}`);
   }
   if (concurrentDeployments !== undefined && concurrentDeployments !== 'QUEUE' && concurrentDeployments !== 'REFUSE') {
-    problems.push(`concurrentDeployments must be QUEUE or REFUSE; got ${JSON.stringify(concurrentDeployments)}`);
+    problems.push(`concurrentDeployments must be QUEUE or REFUSE; got ${show(concurrentDeployments)}`);
   }
   return [...new Set(problems)];
 }

@@ -3,14 +3,14 @@ import type { AutoRollbackConfiguration, RollbackInfo } from './deployment-group
 import { validateCustomConfig } from './deployment-config.js';
 import type { ErrorInformation } from './errors.js';
 import type { Diagnostics, LifecycleEventName, LifecycleEventView } from './lifecycle.js';
-import { HOST_ID_PATTERN, NAME_PATTERN } from './naming.js';
+import { DEPLOYMENT_ID_PATTERN, NAME_PATTERN } from './naming.js';
 import type { RevisionLocation } from './revision.js';
 import { validateRevision } from './revision.js';
 import type { TargetSelection } from './targets.js';
 import type { TriggerConfig } from './triggers.js';
 import { validateTriggers } from './triggers.js';
 import { validateTargetSelection } from './targets.js';
-import { isRecord } from './values.js';
+import { isRecord, show } from './values.js';
 
 export type FileExistsBehavior = 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
 
@@ -174,6 +174,15 @@ export function isTerminal(status: DeploymentStatus): boolean {
   return status === 'Succeeded' || status === 'Failed' || status === 'Stopped';
 }
 
+/** Input larger than this is refused whole: well under Temporal's 2 MB payload limit, with room for the summary. */
+export const MAX_DEPLOYMENT_INPUT_CHARACTERS = 1024 * 1024;
+
+/**
+ * Upper bounds of agentTimeouts, in seconds: a day to wait for an agent, an hour of heartbeat silence,
+ * a week for one lifecycle event (CodeDeploy allows an hour; AppSpec script timeouts apply within it).
+ */
+export const AGENT_TIMEOUT_LIMITS: Required<AgentTimeouts> = { scheduleToStartSeconds: 86_400, heartbeatSeconds: 3_600, eventSeconds: 604_800 };
+
 const FILE_EXISTS_BEHAVIORS: readonly string[] = ['DISALLOW', 'OVERWRITE', 'RETAIN'];
 const CREATORS: readonly string[] = ['user', 'codeDeployRollback', 'autoscaling', 'CodeDeployAutoUpdate'];
 
@@ -183,25 +192,29 @@ const CREATORS: readonly string[] = ['user', 'codeDeployRollback', 'autoscaling'
  * naming the field and the bad value; an empty list means the input is valid.
  */
 export function validateDeploymentInput(input: unknown): string[] {
-  if (!isRecord(input)) return [`deployment input must be a JSON object, got ${JSON.stringify(input)}`];
+  if (!isRecord(input)) return [`deployment input must be a JSON object, got ${show(input)}`];
+  const size = JSON.stringify(input).length;
+  if (size > MAX_DEPLOYMENT_INPUT_CHARACTERS) {
+    return [`the deployment input is ${size} characters of JSON; at most ${MAX_DEPLOYMENT_INPUT_CHARACTERS} are accepted (select many hosts with tagFilters or tagSet rather than listing them)`];
+  }
   const problems: string[] = [];
   for (const field of ['applicationName', 'deploymentGroupName'] as const) {
     const value = input[field];
     if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
-      problems.push(`${field} must be 1-100 characters of letters, digits and . _ + = , @ -; got ${JSON.stringify(value)}`);
+      problems.push(`${field} must be 1-100 characters of letters, digits and . _ + = , @ -; got ${show(value)}`);
     }
   }
   problems.push(...validateRevision(input.revision));
   problems.push(...validateTargetSelection(input));
   if (input.deploymentConfigName !== undefined && typeof input.deploymentConfigName !== 'string') {
-    problems.push(`deploymentConfigName must be a string; got ${JSON.stringify(input.deploymentConfigName)}`);
+    problems.push(`deploymentConfigName must be a string; got ${show(input.deploymentConfigName)}`);
   }
   if (input.deploymentConfig !== undefined) {
     if (input.deploymentConfigName !== undefined) problems.push('give deploymentConfigName or deploymentConfig, not both');
     problems.push(...validateCustomConfig(input.deploymentConfig).map((p) => `deploymentConfig: ${p}`));
   }
   if (input.updateOutdatedInstancesOnly !== undefined && typeof input.updateOutdatedInstancesOnly !== 'boolean') {
-    problems.push(`updateOutdatedInstancesOnly must be true or false; got ${JSON.stringify(input.updateOutdatedInstancesOnly)}`);
+    problems.push(`updateOutdatedInstancesOnly must be true or false; got ${show(input.updateOutdatedInstancesOnly)}`);
   }
   if (input.loadBalancerInfo !== undefined) problems.push(...validateLoadBalancerInfo(input.loadBalancerInfo));
   if (input.triggerConfigurations !== undefined) problems.push(...validateTriggers(input.triggerConfigurations));
@@ -213,26 +226,32 @@ export function validateDeploymentInput(input: unknown): string[] {
     problems.push('description must be a string of at most 256 characters');
   }
   if (input.fileExistsBehavior !== undefined && !FILE_EXISTS_BEHAVIORS.includes(String(input.fileExistsBehavior))) {
-    problems.push(`fileExistsBehavior must be one of DISALLOW, OVERWRITE, RETAIN; got ${JSON.stringify(input.fileExistsBehavior)}`);
+    problems.push(`fileExistsBehavior must be one of DISALLOW, OVERWRITE, RETAIN; got ${show(input.fileExistsBehavior)}`);
   }
   if (input.ignoreApplicationStopFailures !== undefined && typeof input.ignoreApplicationStopFailures !== 'boolean') {
-    problems.push(`ignoreApplicationStopFailures must be true or false; got ${JSON.stringify(input.ignoreApplicationStopFailures)}`);
+    problems.push(`ignoreApplicationStopFailures must be true or false; got ${show(input.ignoreApplicationStopFailures)}`);
   }
   if (input.creator !== undefined && !CREATORS.includes(String(input.creator))) {
-    problems.push(`creator must be one of ${CREATORS.join(', ')}; got ${JSON.stringify(input.creator)}`);
+    problems.push(`creator must be one of ${CREATORS.join(', ')}; got ${show(input.creator)}`);
   }
-  if (input.deploymentGroupId !== undefined && (typeof input.deploymentGroupId !== 'string' || !HOST_ID_PATTERN.test(input.deploymentGroupId))) {
-    problems.push(`deploymentGroupId must be letters, digits, . _ -; got ${JSON.stringify(input.deploymentGroupId)}`);
+  if (input.deploymentGroupId !== undefined && typeof input.applicationName === 'string' && typeof input.deploymentGroupName === 'string') {
+    // Agents keep each group's files under its ID: a caller must never be able to choose one that names
+    // another group's files, or the agent's own.
+    const derived = deriveDeploymentGroupId(input.applicationName, input.deploymentGroupName);
+    if (input.deploymentGroupId !== derived) {
+      problems.push(`deploymentGroupId is derived from applicationName and deploymentGroupName (${derived}) and cannot be chosen; leave it out (got ${show(input.deploymentGroupId)})`);
+    }
   }
   if (input.agentTimeouts !== undefined) {
     if (!isRecord(input.agentTimeouts)) {
       problems.push('agentTimeouts must be an object');
     } else {
       for (const [key, value] of Object.entries(input.agentTimeouts)) {
-        if (!['scheduleToStartSeconds', 'heartbeatSeconds', 'eventSeconds'].includes(key)) {
-          problems.push(`agentTimeouts.${key} is not a known setting`);
-        } else if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-          problems.push(`agentTimeouts.${key} must be a positive number of seconds; got ${JSON.stringify(value)}`);
+        const limit = AGENT_TIMEOUT_LIMITS[key as keyof AgentTimeouts];
+        if (limit === undefined) {
+          problems.push(`agentTimeouts.${key} is not a known setting (${Object.keys(AGENT_TIMEOUT_LIMITS).join(', ')})`);
+        } else if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > limit) {
+          problems.push(`agentTimeouts.${key} must be a number of seconds from 1 to ${limit}; got ${show(value)}`);
         }
       }
     }
@@ -252,7 +271,7 @@ function validateAlarms(config: unknown): string[] {
   });
   if (config.ignorePollAlarmFailure !== undefined && typeof config.ignorePollAlarmFailure !== 'boolean') problems.push('alarmConfiguration.ignorePollAlarmFailure must be true or false');
   const every = config.pollIntervalSeconds;
-  if (every !== undefined && (typeof every !== 'number' || every < 1 || every > 300)) problems.push(`alarmConfiguration.pollIntervalSeconds must be 1-300; got ${JSON.stringify(every)}`);
+  if (every !== undefined && (typeof every !== 'number' || every < 1 || every > 300)) problems.push(`alarmConfiguration.pollIntervalSeconds must be 1-300; got ${show(every)}`);
   return problems;
 }
 
@@ -261,20 +280,36 @@ function validateLoadBalancerInfo(info: unknown): string[] {
   const problems: string[] = [];
   const groups = info.targetGroupInfoList;
   if (!Array.isArray(groups) || groups.length === 0 || groups.length > 10) {
-    problems.push(`loadBalancerInfo.targetGroupInfoList must list 1-10 target groups; got ${JSON.stringify(groups)}`);
+    problems.push(`loadBalancerInfo.targetGroupInfoList must list 1-10 target groups; got ${show(groups)}`);
   } else {
     groups.forEach((group, i) => {
       // ELBv2 target group names: 1-32 letters, digits and hyphens.
       if (!isRecord(group) || typeof group.name !== 'string' || !/^[A-Za-z0-9-]{1,32}$/.test(group.name)) {
-        problems.push(`loadBalancerInfo.targetGroupInfoList[${i}].name must be a target group name (1-32 letters, digits, -); got ${JSON.stringify(isRecord(group) ? group.name : group)}`);
+        problems.push(`loadBalancerInfo.targetGroupInfoList[${i}].name must be a target group name (1-32 letters, digits, -); got ${show(isRecord(group) ? group.name : group)}`);
       }
     });
   }
   const timeout = info.trafficTimeoutSeconds;
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout > 3600)) {
-    problems.push(`loadBalancerInfo.trafficTimeoutSeconds must be 1-3600 seconds; got ${JSON.stringify(timeout)}`);
+    problems.push(`loadBalancerInfo.trafficTimeoutSeconds must be 1-3600 seconds; got ${show(timeout)}`);
   }
   return problems;
+}
+
+/**
+ * Checks the identity an agent is asked to act for, before it touches a path built from it: the
+ * deployment ID has CodeDeploy's shape and the group ID is the one its names derive. Empty when sound.
+ */
+export function checkDeploymentIdentity(context: Pick<DeploymentContext, 'deploymentId' | 'deploymentGroupId' | 'applicationName' | 'deploymentGroupName'>): string | undefined {
+  if (typeof context.deploymentId !== 'string' || !DEPLOYMENT_ID_PATTERN.test(context.deploymentId)) {
+    return `the deployment ID ${show(context.deploymentId)} does not look like d-XXXXXXXXX`;
+  }
+  if (typeof context.applicationName !== 'string' || typeof context.deploymentGroupName !== 'string') return 'the deployment names no application and group';
+  const derived = deriveDeploymentGroupId(context.applicationName, context.deploymentGroupName);
+  if (context.deploymentGroupId !== derived) {
+    return `the deployment group ID ${show(context.deploymentGroupId)} is not the one ${show(context.applicationName)}/${show(context.deploymentGroupName)} derives (${derived})`;
+  }
+  return undefined;
 }
 
 /**

@@ -18,6 +18,10 @@ export const FailureType = {
   FailedAfterRestart: 'FailedAfterRestart',
   /** The event was cancelled (stop, or the agent shutting down) while it ran. */
   EventCancelled: 'EventCancelled',
+  /** The host's file system is full (or its quota spent): the event could not write what it needs. */
+  DiskFull: 'DiskFull',
+  /** The agent was asked to act for a deployment whose IDs it cannot trust (they would name other files). */
+  UntrustedDeployment: 'UntrustedDeployment',
   /** An unexpected error inside the agent; the message says what. */
   AgentError: 'AgentError',
   /** BlockTraffic or AllowTraffic failed: a target group is missing, or the host never left or became healthy. */

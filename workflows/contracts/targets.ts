@@ -1,5 +1,5 @@
 import { HOST_ID_PATTERN } from './naming.js';
-import { isRecord } from './values.js';
+import { isRecord, show } from './values.js';
 
 /** CodeDeploy's tag filter (EC2TagFilter / TagFilter). */
 export interface TagFilter {
@@ -25,18 +25,18 @@ const MAX_TAGS_PER_GROUP = 10;
 
 function checkFilter(field: string, filter: unknown, problems: string[]): void {
   if (!isRecord(filter)) {
-    problems.push(`${field} must be an object like {"Key": "env", "Value": "prod", "Type": "KEY_AND_VALUE"}; got ${JSON.stringify(filter)}`);
+    problems.push(`${field} must be an object like {"Key": "env", "Value": "prod", "Type": "KEY_AND_VALUE"}; got ${show(filter)}`);
     return;
   }
   const { Key, Value, Type } = filter;
-  if (!TYPES.includes(String(Type))) problems.push(`${field}.Type must be KEY_ONLY, VALUE_ONLY or KEY_AND_VALUE; got ${JSON.stringify(Type)}`);
+  if (!TYPES.includes(String(Type))) problems.push(`${field}.Type must be KEY_ONLY, VALUE_ONLY or KEY_AND_VALUE; got ${show(Type)}`);
   const needsKey = Type === 'KEY_ONLY' || Type === 'KEY_AND_VALUE';
   const needsValue = Type === 'VALUE_ONLY' || Type === 'KEY_AND_VALUE';
   if (needsKey && (typeof Key !== 'string' || Key.length === 0 || Key.length > 128)) {
-    problems.push(`${field}.Key must be 1-128 characters for ${String(Type)}; got ${JSON.stringify(Key)}`);
+    problems.push(`${field}.Key must be 1-128 characters for ${String(Type)}; got ${show(Key)}`);
   }
   if (needsValue && (typeof Value !== 'string' || Value.length > 256)) {
-    problems.push(`${field}.Value must be a string of at most 256 characters for ${String(Type)}; got ${JSON.stringify(Value)}`);
+    problems.push(`${field}.Value must be a string of at most 256 characters for ${String(Type)}; got ${show(Value)}`);
   }
 }
 
@@ -52,12 +52,12 @@ export function validateTargetSelection(selection: Record<string, unknown>): str
   }
   if (hosts !== undefined) {
     if (!Array.isArray(hosts) || (hosts.length === 0 && tagFilters === undefined && tagSet === undefined)) {
-      problems.push(`targetHosts must be a non-empty list of host IDs; got ${JSON.stringify(hosts)}`);
+      problems.push(`targetHosts must be a non-empty list of host IDs; got ${show(hosts)}`);
     } else {
       const seen = new Set<string>();
       for (const host of hosts as unknown[]) {
         if (typeof host !== 'string' || !HOST_ID_PATTERN.test(host)) {
-          problems.push(`targetHosts entry ${JSON.stringify(host)} is not a valid host ID (letters, digits, . _ -; at most 128)`);
+          problems.push(`targetHosts entry ${show(host)} is not a valid host ID (letters, digits, . _ -; at most 128)`);
         } else if (seen.has(host)) {
           problems.push(`targetHosts lists ${host} more than once`);
         } else {
@@ -67,16 +67,16 @@ export function validateTargetSelection(selection: Record<string, unknown>): str
     }
   }
   if (tagFilters !== undefined) {
-    if (!Array.isArray(tagFilters) || tagFilters.length === 0) problems.push(`tagFilters must be a non-empty list of tag filters; got ${JSON.stringify(tagFilters)}`);
+    if (!Array.isArray(tagFilters) || tagFilters.length === 0) problems.push(`tagFilters must be a non-empty list of tag filters; got ${show(tagFilters)}`);
     else tagFilters.forEach((filter, i) => checkFilter(`tagFilters[${i}]`, filter, problems));
   }
   if (tagSet !== undefined) {
     if (!Array.isArray(tagSet) || tagSet.length === 0 || tagSet.length > MAX_TAG_GROUPS) {
-      problems.push(`tagSet must be a list of 1-${MAX_TAG_GROUPS} tag groups; got ${JSON.stringify(tagSet)}`);
+      problems.push(`tagSet must be a list of 1-${MAX_TAG_GROUPS} tag groups; got ${show(tagSet)}`);
     } else {
       tagSet.forEach((group, g) => {
         if (!Array.isArray(group) || group.length === 0 || group.length > MAX_TAGS_PER_GROUP) {
-          problems.push(`tagSet[${g}] must be a list of 1-${MAX_TAGS_PER_GROUP} tag filters; got ${JSON.stringify(group)}`);
+          problems.push(`tagSet[${g}] must be a list of 1-${MAX_TAGS_PER_GROUP} tag filters; got ${show(group)}`);
         } else {
           group.forEach((filter, i) => checkFilter(`tagSet[${g}][${i}]`, filter, problems));
         }

@@ -1,5 +1,5 @@
 import type { DeploymentSummary, HostDeploymentView } from './deployment.js';
-import { isRecord } from './values.js';
+import { isRecord, show } from './values.js';
 
 /** CodeDeploy's trigger event types (the blue/green-only Ready events apply once blue/green exists). */
 export const TRIGGER_EVENTS = [
@@ -49,11 +49,11 @@ export function validateTriggers(triggers: unknown): string[] {
     } catch {
       url = undefined;
     }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) problems.push(`${at}.triggerTargetUrl must be an http(s) URL; got ${JSON.stringify(trigger.triggerTargetUrl)}`);
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) problems.push(`${at}.triggerTargetUrl must be an http(s) URL; got ${show(trigger.triggerTargetUrl)}`);
     if (!Array.isArray(trigger.triggerEvents) || trigger.triggerEvents.length === 0) {
       problems.push(`${at}.triggerEvents must list one or more of ${TRIGGER_EVENTS.join(', ')}`);
     } else {
-      for (const event of trigger.triggerEvents) if (!(TRIGGER_EVENTS as readonly string[]).includes(event as string)) problems.push(`${at}.triggerEvents: ${JSON.stringify(event)} is not a trigger event`);
+      for (const event of trigger.triggerEvents) if (!(TRIGGER_EVENTS as readonly string[]).includes(event as string)) problems.push(`${at}.triggerEvents: ${show(event)} is not a trigger event`);
     }
   });
   return problems;

@@ -127,12 +127,12 @@ describe('agent/hook-runner', () => {
     expect(seen).not.toContain('BUNDLE_VERSION');
   });
 
-  it('builds the agent\'s command lines for runas and sudo', () => {
+  it('builds command lines for runas and sudo that no shell parses and no value can turn into an option', () => {
     const script = { location: 's.sh', timeout: 10 };
     expect(scriptCommand(script, '/a/s.sh', false)).toEqual(['/a/s.sh', []]);
-    expect(scriptCommand({ ...script, runas: 'deploy' }, '/a/s.sh', true)).toEqual(['su', ['deploy', '-c', '/a/s.sh']]);
-    expect(scriptCommand({ ...script, sudo: true }, '/a/s.sh', false)).toEqual(['sudo', ['/a/s.sh']]);
-    expect(scriptCommand({ ...script, sudo: true, runas: 'deploy' }, '/a/s.sh', false)).toEqual(['sudo', ['su', 'deploy', '-c', '/a/s.sh']]);
+    expect(scriptCommand({ ...script, runas: 'deploy' }, '/a/my s.sh;id', true)).toEqual(['runuser', ['-u', 'deploy', '--', '/a/my s.sh;id']]);
+    expect(scriptCommand({ ...script, sudo: true }, '/a/s.sh', false)).toEqual(['sudo', ['-n', '--', '/a/s.sh']]);
+    expect(scriptCommand({ ...script, sudo: true, runas: 'deploy' }, '/a/s.sh', false)).toEqual(['sudo', ['-n', '--', 'runuser', '-u', 'deploy', '--', '/a/s.sh']]);
     // An agent running as root needs no sudo.
     expect(scriptCommand({ ...script, sudo: true }, '/a/s.sh', true)).toEqual(['/a/s.sh', []]);
   });

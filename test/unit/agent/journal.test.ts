@@ -9,6 +9,7 @@ import { EventJournal } from '../../../agent/journal.js';
 import { AgentLayout } from '../../../agent/layout.js';
 import { lazyS3Client } from '../../../workers/aws-clients.js';
 import type { DeploymentContext } from '../../../workflows/contracts/deployment.js';
+import { deriveDeploymentGroupId } from '../../../workflows/contracts/deployment.js';
 import { scratchDir } from '../../support/harness.js';
 
 function setup(script: string): { activities: ReturnType<typeof createAgentActivities>; deployment: DeploymentContext; counter: string; layout: AgentLayout } {
@@ -25,7 +26,7 @@ function setup(script: string): { activities: ReturnType<typeof createAgentActiv
     deploymentId: 'd-JOURNAL01',
     applicationName: 'app',
     deploymentGroupName: 'g',
-    deploymentGroupId: 'group-1',
+    deploymentGroupId: deriveDeploymentGroupId('app', 'g'),
     revision: { revisionType: 'Local', local: { path: revision } },
     creator: 'user',
     ignoreApplicationStopFailures: false,
