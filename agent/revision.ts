@@ -27,6 +27,12 @@ export class RevisionError extends Error {
   }
 }
 
+/** How long a download may go without a byte before it fails (a server trickling bytes holds nothing for hours). */
+export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
+
+/** Redirects a URL revision may follow, each to https again. */
+const MAX_REDIRECTS = 5;
+
 export interface FetchOptions {
   /** The deployment's directory; downloads are staged here and removed after extraction. */
   deploymentDir: string;
@@ -37,6 +43,8 @@ export interface FetchOptions {
   signal?: AbortSignal;
   /** Called as bytes arrive, for heartbeat details. */
   onProgress?: (bytes: number) => void;
+  /** A download that receives nothing for this long fails (default 60 s). */
+  stallTimeoutMs?: number;
 }
 
 export interface FetchedRevision {
@@ -73,6 +81,60 @@ class ArchiveMeter extends Transform {
   result(): FetchedRevision {
     return { bytes: this.bytes, sha256: this.hash.digest('hex') };
   }
+}
+
+/**
+ * Fails a download that stops sending: no chunk for `ms` while the reader waits for one. Time spent
+ * waiting on a slow consumer (the extraction writing to disk) does not count as a stall.
+ */
+class StallGuard extends Transform {
+  private timer?: NodeJS.Timeout;
+  private bytes = 0;
+
+  constructor(
+    private readonly ms: number,
+    private readonly label: string,
+  ) {
+    super({ highWaterMark: ARCHIVE_READ_CHUNK_BYTES });
+    this.arm();
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      if (this.readableLength >= this.readableHighWaterMark) {
+        this.arm(); // the consumer is behind, not the server
+        return;
+      }
+      this.destroy(new RevisionError(`${this.label}: the download stalled: no data arrived for ${Math.round(this.ms / 1000)} s (after ${this.bytes} bytes)`, 'RevisionNotFound'));
+    }, this.ms);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
+    this.bytes += chunk.length;
+    this.arm();
+    done(null, chunk);
+  }
+
+  override _flush(done: () => void): void {
+    clearTimeout(this.timer);
+    done();
+  }
+
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    clearTimeout(this.timer);
+    done(err);
+  }
+}
+
+/** The source stream, watched for stalls. */
+function guarded(stream: Readable, label: string, options: FetchOptions): Readable {
+  const guard = new StallGuard(options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, label);
+  stream.on('error', (err) => guard.destroy(err));
+  guard.on('close', () => {
+    if (!stream.destroyed) stream.destroy();
+  });
+  return stream.pipe(guard);
 }
 
 interface ArchiveSource {
@@ -153,25 +215,74 @@ async function openS3(revision: Extract<RevisionLocation, { revisionType: 'S3' }
   return body;
 }
 
-async function openUrl(url: string, options: FetchOptions): Promise<Readable> {
-  let response: Response;
+/**
+ * Opens an https URL, following at most MAX_REDIRECTS redirects and only to https: a redirect to
+ * http would let anyone on the path swap the bytes before the digest is checked.
+ */
+async function openUrl(url: string, options: FetchOptions): Promise<{ stream: Readable; announcedBytes?: number }> {
+  let current = url;
+  for (let hop = 0; ; hop += 1) {
+    let response: Response;
+    try {
+      response = await fetch(current, { signal: options.signal, redirect: 'manual' });
+    } catch (err) {
+      const cause = (err as { cause?: Error }).cause;
+      throw new RevisionError(`${current} could not be downloaded: ${cause?.message ?? (err as Error).message}`, 'RevisionNotFound');
+    }
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      await response.body?.cancel();
+      const next = new URL(location, current);
+      if (next.protocol !== 'https:') {
+        throw new RevisionError(`${url} redirects to ${next.href}, which is not https; refusing the downgrade`, 'InvalidRevision');
+      }
+      if (hop >= MAX_REDIRECTS) throw new RevisionError(`${url} redirects more than ${MAX_REDIRECTS} times`, 'RevisionNotFound');
+      current = next.href;
+      continue;
+    }
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      throw new RevisionError(`${current} answered HTTP ${response.status} ${response.statusText}`, 'RevisionNotFound');
+    }
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    return { stream: Readable.fromWeb(response.body as WebReadableStream), ...(Number.isFinite(length) ? { announcedBytes: length } : {}) };
+  }
+}
+
+/**
+ * Downloads a URL revision to a staging file, counted and hashed on the way, so its digest is checked
+ * before a single entry is extracted. A connection that ends early is named as such.
+ */
+async function stageUrl(url: string, staged: string, maxBytes: number, options: FetchOptions): Promise<FetchedRevision> {
+  const { stream, announcedBytes } = await openUrl(url, options);
+  if (announcedBytes !== undefined && announcedBytes > maxBytes) {
+    stream.destroy();
+    throw new RevisionError(`${url} is ${announcedBytes} bytes, over the revision size limit of ${maxBytes} bytes`, 'InvalidRevision');
+  }
+  const meter = new ArchiveMeter(maxBytes, url, options.onProgress);
   try {
-    response = await fetch(url, { signal: options.signal, redirect: 'follow' });
+    await pipeline(guarded(stream, url, options), meter, createWriteStream(staged), { signal: options.signal });
   } catch (err) {
-    const cause = (err as { cause?: Error }).cause;
-    throw new RevisionError(`${url} could not be downloaded: ${cause?.message ?? (err as Error).message}`, 'RevisionNotFound');
+    if (err instanceof RevisionError || (err as Error).name === 'AbortError') throw err;
+    const received = meter.result().bytes;
+    const expected = announcedBytes !== undefined ? `, before the ${announcedBytes} bytes its Content-Length announced` : '';
+    const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+    throw new RevisionError(`${url}: the connection closed after ${received} bytes${expected} (${cause})`, 'RevisionNotFound');
   }
-  if (!response.ok || !response.body) {
-    await response.body?.cancel();
-    throw new RevisionError(`${url} answered HTTP ${response.status} ${response.statusText}`, 'RevisionNotFound');
+  const fetched = meter.result();
+  if (announcedBytes !== undefined && fetched.bytes !== announcedBytes) {
+    throw new RevisionError(`${url}: the download ended after ${fetched.bytes} bytes, but its Content-Length announced ${announcedBytes}`, 'RevisionNotFound');
   }
-  return Readable.fromWeb(response.body as WebReadableStream);
+  return fetched;
 }
 
 /**
  * Fetches, verifies and extracts the revision into `archiveDir`. A failure leaves no partial revision
- * behind: the archive directory is removed, and so is any staged download. A pinned SHA-256 is
- * checked as the archive is read, and a mismatch removes what was extracted: nothing runs from it.
+ * behind: the archive directory is removed, and so is any staged download. A URL revision is staged
+ * and its digest checked before anything is extracted. A local archive's pinned SHA-256 is checked as
+ * it is read (staging a file already on the host would only add a second read, and a window for it to
+ * change), and a mismatch removes what was extracted: nothing runs from it. S3 objects are pinned by
+ * version and ETag, which S3 checks itself (If-Match).
  */
 export async function fetchRevision(revision: RevisionLocation, options: FetchOptions): Promise<FetchedRevision> {
   const limits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
@@ -183,15 +294,21 @@ export async function fetchRevision(revision: RevisionLocation, options: FetchOp
     switch (revision.revisionType) {
       case 'S3': {
         const { bundleType } = revision.s3Location;
-        const stream = await openS3(revision, limits.maxBytes, options);
+        const stream = guarded(await openS3(revision, limits.maxBytes, options), label, options);
         return await readArchive({ stream, bundleType, label, maxBytes: limits.maxBytes, stagingFile: staging(bundleType) }, options, limits);
       }
       case 'URL': {
+        // The bytes can be staged, so nothing is extracted before the digest is known to match.
         const { url, sha256, bundleType } = revision.url;
-        const stream = await openUrl(url, options);
-        const fetched = await readArchive({ stream, bundleType, label: url, maxBytes: limits.maxBytes, stagingFile: staging(bundleType) }, options, limits);
-        checkDigest(url, sha256, fetched.sha256);
-        return fetched;
+        const staged = staging(bundleType);
+        try {
+          const fetched = await stageUrl(url, staged, limits.maxBytes, options);
+          checkDigest(url, sha256, fetched.sha256);
+          await extractArchive({ file: staged, bundleType, root: options.archiveDir, limits, label: url });
+          return fetched;
+        } finally {
+          await rm(staged, { force: true });
+        }
       }
       case 'Local': {
         const { path, sha256 } = revision.local;

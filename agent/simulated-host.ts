@@ -19,13 +19,29 @@ export function hostLayerPath(rootDir: string, dir: string, ...rest: string[]): 
   return join(rootDir, 'host-fs', dir.replace(/^\/+/, '').replace(/\//g, '_'), 'upper', ...rest);
 }
 
+/**
+ * PID 1 of a simulated host: starts the agent, forwards it the signals a service manager sends, and
+ * reaps every orphan the host's hooks leave (daemons, double forks). Node as PID 1 never reaps them,
+ * so a fleet of zombies would soon exhaust the host's processes. Perl is part of every Debian base
+ * system. Exits with the agent's own status.
+ */
+const REAPER = [
+  'my $agent = fork(); die "fork: $!" unless defined $agent;',
+  'if ($agent == 0) { exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!"; }',
+  'for my $s (qw(TERM INT HUP QUIT USR1 USR2)) { $SIG{$s} = sub { kill $s, $agent } }',
+  'while (1) { my $w = waitpid(-1, 0);',
+  '  if ($w == $agent) { exit(($? & 127) ? 128 + ($? & 127) : $? >> 8) }',
+  '  if ($w == -1) { next if $!{EINTR}; exit 0 } }',
+].join(' ');
+
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
  * The command that runs `argv` as a simulated host rooted at `rootDir`: `unshare` with a mount
- * script that overlays each private directory, then execs the agent as PID 1 of the host.
+ * script that overlays each private directory, then a small reaper as PID 1 of the host that runs
+ * the agent.
  */
 export function simulatedHostCommand(rootDir: string, argv: readonly string[], privateDirs = DEFAULT_PRIVATE_DIRS): { command: string; args: string[] } {
   const mounts: string[] = [];
@@ -38,8 +54,9 @@ export function simulatedHostCommand(rootDir: string, argv: readonly string[], p
     mkdirSync(work, { recursive: true });
     mounts.push(`mount -t overlay gantry-host -o ${shellQuote(`lowerdir=${dir},upperdir=${upper},workdir=${work}`)} ${shellQuote(dir)}`);
   }
-  const script = ['set -e', ...mounts, 'exec "$@"'].join('; ');
-  // --kill-child: if unshare dies, the agent gets SIGTERM and, as PID 1, takes the whole host with it.
+  const script = ['set -e', ...mounts, `exec perl -e ${shellQuote(REAPER)} "$@"`].join('; ');
+  // --kill-child: if unshare dies, PID 1 gets SIGTERM (passed on to the agent); when PID 1 ends, the
+  // kernel takes the whole host with it.
   const args = ['--mount', '--pid', '--fork', '--mount-proc', '--kill-child=SIGTERM', '--propagation', 'private'];
   if (process.getuid?.() !== 0) args.unshift('--user', '--map-root-user');
   return { command: 'unshare', args: [...args, '--', 'sh', '-c', script, 'gantry-host', ...argv] };

@@ -51,7 +51,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** The agent's own PID when it runs under `unshare --fork` (its only child). */
+/** The simulated host's PID 1 (the reaper that runs the agent) under `unshare --fork`: its only child. */
 function innerPid(unsharePid: number): number | undefined {
   try {
     const children = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim().split(/\s+/);
@@ -114,7 +114,7 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
         if (!(await settlesWithin(exited, STOP_GRACE_MS))) child.kill('SIGKILL');
         return;
       }
-      // unshare does not forward signals: SIGTERM the agent (PID 1 of the host) directly.
+      // unshare does not forward signals: SIGTERM the host's PID 1, which passes it to the agent.
       const pid = child.pid ? innerPid(child.pid) : undefined;
       if (pid) process.kill(pid, 'SIGTERM');
       if (!(await settlesWithin(exited, STOP_GRACE_MS))) child.kill('SIGKILL');
@@ -123,7 +123,7 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const pid = child.pid ? innerPid(child.pid) : undefined;
-      if (pid) process.kill(pid, 'SIGKILL'); // PID 1 of the host: the kernel kills the rest
+      if (pid) process.kill(pid, 'SIGKILL'); // PID 1 of the host: the kernel kills the rest, the agent included
       child.kill('SIGKILL');
       await exited;
       await waitGone(pid, 5_000);
