@@ -8,6 +8,7 @@ import { lazyS3Client } from '../workers/aws-clients.js';
 import { connectClient, connectWorker, type TemporalTarget } from '../workers/connection.js';
 import { afterRestart, createAgentActivities, eventFailure } from './activities.js';
 import type { ArchiveLimits } from './archive.js';
+import { scrubStartupEnvironment } from './environ.js';
 import { EventJournal } from './journal.js';
 import { AgentLayout } from './layout.js';
 
@@ -65,6 +66,8 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   if (!HOST_ID_PATTERN.test(options.hostId)) {
     throw new Error(`--host-id ${JSON.stringify(options.hostId)} is not valid: use letters, digits, . _ - (at most 128, starting with a letter or digit)`);
   }
+  const scrub = scrubStartupEnvironment();
+  if ('skipped' in scrub) process.stderr.write(`gantry agent: credentials stay readable in /proc/${process.pid}/environ (${scrub.skipped})\n`);
   const layout = new AgentLayout(options.rootDir);
   await mkdir(layout.deploymentRoot, { recursive: true });
   const registration: Omit<HostRegistration, 'registeredAt'> = {

@@ -94,13 +94,28 @@ export async function getDeploymentSummary(client: Client, deploymentId: string)
     throw err;
   }
   if (description.type !== WorkflowType.deployment) throw new UsageError(`${deploymentId} is not a Gantry deployment (workflow type ${description.type})`);
-  if (description.status.name === 'RUNNING') return handle.query(deploymentStatusQuery);
+  if (description.status.name === 'RUNNING') return queryRunning(() => handle.query(deploymentStatusQuery), deploymentId, description.taskQueue);
   try {
     return (await handle.result()) as DeploymentSummary;
   } catch (err) {
     const summary = detailOf(err, isSummary);
     if (summary) return summary;
     throw new UsageError(`deployment ${deploymentId} ended without a status (${description.status.name}): ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A running workflow answers queries only through a worker: with none polling, the server's error
+ * (a raw ServiceError with a stack) becomes a sentence saying what to start.
+ */
+async function queryRunning<T>(query: () => Promise<T>, workflowId: string, taskQueue: string): Promise<T> {
+  try {
+    return await query();
+  } catch (err) {
+    const reason = ((err as Error).message ?? String(err)).split('\n')[0];
+    throw new UsageError(
+      `${workflowId} is running, but no controller worker answered its status query (${reason}); start one with \`gantry worker\` on task queue ${taskQueue}, and try again`,
+    );
   }
 }
 
@@ -118,7 +133,7 @@ export async function getDeploymentTarget(client: Client, summary: DeploymentSum
   let view: HostDeploymentView | undefined;
   try {
     const description = await handle.describe();
-    if (description.status.name === 'RUNNING') view = await handle.query(hostStatusQuery);
+    if (description.status.name === 'RUNNING') view = await queryRunning(() => handle.query(hostStatusQuery), hostWorkflowId(summary.deploymentId, targetId), description.taskQueue);
     else view = (await handle.result().catch((err: unknown) => detailOf(err, isHostView))) as HostDeploymentView | undefined;
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
