@@ -42,7 +42,8 @@ export function scrubStartupEnvironment(pattern: RegExp = SCRUBBED_ENV): { scrub
       const equals = entry.indexOf('=');
       const name = equals > 0 ? entry.slice(0, equals) : '';
       if (name && pattern.test(name) && process.env[name] !== undefined) {
-        process.env[name] = process.env[name]; // a fresh copy for the SDKs; the original is blanked below
+        const value = process.env[name];
+        process.env[name] = value; // a fresh copy for the SDKs; the original is blanked below
         const valueStart = at + Buffer.byteLength(entry.slice(0, equals + 1));
         bytes.fill(0x2a, valueStart, end); // '*'
         scrubbed.push(name);
