@@ -28,6 +28,8 @@ export interface AgentDeps {
   /** Deployment directories kept per deployment group, the current one included (CodeDeploy: 5). */
   maxRevisions?: number;
   archiveLimits?: Partial<ArchiveLimits>;
+  /** A download that receives nothing for this long fails (default DEFAULT_STALL_TIMEOUT_MS). */
+  downloadStallTimeoutMs?: number;
   /** The environment scripts inherit (secrets are removed from it). Default: the agent's own. */
   baseEnv?: NodeJS.ProcessEnv;
 }
@@ -202,6 +204,7 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
           archiveDir: archive,
           s3: deps.s3,
           limits: deps.archiveLimits,
+          stallTimeoutMs: deps.downloadStallTimeoutMs,
           signal: Context.current().cancellationSignal,
           onProgress: (n) => {
             bytes = n;

@@ -14,6 +14,7 @@ import { crc32, createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import yauzl from 'yauzl';
 import type { ArchiveBundleType } from '../workflows/contracts/revision.js';
+import { describeFsError } from './fs-errors.js';
 
 export interface ArchiveLimits {
   /** Total bytes of file content (default 10 GiB). */
@@ -192,7 +193,9 @@ class Extraction {
     try {
       fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode);
     } catch (err) {
-      throw this.refuse(rawName, `cannot be written: ${(err as NodeJS.ErrnoException).code === 'ELOOP' ? 'a link is already at that path' : (err as Error).message}`);
+      const error = this.refuse(rawName, `cannot be written: ${(err as NodeJS.ErrnoException).code === 'ELOOP' ? 'a link is already at that path' : describeFsError('opening', path, err)}`);
+      error.cause = err;
+      throw error;
     }
     try {
       fchmodSync(fd, mode); // the exact mode, whatever the umask
@@ -225,10 +228,12 @@ const TAR_TYPE_NAMES: Partial<Record<string, string>> = {
   CharacterDevice: 'character device',
   BlockDevice: 'block device',
   FIFO: 'FIFO (named pipe)',
-  GNUSparseFile: 'GNU sparse file',
-  MultiVolume: 'GNU multi-volume continuation',
-  GNUVolumeHeader: 'GNU volume header',
+  SparseFile: 'GNU sparse file',
+  ContinuationFile: 'GNU multi-volume continuation',
+  TapeVolumeHeader: 'GNU volume header',
   GNUDumpDir: 'GNU dump directory',
+  SolarisACL: 'Solaris ACL',
+  Inode: 'Solaris inode-only entry',
 };
 
 function describeTarType(type: string): string {
@@ -275,7 +280,7 @@ async function extractTar(input: Readable, gzipped: boolean, extraction: Extract
           const output = extraction.openFile(admitted.path, admitted.mode, entry.path);
           writes.push(
             pipeline(entry as unknown as Readable, output).catch((err: unknown) =>
-              fail(new ArchiveError(`${extraction.label}: writing entry ${JSON.stringify(entry.path)} failed: ${(err as Error).message}`)),
+              fail(new ArchiveError(`${extraction.label}: ${describeFsError('writing entry', JSON.stringify(entry.path), err)}`, { cause: err })),
             ),
           );
         } else {

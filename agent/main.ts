@@ -5,10 +5,10 @@ import type { HostRegistration, LoadBalancerTarget } from '../workflows/contract
 import { CONTROLLER_TASK_QUEUE, HOST_ID_PATTERN, hostRegistryWorkflowId, hostTaskQueue, WorkflowType } from '../workflows/contracts/naming.js';
 import { registerHostSignal } from '../workflows/messages.js';
 import { lazyS3Client } from '../workers/aws-clients.js';
-import { connectClient, connectWorker, type TemporalTarget } from '../workers/connection.js';
+import { connectClient, connectWorker, resolveTemporalConfig, type TemporalTarget } from '../workers/connection.js';
 import { afterRestart, createAgentActivities, eventFailure } from './activities.js';
 import type { ArchiveLimits } from './archive.js';
-import { scrubStartupEnvironment } from './environ.js';
+import { withdrawCredentials } from './environ.js';
 import { EventJournal } from './journal.js';
 import { AgentLayout } from './layout.js';
 
@@ -26,6 +26,8 @@ export interface AgentOptions {
   shutdownGraceSeconds?: number;
   /** Deployment directories kept per deployment group (default 5). */
   maxRevisions?: number;
+  /** A download that receives nothing for this long fails (default 60 s). */
+  downloadStallSeconds?: number;
   archiveLimits?: Partial<ArchiveLimits>;
 }
 
@@ -66,8 +68,11 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   if (!HOST_ID_PATTERN.test(options.hostId)) {
     throw new Error(`--host-id ${JSON.stringify(options.hostId)} is not valid: use letters, digits, . _ - (at most 128, starting with a letter or digit)`);
   }
-  const scrub = scrubStartupEnvironment();
-  if ('skipped' in scrub) process.stderr.write(`gantry agent: credentials stay readable in /proc/${process.pid}/environ (${scrub.skipped})\n`);
+  // Everything that needs a credential is configured now; then no hook or child process can find them
+  // in the agent's environment (docs/threat-model.md).
+  const credentials = withdrawCredentials();
+  const temporalConfig = resolveTemporalConfig(options.temporal, credentials.env);
+  if (credentials.skipped) process.stderr.write(`gantry agent: credentials stay readable in /proc/${process.pid}/environ (${credentials.skipped})\n`);
   const layout = new AgentLayout(options.rootDir);
   await mkdir(layout.deploymentRoot, { recursive: true });
   const registration: Omit<HostRegistration, 'registeredAt'> = {
@@ -81,7 +86,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     process.stderr.write(`gantry agent: could not write ${layout.hostFile} (${(err as Error).message}); continuing\n`);
   });
   const journal = new EventJournal(layout);
-  const { connection, namespace } = await connectWorker(options.temporal);
+  const { connection, namespace } = await connectWorker(options.temporal, temporalConfig);
   const taskQueue = hostTaskQueue(options.hostId);
   const worker = await Worker.create({
     connection,
@@ -94,9 +99,10 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       hostId: options.hostId,
       layout,
       journal,
-      s3: lazyS3Client(),
+      s3: lazyS3Client(credentials.env),
       maxRevisions: options.maxRevisions,
       archiveLimits: options.archiveLimits,
+      ...(options.downloadStallSeconds ? { downloadStallTimeoutMs: options.downloadStallSeconds * 1000 } : {}),
     }),
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? 60}s`,
     // A host runs one deployment's events at a time; a few slots cover overlapping groups.
@@ -107,7 +113,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     taskQueue,
     worker,
     async run() {
-      const { client, connection: clientConnection } = await connectClient(options.temporal);
+      const { client, connection: clientConnection } = await connectClient(options.temporal, temporalConfig);
       try {
         await failInterruptedEvents(journal, client);
         const controllerTaskQueue = options.controllerTaskQueue ?? CONTROLLER_TASK_QUEUE;

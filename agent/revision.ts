@@ -14,6 +14,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ArchiveBundleType, RevisionLocation } from '../workflows/contracts/revision.js';
 import { describeRevision, localBundleType, normalizeETag } from '../workflows/contracts/revision.js';
 import type { ArchiveLimits } from './archive.js';
+import { describeFsError, isDiskFull } from './fs-errors.js';
 import { ARCHIVE_READ_CHUNK_BYTES, ArchiveError, DEFAULT_ARCHIVE_LIMITS, extractArchive } from './archive.js';
 
 /** The revision cannot be found, read or trusted; the message says which and why. */
@@ -21,7 +22,7 @@ export class RevisionError extends Error {
   override readonly name = 'RevisionError';
   constructor(
     message: string,
-    readonly kind: 'RevisionNotFound' | 'InvalidRevision',
+    readonly kind: 'RevisionNotFound' | 'InvalidRevision' | 'DiskFull',
   ) {
     super(message);
   }
@@ -341,7 +342,8 @@ export async function fetchRevision(revision: RevisionLocation, options: FetchOp
     }
   } catch (err) {
     await rm(options.archiveDir, { recursive: true, force: true });
-    if (err instanceof ArchiveError) throw new RevisionError(err.message, 'InvalidRevision');
+    if (err instanceof ArchiveError) throw new RevisionError(err.message, isDiskFull(err.cause) ? 'DiskFull' : 'InvalidRevision');
+    if (isDiskFull(err)) throw new RevisionError(describeFsError(`${label} could not be stored in`, options.deploymentDir, err), 'DiskFull');
     throw err;
   }
 }

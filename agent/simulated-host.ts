@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { CREDENTIAL_ENV } from './environ.js';
 
 /**
  * Simulated hosts let several agents share one machine although AppSpec destinations are absolute
@@ -29,11 +30,11 @@ const REAPER = [
   'my $agent = fork(); die "fork: $!" unless defined $agent;',
   'if ($agent == 0) { exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!"; }',
   // The agent has its copy: blank the same variables in this process's own start-up block (see agent/environ.ts).
-  'for (keys %ENV) { delete $ENV{$_} if /^(AWS_|TEMPORAL_|GANTRY_)|SECRET|PASSWORD|TOKEN|API_KEY|PRIVATE_KEY/i }',
+  `for (keys %ENV) { delete $ENV{$_} if /${CREDENTIAL_ENV.source}/i }`,
   'if (open(my $st, "<", "/proc/self/stat") and open(my $m, "+<:raw", "/proc/self/mem")) {',
   '  my $l = <$st>; $l =~ s/^.*\\) //; my @f = split / /, $l; my ($s, $e) = ($f[47], $f[48]); my $b;',
   '  sysseek($m, $s, 0); sysread($m, $b, $e - $s);',
-  '  $b =~ s/(^|\\0)([^=\\0]*=)([^\\0]*)/do { my ($p, $n, $v) = ($1, $2, $3); $p . $n . ($n =~ m{^(AWS_|TEMPORAL_|GANTRY_)|SECRET|PASSWORD|TOKEN|API_KEY|PRIVATE_KEY}i ? "*" x length($v) : $v) }/ge;',
+  `  $b =~ s/(^|\\0)([^=\\0]*=)([^\\0]*)/do { my ($p, $n, $v) = ($1, $2, $3); my $k = substr($n, 0, -1); $p . $n . ($k =~ m{${CREDENTIAL_ENV.source}}i ? "*" x length($v) : $v) }/ge;`,
   '  sysseek($m, $s, 0); syswrite($m, $b); }',
   'for my $s (qw(TERM INT HUP QUIT USR1 USR2)) { $SIG{$s} = sub { kill $s, $agent } }',
   'while (1) { my $w = waitpid(-1, 0);',

@@ -20,6 +20,8 @@ export interface AgentProcessOptions {
   /** The controller's task queue, where the agent registers (default `gantry`). */
   controllerTaskQueue?: string;
   maxRevisions?: number;
+  /** `--download-stall-timeout` seconds (default 60). */
+  downloadStallSeconds?: number;
   /** Extra environment for the agent (for example AWS settings). */
   env?: NodeJS.ProcessEnv;
   /** Where the agent's output goes (default: discarded). */
@@ -86,6 +88,7 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
     ...(options.elbTarget ? ['--elb-target', options.elbTarget] : []),
     ...(options.controllerTaskQueue ? ['--controller-task-queue', options.controllerTaskQueue] : []),
     ...(options.maxRevisions ? ['--max-revisions', String(options.maxRevisions)] : []),
+    ...(options.downloadStallSeconds ? ['--download-stall-timeout', String(options.downloadStallSeconds)] : []),
   ];
   const wrapped = options.simulated ? simulatedHostCommand(options.rootDir, argv, options.privateDirs) : { command: argv[0] as string, args: argv.slice(1) };
   // An unshare wrapper is killed outright when this process dies; its --kill-child then stops the agent.

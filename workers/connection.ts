@@ -14,21 +14,26 @@ export interface TemporalTarget {
  * Resolves connection settings the way the Temporal CLI does (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
  * TEMPORAL_API_KEY, TLS settings, config-file profiles), then applies explicit overrides.
  */
-export function resolveTemporalConfig(target: TemporalTarget = {}): { address: string; namespace: string; options: ReturnType<typeof loadClientConnectConfig>['connectionOptions'] } {
-  const config = loadClientConnectConfig(target.profile ? { profile: target.profile } : {});
+export function resolveTemporalConfig(target: TemporalTarget = {}, env?: NodeJS.ProcessEnv): { address: string; namespace: string; options: ReturnType<typeof loadClientConnectConfig>['connectionOptions'] } {
+  // `env`: the environment to read instead of process.env (an agent's, taken before its credentials left it).
+  const overrideEnvVars = env ? (Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>) : undefined;
+  const config = loadClientConnectConfig({ ...(target.profile ? { profile: target.profile } : {}), ...(overrideEnvVars ? { overrideEnvVars } : {}) });
   const options = { ...config.connectionOptions };
   if (target.address) options.address = target.address;
   options.address ??= 'localhost:7233';
   return { address: options.address, namespace: target.namespace ?? config.namespace ?? 'default', options };
 }
 
-export async function connectClient(target: TemporalTarget = {}): Promise<{ client: Client; connection: Connection; namespace: string }> {
-  const { options, namespace } = resolveTemporalConfig(target);
+export type ResolvedTemporalConfig = ReturnType<typeof resolveTemporalConfig>;
+
+/** `resolved`: settings read earlier (an agent reads them once, then takes its credentials out of the environment). */
+export async function connectClient(target: TemporalTarget = {}, resolved?: ResolvedTemporalConfig): Promise<{ client: Client; connection: Connection; namespace: string }> {
+  const { options, namespace } = resolved ?? resolveTemporalConfig(target);
   const connection = await Connection.connect(options as Parameters<typeof Connection.connect>[0]);
   return { client: new Client({ connection, namespace }), connection, namespace };
 }
 
-export async function connectWorker(target: TemporalTarget = {}): Promise<{ connection: NativeConnection; namespace: string }> {
-  const { options, namespace } = resolveTemporalConfig(target);
+export async function connectWorker(target: TemporalTarget = {}, resolved?: ResolvedTemporalConfig): Promise<{ connection: NativeConnection; namespace: string }> {
+  const { options, namespace } = resolved ?? resolveTemporalConfig(target);
   return { connection: await NativeConnection.connect(options), namespace };
 }

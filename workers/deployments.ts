@@ -94,7 +94,7 @@ export async function getDeploymentSummary(client: Client, deploymentId: string)
     throw err;
   }
   if (description.type !== WorkflowType.deployment) throw new UsageError(`${deploymentId} is not a Gantry deployment (workflow type ${description.type})`);
-  if (description.status.name === 'RUNNING') return queryRunning(() => handle.query(deploymentStatusQuery), deploymentId, description.taskQueue);
+  if (description.status.name === 'RUNNING') return queryRunning(client, () => handle.query(deploymentStatusQuery), deploymentId, description.taskQueue);
   try {
     return (await handle.result()) as DeploymentSummary;
   } catch (err) {
@@ -104,13 +104,17 @@ export async function getDeploymentSummary(client: Client, deploymentId: string)
   }
 }
 
+/** How long a status query may wait for a worker to answer it. */
+const QUERY_DEADLINE_MS = 10_000;
+
 /**
  * A running workflow answers queries only through a worker: with none polling, the server's error
  * (a raw ServiceError with a stack) becomes a sentence saying what to start.
  */
-async function queryRunning<T>(query: () => Promise<T>, workflowId: string, taskQueue: string): Promise<T> {
+async function queryRunning<T>(client: Client, query: () => Promise<T>, workflowId: string, taskQueue: string): Promise<T> {
   try {
-    return await query();
+    // Without a worker the server holds a query for a long while; a reader wants an answer sooner.
+    return await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, query);
   } catch (err) {
     const reason = ((err as Error).message ?? String(err)).split('\n')[0];
     throw new UsageError(
@@ -133,7 +137,7 @@ export async function getDeploymentTarget(client: Client, summary: DeploymentSum
   let view: HostDeploymentView | undefined;
   try {
     const description = await handle.describe();
-    if (description.status.name === 'RUNNING') view = await queryRunning(() => handle.query(hostStatusQuery), hostWorkflowId(summary.deploymentId, targetId), description.taskQueue);
+    if (description.status.name === 'RUNNING') view = await queryRunning(client, () => handle.query(hostStatusQuery), hostWorkflowId(summary.deploymentId, targetId), description.taskQueue);
     else view = (await handle.result().catch((err: unknown) => detailOf(err, isHostView))) as HostDeploymentView | undefined;
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;

@@ -2,7 +2,7 @@
  * Builds tar and zip archives byte by byte, so tests can make the hostile ones (`../` names, links
  * out of the tree, device files) that well-behaved archivers refuse to write.
  */
-import { crc32, gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 
 export interface ArchiveEntry {
   name: string;
@@ -11,6 +11,14 @@ export interface ArchiveEntry {
   /** Target of a symlink or hard link. */
   link?: string;
   mode?: number;
+  /** tar: a raw type flag instead of `type` (GNU sparse 'S', volume 'V', anything unknown). */
+  typeFlag?: string;
+  /** zip: raw Unix file-type bits for the external attributes (a socket, say). */
+  zipFileType?: number;
+  /** zip: store the body deflated. */
+  deflate?: boolean;
+  /** zip: the uncompressed size the headers declare, when it should lie. */
+  declaredSize?: number;
 }
 
 const TAR_TYPE_FLAGS = { file: '0', hardlink: '1', symlink: '2', chardev: '3', dir: '5', fifo: '6' } as const;
@@ -36,7 +44,7 @@ function tarHeader(entry: ArchiveEntry, size: number): Buffer {
   header.write(octal(size, 12), 124);
   header.write(octal(1_700_000_000, 12), 136);
   header.write('        ', 148);
-  header.write(TAR_TYPE_FLAGS[type], 156);
+  header.write(entry.typeFlag ?? TAR_TYPE_FLAGS[type], 156);
   header.write(entry.link ?? '', 157, 100);
   header.write('ustar\u000000', 257);
   header.write(prefix, 345, 155);
@@ -64,10 +72,10 @@ export function tgzArchive(entries: readonly ArchiveEntry[]): Buffer {
 
 const ZIP_MODE_TYPES = { file: 0o100000, dir: 0o040000, symlink: 0o120000, chardev: 0o020000, fifo: 0o010000, hardlink: 0o100000 } as const;
 
-/** CRC, compressed and uncompressed size (equal when stored) and name length: the same run in both zip headers. */
-function writeSizes(header: Buffer, at: number, crc: number, size: number, nameLength: number): void {
+/** CRC, compressed and uncompressed size and name length: the same run in both zip headers. */
+function writeSizes(header: Buffer, at: number, crc: number, compressed: number, size: number, nameLength: number): void {
   header.writeUInt32LE(crc, at);
-  header.writeUInt32LE(size, at + 4);
+  header.writeUInt32LE(compressed, at + 4);
   header.writeUInt32LE(size, at + 8);
   header.writeUInt16LE(nameLength, at + 12);
 }
@@ -80,20 +88,25 @@ export function zipArchive(entries: readonly ArchiveEntry[]): Buffer {
   for (const entry of entries) {
     const type = entry.type ?? 'file';
     const name = Buffer.from(type === 'dir' && !entry.name.endsWith('/') ? `${entry.name}/` : entry.name);
-    const body = Buffer.from(type === 'symlink' ? (entry.link ?? '') : (entry.body ?? ''));
-    const crc = crc32(body);
+    const plain = Buffer.from(type === 'symlink' ? (entry.link ?? '') : (entry.body ?? ''));
+    const crc = crc32(plain);
+    const body = entry.deflate ? deflateRawSync(plain) : plain;
+    const method = entry.deflate ? 8 : 0;
+    const size = entry.declaredSize ?? plain.length;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
     local.writeUInt16LE(0x0800, 6);
-    writeSizes(local, 14, crc, body.length, name.length);
+    local.writeUInt16LE(method, 8);
+    writeSizes(local, 14, crc, body.length, size, name.length);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4);
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x0800, 8);
-    writeSizes(central, 16, crc, body.length, name.length);
-    const mode = ZIP_MODE_TYPES[type] | (entry.mode ?? (type === 'dir' ? 0o755 : type === 'symlink' ? 0o777 : 0o644));
+    central.writeUInt16LE(method, 10);
+    writeSizes(central, 16, crc, body.length, size, name.length);
+    const mode = (entry.zipFileType ?? ZIP_MODE_TYPES[type]) | (entry.mode ?? (type === 'dir' ? 0o755 : type === 'symlink' ? 0o777 : 0o644));
     central.writeUInt32LE((mode << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, body);

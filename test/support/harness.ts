@@ -71,6 +71,7 @@ export interface HostOptions {
   tags?: Record<string, string>;
   env?: NodeJS.ProcessEnv;
   maxRevisions?: number;
+  downloadStallSeconds?: number;
 }
 
 /** Real agents, each a simulated host with its own root directory, on the shared dev server. */
@@ -86,6 +87,7 @@ export function startHosts(hostIds: readonly string[], rootBase: string, options
       tags: options.tags,
       env: { ...motoEnv(), ...options.env },
       maxRevisions: options.maxRevisions,
+      downloadStallSeconds: options.downloadStallSeconds,
       simulated: true,
       output: (chunk) => {
         if (process.env.GANTRY_TEST_VERBOSE) process.stderr.write(`[${hostId}] ${chunk}`);

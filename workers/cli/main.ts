@@ -118,7 +118,7 @@ Processes:
   dev                embedded Temporal dev server (+ moto with --moto) and a controller worker, in the foreground
   worker             a controller worker
   agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--elb-target ID[:PORT]] [--simulated-host]
-                     [--controller-task-queue gantry] [--max-revisions 5]
+                     [--controller-task-queue gantry] [--max-revisions 5] [--download-stall-timeout 60]
   demo               the Quickstart: stack, controller, three simulated hosts, sample deployment [--keep-running]
 
 Connection (all commands): --address HOST:PORT --namespace NS --profile NAME (default: Temporal's
@@ -483,12 +483,18 @@ async function agentCommand(argv: string[]): Promise<number> {
     'private-dir': { type: 'string', multiple: true },
     'controller-task-queue': { type: 'string' },
     'max-revisions': { type: 'string' },
+    'download-stall-timeout': { type: 'string' },
     'elb-target': { type: 'string' },
   });
   const controllerTaskQueue = values['controller-task-queue'] as string | undefined;
   const maxRevisions = values['max-revisions'] === undefined ? undefined : Number(values['max-revisions']);
   if (maxRevisions !== undefined && (!Number.isInteger(maxRevisions) || maxRevisions < 1)) {
     throw new UsageError(`--max-revisions must be a whole number of at least 1; got ${JSON.stringify(values['max-revisions'])}`);
+  }
+  const stall = values['download-stall-timeout'];
+  const downloadStallSeconds = stall === undefined ? undefined : Number(stall);
+  if (downloadStallSeconds !== undefined && (!Number.isInteger(downloadStallSeconds) || downloadStallSeconds < 1 || downloadStallSeconds > 3600)) {
+    throw new UsageError(`--download-stall-timeout must be a whole number of seconds from 1 to 3600; got ${JSON.stringify(stall)}`);
   }
   const hostId = required('--host-id', values['host-id'] as string | undefined);
   const rootDir = required('--root', values.root as string | undefined);
@@ -503,7 +509,7 @@ async function agentCommand(argv: string[]): Promise<number> {
     if (why) throw new UsageError(`--simulated-host: ${why}`);
     const config = resolveTemporalConfig(target(values));
     const child = startAgentProcess({
-      hostId, rootDir, tags, zone, elbTarget, simulated: true, controllerTaskQueue, maxRevisions,
+      hostId, rootDir, tags, zone, elbTarget, simulated: true, controllerTaskQueue, maxRevisions, downloadStallSeconds,
       address: config.address, namespace: config.namespace,
       privateDirs: values['private-dir'] as string[] | undefined,
       output: (chunk) => process.stderr.write(chunk),
@@ -513,7 +519,7 @@ async function agentCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     return (await child.exited) ?? 1;
   }
-  const agent = await createAgent({ hostId, rootDir, tags, zone, loadBalancerTarget, controllerTaskQueue, maxRevisions, temporal: target(values) });
+  const agent = await createAgent({ hostId, rootDir, tags, zone, loadBalancerTarget, controllerTaskQueue, maxRevisions, downloadStallSeconds, temporal: target(values) });
   console.error(`gantry agent ${hostId}: polling ${agent.taskQueue} (root ${rootDir})`);
   await agent.run();
   return 0;
