@@ -112,7 +112,7 @@ function parseTypes(raw: unknown, where: string): PermissionObjectType[] {
  * octal number 420, which the agent then reads as the digits "420"; `0755` becomes 493 and is refused.
  */
 export function parseMode(raw: unknown, where: string): PermissionMode {
-  const text = String(raw);
+  const text = scalarText(raw) ?? '';
   if (text.length < 1 || text.length > 4) {
     throw new PermissionSpecError(`${where} ${show(raw)} must be one to four octal digits, such as "644" or "2775".`);
   }

@@ -99,10 +99,11 @@ export class ScriptLog {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.flush();
-      if (this.file.destroyed) return;
+      if (this.file.closed) return;
+      // 'close' comes after 'error' too: by then a failed write is in writeError.
       await new Promise<void>((resolve) => {
-        this.file.once('error', () => resolve());
-        this.file.end(resolve);
+        this.file.once('close', () => resolve());
+        this.file.end();
       });
     })();
     return this.closing;

@@ -126,7 +126,9 @@ const HOSTILE_NAMES: { label: string; entry: string; message: RegExp }[] = [
 const archiveCases: RevisionCase[] = [];
 for (const format of FORMATS) {
   for (const { label, entry, message } of HOSTILE_NAMES) {
-    archiveCases.push({ name: `${format}: an entry name with ${label}`, format, bytes: (d) => app(format, [{ name: entry, body: 'x' }], d), outcome: refused(message) });
+    // yauzl refuses `..` in zip names itself, in its own words.
+    const expected = format === 'zip' && message.source.includes('path component') ? /invalid relative path/ : message;
+    archiveCases.push({ name: `${format}: an entry name with ${label}`, format, bytes: (d) => app(format, [{ name: entry, body: 'x' }], d), outcome: refused(expected) });
   }
   const links: { label: string; entries: ArchiveEntry[]; message?: RegExp }[] = [
     { label: 'a link to the parent of the revision', entries: [{ name: 'up', type: 'symlink', link: '..' }], message: /outside the revision/ },
@@ -159,7 +161,7 @@ for (const format of FORMATS) {
     { name: `${format}: a FIFO`, format, bytes: (d) => app(format, [{ name: 'app/pipe', type: 'fifo' }], d), outcome: refused(/FIFO/) },
     { name: `${format}: a file past the size limit`, format, bytes: (d) => app(format, [{ name: 'app/big', body: Buffer.alloc(1024 * 1024 + 1) }], d), outcome: refused(/size limit/) },
     { name: `${format}: more entries than the limit`, format, bytes: (d) => app(format, Array.from({ length: 301 }, (_, i) => ({ name: `app/f${i}`, body: '' })), d), outcome: refused(/past the limit of 300 entries/) },
-    { name: `${format}: an empty file`, format, bytes: () => Buffer.alloc(0), outcome: refused(format === 'zip' ? /not a readable zip/ : /incomplete|no appspec/) },
+    { name: `${format}: an empty file`, format, bytes: () => Buffer.alloc(0), outcome: refused(format === 'zip' ? /not a readable zip/ : /not a readable (tar|tgz)|incomplete/) },
     { name: `${format}: random bytes`, format, bytes: () => Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)), outcome: refused(/not a readable|incomplete/) },
     { name: `${format}: no AppSpec at all`, format, bytes: () => BUILD[format]([{ name: 'app/index.html', body: 'x' }]), outcome: refused(/no appspec\.yml/) },
     { name: `${format}: a plain revision (control)`, format, bytes: (d) => app(format, [], d), outcome: { ok: true } },
