@@ -158,7 +158,7 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
       const base = { deploymentGroupId, deploymentId, event, attempt: info.attempt, agentInstance: journal.instance, startedAt: new Date().toISOString() };
       if (recorded?.state === 'started') {
         const failure = afterRestart(recorded.startedAt);
-        await journal.write({ ...base, state: 'failed', finishedAt: base.startedAt, failure });
+        await journal.write({ ...base, state: 'failed', finishedAt: base.startedAt, failure }).catch(() => undefined);
         throw eventFailure(failure);
       }
       try {

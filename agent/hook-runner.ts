@@ -4,6 +4,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { LifecycleErrorCode } from '../workflows/contracts/lifecycle.js';
 import type { HookScript } from './appspec.js';
 import type { ScriptLog } from './script-log.js';
+import { settlesWithin } from './settles.js';
 
 /** After SIGTERM, how long a script's process group gets before SIGKILL. */
 export const KILL_GRACE_MS = 5_000;
@@ -120,9 +121,9 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
       }
     };
     signalGroup('SIGTERM');
-    if (await settles(closed, KILL_GRACE_MS)) return true;
+    if (await settlesWithin(closed, KILL_GRACE_MS)) return true;
     signalGroup('SIGKILL');
-    if (await settles(closed, OUTPUT_RELEASE_MS)) return true;
+    if (await settlesWithin(closed, OUTPUT_RELEASE_MS)) return true;
     child.stdout.destroy();
     child.stderr.destroy();
     return false;
@@ -211,20 +212,6 @@ export function scriptCommand(script: HookScript, path: string, isRoot: boolean)
   const base: [string, string[]] = script.runas ? ['runuser', ['-u', script.runas, '--', path]] : [path, []];
   return script.sudo && !isRoot ? ['sudo', ['-n', '--', base[0], ...base[1]]] : base;
 }
-
-/** Resolves true if `what` settles within `ms`, false otherwise. */
-async function settles(what: Promise<unknown>, ms: number): Promise<boolean> {
-  let handle: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((done) => {
-    handle = setTimeout(() => done(false), ms);
-  });
-  try {
-    return await Promise.race([what.then(() => true), timeout]);
-  } finally {
-    clearTimeout(handle);
-  }
-}
-
 
 /** Agent environment variables that must never reach hook scripts (credentials and agent settings). */
 const SECRET_ENV = /^(TEMPORAL_|AWS_|GANTRY_)/;

@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
+import { settlesWithin } from '../agent/settles.js';
+
+export { settlesWithin };
 
 let setprivAvailable: boolean | undefined;
 
@@ -21,19 +24,6 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
   if (!(await settlesWithin(exited, graceMs))) {
     child.kill('SIGKILL');
     await exited;
-  }
-}
-
-/** Waits for `promise`, at most `ms`; true if it settled in time. The timer never keeps the process alive. */
-export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -4,7 +4,6 @@
  * servers, and a full disk. Each checks the outcome on the host as well as Gantry's report of it.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +22,6 @@ import { tarArchive, tgzArchive, zipArchive } from '../support/archives.js';
 import { scratchDir, startController, startHosts, uniqueName, type Harness } from '../support/harness.js';
 
 const SECRET = 'gantry-hardening-secret-5f2c9a';
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 describe('e2e: hostile and broken inputs never corrupt a host, hang a deployment or crash the agent', () => {
   let harness: Harness;
