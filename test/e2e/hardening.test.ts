@@ -15,7 +15,10 @@ import type { AgentProcess } from '../../workers/agent-process.js';
 import { followDeployment, getDeploymentSummary, newDeploymentId, startDeployment } from '../../workers/deployments.js';
 import type { DeploymentInput, DeploymentView } from '../../workflows/contracts/deployment.js';
 import { deriveDeploymentGroupId } from '../../workflows/contracts/deployment.js';
-import { hostTaskQueue, WorkflowType } from '../../workflows/contracts/naming.js';
+import type { HostRegistration } from '../../workflows/contracts/hosts.js';
+import { hostRegistryWorkflowId, hostTaskQueue, WorkflowType } from '../../workflows/contracts/naming.js';
+import { hostsQuery } from '../../workflows/messages.js';
+import { waitUntil } from '../../workers/processes.js';
 import type { RevisionLocation } from '../../workflows/contracts/revision.js';
 import type { ArchiveEntry } from '../support/archives.js';
 import { tarArchive, tgzArchive, zipArchive } from '../support/archives.js';
@@ -382,6 +385,17 @@ describe('e2e: a full disk fails the event clearly, and the agent recovers when 
     expect(big.status).toBe('Failed');
     expect(failed(big)?.lifecycleEventName).toBe('Install');
     expect(failed(big)?.diagnostics?.message).toMatch(/could not install .*big\.bin: the file system is full \(no space left on device\) \(ENOSPC\)/);
+
+    // An agent restarted on the full disk starts, fails nothing it need not, and registers again.
+    const registry = harness.client.workflow.getHandle(hostRegistryWorkflowId(harness.taskQueue));
+    const registeredAt = async (): Promise<string | undefined> => (await registry.query(hostsQuery).catch(() => [] as HostRegistration[])).find((h) => h.hostId === host)?.registeredAt;
+    const before = await registeredAt();
+    execFileSync('sh', ['-c', `cat /dev/zero >> '${hostLayerPath(root, '/srv', `${name}-filler`)}' 2>/dev/null || true`]);
+    expect(execFileSync('df', ['--output=avail', '-B1', disk], { encoding: 'utf8' }).trim().split('\n').pop()?.trim()).toBe('0');
+    await agent?.stop();
+    agent = startHosts([host], disk, { controllerTaskQueue: harness.taskQueue })[0];
+    await waitUntil('the restarted agent to register on the full disk', async () => ((await registeredAt()) ?? '') > (before ?? ''), 30_000);
+    expect(agent?.child.exitCode).toBeNull();
 
     // Space returns: the next deployment succeeds.
     rmSync(hostLayerPath(root, '/srv', `${name}-filler`), { force: true });
