@@ -1,39 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TargetState, TrafficRouter } from '../../activities/traffic.js';
 import type { DeploymentInput, DeploymentView } from '../../workflows/contracts/deployment.js';
-import type { LoadBalancerTarget } from '../../workflows/contracts/hosts.js';
 import { getDeployment, startDeployment } from '../../workers/deployments.js';
 import { startFakeFleet, type FakeFleet } from '../support/fake-hosts.js';
+import { fakeRouter } from '../support/fake-router.js';
 import { startController, uniqueName, type Harness } from '../support/harness.js';
-
-/**
- * A scripted load balancer: targets are in or out of each group, and report the health the test
- * sets (moto only ever reports `healthy`, so the unhealthy and stuck paths are tested here).
- */
-function fakeRouter() {
-  const registered = new Set<string>();
-  const calls: string[] = [];
-  const allowHealth = new Map<string, TargetState>();
-  const stuckDraining = new Set<string>();
-  const router: TrafficRouter = {
-    async targetGroupArns(names) {
-      return new Map(names.filter((n) => n !== 'missing-tg').map((n) => [n, `arn:tg/${n}`]));
-    },
-    async register(arn, target) {
-      calls.push(`register ${arn} ${target.id}`);
-      registered.add(`${arn}|${target.id}`);
-    },
-    async deregister(arn, target) {
-      calls.push(`deregister ${arn} ${target.id}`);
-      registered.delete(`${arn}|${target.id}`);
-    },
-    async health(arn, target: LoadBalancerTarget) {
-      if (!registered.has(`${arn}|${target.id}`)) return stuckDraining.has(target.id) ? { state: 'draining', reason: 'Target.DeregistrationInProgress' } : { state: 'unused', reason: 'Target.NotRegistered' };
-      return allowHealth.get(target.id) ?? { state: 'healthy' };
-    },
-  };
-  return { router, calls, allowHealth, stuckDraining };
-}
 
 describe('workflows/deployment: in-place with traffic control (fake load balancer)', () => {
   let harness: Harness;

@@ -1,0 +1,111 @@
+/**
+ * Records histories of real runs of Gantry's workflows on the dev server (fake hosts and a scripted
+ * load balancer stand in for agents and ELBv2) into test/replay/histories/, for replay.test.ts.
+ * Run with `npm run record-histories` only when a workflow change is meant to differ (behind
+ * `patched()`), keeping the old histories: they are what deployments in flight look like.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeploymentGroup, createGroupDeployment } from '../../workers/deployment-groups.js';
+import { createDeploymentConfig, getDeploymentSummary, startDeployment, stopDeployment } from '../../workers/deployments.js';
+import { waitUntil } from '../../workers/processes.js';
+import type { DeploymentInput, DeploymentSummary } from '../../workflows/contracts/deployment.js';
+import { deploymentConfigsWorkflowId, deploymentGroupWorkflowId, hostRegistryWorkflowId, hostWorkflowId } from '../../workflows/contracts/naming.js';
+import { startFakeFleet, type FakeFleet } from '../support/fake-hosts.js';
+import { fakeRouter } from '../support/fake-router.js';
+import { startController, uniqueName, type Harness } from '../support/harness.js';
+
+const OUT = join(import.meta.dirname, 'histories');
+
+describe('record workflow histories for replay', () => {
+  let harness: Harness;
+  let fleet: FakeFleet;
+  const prefix = uniqueName('replay');
+  const host = (n: number): string => `${prefix}-h${n}`;
+  const lb = fakeRouter();
+
+  beforeAll(async () => {
+    mkdirSync(OUT, { recursive: true });
+    harness = await startController(uniqueName('record histories'), { trafficRouter: lb.router, trafficPollMs: 50 });
+    fleet = await startFakeFleet(harness, [host(1), host(2)], 5);
+    await fleet.register([1, 2].map((n) => ({ hostId: host(n), tags: { role: 'web' }, zone: null, loadBalancerTarget: { id: `10.0.1.${n}`, port: 80 } })));
+  });
+  afterAll(async () => {
+    await fleet?.close();
+    await harness?.close();
+  });
+
+  const save = async (name: string, workflowId: string): Promise<void> => {
+    const handle = harness.client.workflow.getHandle(workflowId);
+    const description = await handle.describe();
+    // protobufjs's own JSON form (enums by name, 64-bit numbers as strings): History.fromObject reads it back.
+    const history = temporal.api.history.v1.History.fromObject(await handle.fetchHistory()).toJSON();
+    writeFileSync(join(OUT, `${name}.json`), `${JSON.stringify({ workflowId, workflowType: description.type, history })}\n`);
+  };
+  const input = (n: number, extra: Partial<DeploymentInput> = {}): DeploymentInput => ({
+    applicationName: 'replay-app',
+    deploymentGroupName: prefix,
+    revision: { revisionType: 'Local', local: { path: `/srv/replay-${n}` } },
+    tagFilters: [{ Key: 'role', Value: 'web', Type: 'KEY_AND_VALUE' }],
+    deploymentConfigName: 'OneAtATime',
+    ...extra,
+  });
+  const ended = async (id: string): Promise<DeploymentSummary> => {
+    await harness.client.workflow.getHandle(id).result().catch(() => undefined);
+    return getDeploymentSummary(harness.client, id);
+  };
+
+  it('in place: succeeded, failed, stopped, with traffic control, with a custom configuration', async () => {
+    const ok = await startDeployment(harness.client, input(1), { taskQueue: harness.taskQueue });
+    expect((await ended(ok)).status).toBe('Succeeded');
+    await save('in-place-succeeded', ok);
+    await save('host-deployment-succeeded', hostWorkflowId(ok, host(1)));
+
+    fleet.behaviour.set(host(1), { failAt: 'AfterInstall' });
+    const failed = await startDeployment(harness.client, input(2), { taskQueue: harness.taskQueue });
+    expect((await ended(failed)).status).toBe('Failed');
+    await save('in-place-failed', failed);
+    await save('host-deployment-failed', hostWorkflowId(failed, host(1)));
+
+    fleet.behaviour.set(host(1), { slowAt: 'ApplicationStart' });
+    const stopped = await startDeployment(harness.client, input(3), { taskQueue: harness.taskQueue });
+    await waitUntil('a host to be in flight', async () => (await getDeploymentSummary(harness.client, stopped)).targets.some((t) => t.status === 'InProgress'), 30_000);
+    await stopDeployment(harness.client, stopped);
+    expect((await ended(stopped)).status).toBe('Stopped');
+    await save('in-place-stopped', stopped);
+    fleet.behaviour.clear();
+
+    const traffic = await startDeployment(harness.client, input(4, { loadBalancerInfo: { targetGroupInfoList: [{ name: 'web' }], trafficTimeoutSeconds: 5 } }), { taskQueue: harness.taskQueue });
+    expect((await ended(traffic)).status).toBe('Succeeded');
+    await save('in-place-traffic-control', traffic);
+    await save('host-deployment-traffic-control', hostWorkflowId(traffic, host(1)));
+
+    await createDeploymentConfig(harness.client, { deploymentConfigName: `${prefix}-two`, minimumHealthyHosts: { type: 'HOST_COUNT', value: 0 } }, harness.taskQueue);
+    const custom = await startDeployment(harness.client, input(5, { deploymentConfigName: `${prefix}-two` }), { taskQueue: harness.taskQueue });
+    expect((await ended(custom)).status).toBe('Succeeded');
+    await save('in-place-custom-config', custom);
+    await save('deployment-configs', deploymentConfigsWorkflowId(harness.taskQueue));
+  });
+
+  it('a group: queued deployments, a failure rolled back automatically, and the registry', async () => {
+    const config = { applicationName: 'replay-app', deploymentGroupName: `${prefix}-group`, targetHosts: [host(1), host(2)], deploymentConfigName: 'HalfAtATime', autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE' as const] } };
+    await createDeploymentGroup(harness.client, config, harness.taskQueue);
+    const { deploymentId: first } = await createGroupDeployment(harness.client, config, { revision: { revisionType: 'Local', local: { path: '/srv/replay-group-1' } } }, harness.taskQueue);
+    const { deploymentId: queued } = await createGroupDeployment(harness.client, config, { revision: { revisionType: 'Local', local: { path: '/srv/replay-group-2' } } }, harness.taskQueue);
+    expect((await ended(first)).status).toBe('Succeeded');
+    expect((await ended(queued)).status).toBe('Succeeded');
+    for (const n of [1, 2]) fleet.behaviour.set(host(n), { failAt: 'ValidateService', onlyRevision: '/srv/replay-group-3' });
+    const { deploymentId: failing } = await createGroupDeployment(harness.client, config, { revision: { revisionType: 'Local', local: { path: '/srv/replay-group-3' } } }, harness.taskQueue);
+    const summary = await ended(failing);
+    expect(summary.status).toBe('Failed');
+    const rollback = summary.rollbackInfo?.rollbackDeploymentId as string;
+    expect((await ended(rollback)).status).toBe('Succeeded');
+    await save('group-queued-deployment', queued);
+    await save('group-failed-deployment', failing);
+    await save('group-rollback-deployment', rollback);
+    await save('deployment-group', deploymentGroupWorkflowId(config.applicationName, config.deploymentGroupName, harness.taskQueue));
+    await save('host-registry', hostRegistryWorkflowId(harness.taskQueue));
+  });
+});
