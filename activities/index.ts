@@ -7,6 +7,7 @@ import type { ControllerActivities, TrafficRequest } from '../workflows/contract
 import { recordOutcomesInRegistry, requestRollback, resolveDeploymentConfig, selectTargetsFromRegistry, startDeploymentWorkflow, watchTargets } from './entity-calls.js';
 import { sendNotification } from './notifications.js';
 import { pinS3Revision } from './revision-pinning.js';
+import { elbv2ListenerRouter, setTrafficWeights, type ListenerRouter } from './listener-routing.js';
 import { controlTraffic, elbv2Router, type TrafficRouter } from './traffic.js';
 
 export interface ControllerDependencies {
@@ -15,6 +16,8 @@ export interface ControllerDependencies {
   cloudwatch: () => CloudWatchClient;
   /** Replaces ELBv2 (tests script unhealthy and stuck targets with it). */
   trafficRouter?: TrafficRouter;
+  /** Replaces ELBv2 for whole-group traffic moves (listener switches and weights). */
+  listenerRouter?: ListenerRouter;
   /** Poll interval while waiting on the load balancer (default 2 s). */
   trafficPollMs?: number;
 }
@@ -22,6 +25,7 @@ export interface ControllerDependencies {
 /** The cloud-side activities the controller worker serves next to the workflows. */
 export function createControllerActivities(deps: ControllerDependencies): ControllerActivities {
   const router = deps.trafficRouter ?? elbv2Router(deps.elbv2);
+  const listeners = deps.listenerRouter ?? elbv2ListenerRouter(deps.elbv2);
   const pollMs = deps.trafficPollMs ?? 2_000;
   const traffic = (request: TrafficRequest) =>
     controlTraffic(router, request, {
@@ -45,5 +49,6 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
     pollAlarms: ({ alarmNames }) => pollAlarms(deps.cloudwatch(), alarmNames),
     BlockTraffic: (request) => traffic({ ...request, action: 'BlockTraffic' }),
     AllowTraffic: (request) => traffic({ ...request, action: 'AllowTraffic' }),
+    setTrafficWeights: (request) => setTrafficWeights(listeners, request),
   };
 }

@@ -27,24 +27,27 @@ export interface TrafficRouter {
   health(targetGroupArn: string, target: LoadBalancerTarget): Promise<TargetState>;
 }
 
+/** Target group ARNs by name; a group that does not exist fails (non-retryable), naming the ones asked for. */
+export async function targetGroupArnsByName(elb: () => ElasticLoadBalancingV2Client, names: readonly string[]): Promise<Map<string, string>> {
+  try {
+    const out = await elb().send(new DescribeTargetGroupsCommand({ Names: [...names] }));
+    return new Map((out.TargetGroups ?? []).map((g) => [g.TargetGroupName ?? '', g.TargetGroupArn ?? '']));
+  } catch (err) {
+    if ((err as Error).name === 'TargetGroupNotFoundException' || (err as Error).name === 'TargetGroupNotFound') {
+      throw ApplicationFailure.create({
+        type: FailureType.TrafficControlFailed,
+        message: `ELBv2 target group not found among ${names.join(', ')}: ${(err as Error).message}`,
+        nonRetryable: true,
+      });
+    }
+    throw err;
+  }
+}
+
 export function elbv2Router(elb: () => ElasticLoadBalancingV2Client): TrafficRouter {
   const targets = (target: LoadBalancerTarget) => [{ Id: target.id, ...(target.port ? { Port: target.port } : {}) }];
   return {
-    async targetGroupArns(names) {
-      try {
-        const out = await elb().send(new DescribeTargetGroupsCommand({ Names: [...names] }));
-        return new Map((out.TargetGroups ?? []).map((g) => [g.TargetGroupName ?? '', g.TargetGroupArn ?? '']));
-      } catch (err) {
-        if ((err as Error).name === 'TargetGroupNotFoundException' || (err as Error).name === 'TargetGroupNotFound') {
-          throw ApplicationFailure.create({
-            type: FailureType.TrafficControlFailed,
-            message: `ELBv2 target group not found among ${names.join(', ')}: ${(err as Error).message}`,
-            nonRetryable: true,
-          });
-        }
-        throw err;
-      }
-    },
+    targetGroupArns: (names) => targetGroupArnsByName(elb, names),
     async register(arn, target) {
       await elb().send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: targets(target) }));
     },

@@ -19,6 +19,28 @@ export interface TrafficResult {
   seconds: number;
 }
 
+/** One target group's share of a listener's traffic (ELBv2 weights: whole numbers 0-999). */
+export interface TrafficWeight {
+  targetGroupName: string;
+  weight: number;
+}
+
+/** Make a listener (its default forward action) or a listener rule forward with these weights. */
+export interface TrafficWeightsRequest {
+  /** A listener ARN (`…:listener/…`) or a listener rule ARN (`…:listener-rule/…`). */
+  listenerArn: string;
+  weights: TrafficWeight[];
+}
+
+export interface TrafficWeightsResult {
+  listenerArn: string;
+  /** What it forwarded to before (target group ARN and weight), to put it back on a rollback. */
+  before: { targetGroupArn: string; weight: number }[];
+  after: { targetGroupArn: string; weight: number }[];
+  /** false when it already forwarded so (a repeated call). */
+  changed: boolean;
+}
+
 /**
  * Activities served by the controller worker on the controller task queue. Activity types are the
  * property names (public API). Lookups take the controller task queue, which names the installation's
@@ -47,4 +69,6 @@ export interface ControllerActivities {
   BlockTraffic(request: TrafficRequest): Promise<TrafficResult>;
   /** Registers a host with its target groups and waits until it is healthy. */
   AllowTraffic(request: TrafficRequest): Promise<TrafficResult>;
+  /** Moves whole-group traffic at a listener or rule: a switch (one group) or weights (canary, linear). */
+  setTrafficWeights(request: TrafficWeightsRequest): Promise<TrafficWeightsResult>;
 }
