@@ -1,10 +1,10 @@
-import { joinProblems } from '../workflows/contracts/values.js';
 import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import type { DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRequest, RollbackRequest } from '../workflows/contracts/deployment-group.js';
 import { validateGroupConfig } from '../workflows/contracts/deployment-group.js';
 import { CONTROLLER_TASK_QUEUE, deploymentGroupWorkflowId, WorkflowType } from '../workflows/contracts/naming.js';
 import { createGroupDeploymentUpdate, deploymentGroupQuery, rollbackUpdate, updateDeploymentGroupUpdate } from '../workflows/messages.js';
 import { refusalsAsUsageErrors, UsageError } from './deployments.js';
+import { joinProblems } from '../workflows/contracts/values.js';
 
 
 const missing = (config: { applicationName: string; deploymentGroupName: string }): string =>

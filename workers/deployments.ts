@@ -1,4 +1,3 @@
-import { joinProblems } from '../workflows/contracts/values.js';
 import { randomInt } from 'node:crypto';
 import { type Client, WithStartWorkflowOperation, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -23,6 +22,7 @@ import {
   stopSignal,
 } from '../workflows/messages.js';
 import { deploymentSearchAttributes, GantrySearchAttributes } from '../workflows/search-attributes.js';
+import { joinProblems } from '../workflows/contracts/values.js';
 
 /** Bad input from a user: the message says what to fix. */
 export class UsageError extends Error {

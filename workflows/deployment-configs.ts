@@ -1,8 +1,8 @@
-import { joinProblems } from './contracts/values.js';
 import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { DeploymentConfig } from './contracts/deployment-config.js';
 import { validateCustomConfig } from './contracts/deployment-config.js';
 import { createDeploymentConfigUpdate, deleteDeploymentConfigUpdate, deploymentConfigsQuery } from './messages.js';
+import { joinProblems } from './contracts/values.js';
 
 const EVENTS_BEFORE_CONTINUE_AS_NEW = 2_000;
 /** CodeDeploy's quota of custom deployment configurations per account. */

@@ -1,4 +1,3 @@
-import { joinProblems } from './contracts/values.js';
 import { condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ControllerActivities } from './contracts/controller.js';
 import type { DeploymentInput } from './contracts/deployment.js';
@@ -7,6 +6,7 @@ import type { DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRecord,
 import { validateGroupConfig } from './contracts/deployment-group.js';
 import { describeRevision } from './contracts/revision.js';
 import { createGroupDeploymentUpdate, deploymentFinishedSignal, deploymentGroupQuery, hostJoinedSignal, proceedSignal, rollbackUpdate, updateDeploymentGroupUpdate } from './messages.js';
+import { joinProblems } from './contracts/values.js';
 
 const controller = proxyActivities<ControllerActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
 

@@ -1,73 +1,49 @@
-import { joinProblems, show } from './contracts/values.js';
 import {
   ApplicationFailure,
   CancellationScope,
-  ChildWorkflowFailure,
   ContinueAsNew,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
-  ParentClosePolicy,
-  proxyActivities,
-  proxyLocalActivities,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ControllerActivities } from './contracts/controller.js';
 import { findPredefinedConfig } from './contracts/deployment-config.js';
-import type { DeploymentContext, DeploymentInput, DeploymentSummary, HostDeploymentView, TargetStatus, TargetSummary } from './contracts/deployment.js';
+import type { DeploymentContext, DeploymentInput, DeploymentSummary } from './contracts/deployment.js';
 import { deriveDeploymentGroupId, validateDeploymentInput } from './contracts/deployment.js';
 import type { ErrorInformation } from './contracts/errors.js';
 import { FailureType } from './contracts/errors.js';
 import type { LoadBalancerTarget, SelectedTarget } from './contracts/hosts.js';
-import { IN_PLACE_EVENTS, LIFECYCLE_EVENTS } from './contracts/lifecycle.js';
-import { DEPLOYMENT_ID_PATTERN, hostWorkflowId } from './contracts/naming.js';
+import { DEPLOYMENT_ID_PATTERN } from './contracts/naming.js';
 import { describeRevision, needsPinning, revisionIdentity } from './contracts/revision.js';
 import { describeSelection } from './contracts/targets.js';
 import type { TriggerEvent } from './contracts/triggers.js';
-import { deploymentPayload, instancePayload } from './contracts/triggers.js';
+import { deploymentPayload } from './contracts/triggers.js';
 import { Notifier } from './notifier.js';
 import { rootCause } from './failures.js';
-import { hostDeployment, type TrafficControl } from './host-deployment.js';
 import { deploymentFinishedSignal, deploymentStatusQuery, proceedSignal, stopSignal } from './messages.js';
 import { rollsBack } from './contracts/deployment-group.js';
 import { GantrySearchAttributes } from './search-attributes.js';
-import { InPlaceRollout, planInPlace, type InPlacePlan, type RolloutState } from './strategies/in-place.js';
+import { controller, entities } from './controller-proxies.js';
+import { interpret } from './interpreter.js';
+import { strategyFor } from './strategies/index.js';
+import type { StrategyKind } from './strategies/strategy.js';
+import { TargetTracker } from './target-tracker.js';
+import { joinProblems, show } from './contracts/values.js';
 
-const CONTROLLER_RETRY = {
-  maximumAttempts: 5,
-  nonRetryableErrorTypes: [FailureType.RevisionNotFound, FailureType.InvalidRevision, FailureType.DeploymentConfigNotFound],
-};
-const controller = proxyActivities<ControllerActivities>({ startToCloseTimeout: '1 minute', retry: CONTROLLER_RETRY });
-/**
- * Queries and signals to Gantry's own entity workflows (catalog, registry): quick, idempotent calls,
- * run as local activities so each costs no task round trip through the server (about 30 ms of a
- * one-host deployment on two cores).
- */
-const entities = proxyLocalActivities<ControllerActivities>({ startToCloseTimeout: '1 minute', retry: CONTROLLER_RETRY });
-
-/** Hosts in flight at once in one run: well under Temporal's 2,000 pending children per workflow. */
-const MAX_HOSTS_IN_FLIGHT = 500;
-/** Children started per workflow task, so no single task completion carries thousands of commands. */
-const STARTS_PER_TASK = 100;
-/**
- * Past this many events the run stops starting hosts, lets those in flight finish (each adds about
- * two events) and continues as new, so every run stays well under Temporal's 10,240-event limit.
- */
-const CONTINUE_AS_NEW_AFTER_EVENTS = 6_000;
-/** Failed targets whose failing event is kept in the summary (the rest: in their hostDeployment child). */
-const FAILED_EVENTS_KEPT = 1_000;
-const DEFAULT_TRAFFIC_TIMEOUT_SECONDS = 300;
-const DEFAULT_ALARM_POLL_SECONDS = 10;
+/** Every deployment is in place until deploymentStyle arrives (blue/green): then it picks the strategy. */
+const STRATEGY: StrategyKind = 'IN_PLACE';
 
 /** What one run of a deployment hands to the next when it continues as new. */
 export interface DeploymentProgress {
   summary: DeploymentSummary;
   context: DeploymentContext;
-  plan: InPlacePlan;
-  rollout: RolloutState;
+  /** The deployment's strategy (absent in runs that began before the engine: in place). */
+  strategy?: StrategyKind;
+  /** The strategy's plan and its run's state: its own JSON, handed back to it. */
+  plan: unknown;
+  rollout: unknown;
   /** Load balancer targets of the hosts, when the deployment controls traffic. */
   loadBalancerTargets?: Record<string, LoadBalancerTarget>;
   firstFailure: string;
@@ -132,7 +108,10 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
     }
     if (!resumed) notifier.send('DeploymentStart', (name) => deploymentPayload(summary, name));
     const progress = resumed ?? (summary.stopRequested ? undefined : await prepare(input, summary, tracker, failed));
-    const outcome = summary.stopRequested || !progress ? ({ kind: 'stopped' } as const) : await roll(input, progress, tracker, hosts, notifier);
+    const outcome =
+      summary.stopRequested || !progress
+        ? ({ kind: 'stopped' } as const)
+        : await interpret(input, progress, tracker, hosts, notifier, (next) => continueAsNew<typeof deployment>(input, next));
     if (outcome.kind === 'stopped' && summary.stopRequested?.alarm) {
       throw failed(FailureType.AlarmActive, { code: 'ALARM_ACTIVE', message: `The deployment was stopped because ${summary.stopRequested.alarm}; hosts in flight were cancelled.` });
     }
@@ -203,41 +182,6 @@ function newSummary(input: DeploymentInput, deploymentId: string, startTime: Dat
   };
 }
 
-/** Target lookups and overview counts kept in step, in O(1) per change (10,000 targets). */
-class TargetTracker {
-  private readonly byId = new Map<string, TargetSummary>();
-
-  constructor(private readonly summary: DeploymentSummary) {
-    for (const target of summary.targets) this.byId.set(target.targetId, target);
-  }
-
-  add(targets: TargetSummary[]): void {
-    for (const target of targets) {
-      this.summary.targets.push(target);
-      this.byId.set(target.targetId, target);
-      this.count(target.status, 1);
-    }
-  }
-
-  get(hostId: string): TargetSummary {
-    const target = this.byId.get(hostId);
-    if (!target) throw new Error(`unknown target ${hostId}`);
-    return target;
-  }
-
-  set(target: TargetSummary, status: TargetStatus): void {
-    this.count(target.status, -1);
-    target.status = status;
-    target.lastUpdatedAt = new Date().toISOString();
-    this.count(status, 1);
-  }
-
-  private count(status: TargetStatus, delta: number): void {
-    const overview = this.summary.deploymentOverview;
-    if (status in overview) overview[status as keyof typeof overview] += delta;
-  }
-}
-
 /** First run only: configuration, revision pinning, target selection and the plan. */
 async function prepare(
   input: DeploymentInput,
@@ -291,18 +235,20 @@ async function prepare(
   }
 
   const revisionKey = revisionIdentity(context.revision);
-  const planned = planInPlace(config, selected, input.updateOutdatedInstancesOnly ? { skipHostsRunning: revisionKey } : {});
+  const strategy = strategyFor(STRATEGY);
+  const planned = strategy.plan(config, selected, input.updateOutdatedInstancesOnly ? { skipHostsRunning: revisionKey } : {});
   if (!planned.ok) {
     const message = planned.code === 'NO_INSTANCES' ? `No host matches ${describeSelection(selection)}: are their agents registered with these tags?` : planned.message;
     throw failed(planned.code === 'NO_INSTANCES' ? FailureType.NoInstances : FailureType.HealthConstraintsInvalid, { code: planned.code, message });
   }
-  for (const hostId of planned.plan.upToDate) tracker.set(tracker.get(hostId), 'Skipped');
+  for (const hostId of strategy.skipped(planned.plan)) tracker.set(tracker.get(hostId), 'Skipped');
 
   const progress: DeploymentProgress = {
     summary,
     context,
+    strategy: strategy.kind,
     plan: planned.plan,
-    rollout: new InPlaceRollout(planned.plan).state,
+    rollout: strategy.run(planned.plan).state,
     firstFailure: '',
     unreported: { succeeded: [], failed: [] },
     runs: 1,
@@ -311,163 +257,4 @@ async function prepare(
     progress.loadBalancerTargets = Object.fromEntries(selected.filter((t) => t.loadBalancerTarget).map((t) => [t.hostId, t.loadBalancerTarget as LoadBalancerTarget]));
   }
   return progress;
-}
-
-/** Runs the plan: starts hosts as the rollout allows, records results, continues as new when long. */
-async function roll(
-  input: DeploymentInput,
-  progress: DeploymentProgress,
-  tracker: TargetTracker,
-  hosts: CancellationScope,
-  notifier: Notifier,
-): Promise<{ kind: 'succeeded' | 'stopped' } | { kind: 'failed'; message: string }> {
-  const rollout = new InPlaceRollout(progress.plan, progress.rollout);
-  const { summary, context } = progress;
-  const completions: HostDeploymentView[] = [];
-  let starting = 0;
-  let moreToStart = false;
-
-  // CloudWatch alarms: polled before hosts start, between them, and during bakes.
-  const alarms = input.alarmConfiguration?.enabled ? input.alarmConfiguration : undefined;
-  const pollMs = (alarms?.pollIntervalSeconds ?? DEFAULT_ALARM_POLL_SECONDS) * 1000;
-  let nextPoll = 0;
-  const checkAlarms = async (): Promise<void> => {
-    if (!alarms || summary.stopRequested || Date.now() < nextPoll) return;
-    nextPoll = Date.now() + pollMs;
-    let reason: string | undefined;
-    try {
-      const state = await controller.pollAlarms({ alarmNames: alarms.alarms.map((a) => a.name) });
-      if (state.inAlarm.length > 0) reason = `alarm ${state.inAlarm.join(', ')} is in ALARM`;
-      else if (state.missing.length > 0 && !alarms.ignorePollAlarmFailure) reason = `alarm ${state.missing.join(', ')} does not exist (ignorePollAlarmFailure is false)`;
-    } catch (err) {
-      const cause = rootCause(err);
-      if (!alarms.ignorePollAlarmFailure) reason = `alarm states could not be read (${cause instanceof Error ? cause.message : String(cause)}; ignorePollAlarmFailure is false)`;
-    }
-    if (reason && !summary.stopRequested) {
-      summary.stopRequested = { autoRollback: false, alarm: reason };
-      hosts.cancel();
-    }
-  };
-  /** Waits for `done` (or until `untilMs`), polling alarms when they are due. */
-  const waitFor = async (done: () => boolean, untilMs?: number): Promise<void> => {
-    for (;;) {
-      const limits = [untilMs === undefined ? Infinity : untilMs - Date.now(), alarms && !summary.stopRequested ? nextPoll - Date.now() : Infinity];
-      const wait = Math.min(...limits);
-      if (wait === Infinity) return void (await condition(done));
-      if (wait > 0 && (await condition(done, wait))) return;
-      if (done() || (untilMs !== undefined && Date.now() >= untilMs)) return;
-      await checkAlarms();
-    }
-  };
-
-  const runHost = async (hostId: string): Promise<void> => {
-    const target = tracker.get(hostId);
-    tracker.set(target, 'InProgress');
-    notifier.send('InstanceStart', (name) => instancePayload({ deploymentId: summary.deploymentId, targetId: hostId, status: 'InProgress', lastUpdatedAt: target.lastUpdatedAt, lifecycleEvents: [] }, name));
-    completions.push(await hosts.run(() => deployHost(input, progress, hostId, () => (starting -= 1))));
-  };
-  const record = (host: HostDeploymentView): void => {
-    const target = tracker.get(host.targetId);
-    const ok = host.status === 'Succeeded';
-    tracker.set(target, ok ? 'Succeeded' : 'Failed');
-    rollout.finish(host.targetId, ok);
-    (ok ? progress.unreported.succeeded : progress.unreported.failed).push(host.targetId);
-    notifier.send(ok ? 'InstanceSuccess' : 'InstanceFailure', (name) => instancePayload(host, name));
-    if (ok) return;
-    const event = host.lifecycleEvents.find((e) => e.status === 'Failed' && !e.diagnostics?.message.endsWith('(ignored: ignoreApplicationStopFailures)'));
-    if (!event) return;
-    const diagnostics = { errorCode: event.diagnostics?.errorCode ?? 'UnknownError', scriptName: event.diagnostics?.scriptName, message: event.diagnostics?.message ?? '', logTail: '' };
-    if (rollout.state.failed <= FAILED_EVENTS_KEPT) target.failedEvent = { lifecycleEventName: event.lifecycleEventName, diagnostics };
-    if (!progress.firstFailure && !summary.stopRequested) progress.firstFailure = ` First failure: ${host.targetId}, ${event.lifecycleEventName}: ${diagnostics.errorCode}: ${diagnostics.message}`;
-  };
-  const report = async (deploymentSucceeded?: boolean): Promise<void> => {
-    const { succeeded, failed } = progress.unreported;
-    if (succeeded.length === 0 && failed.length === 0 && !deploymentSucceeded) return;
-    const outcomes = { deploymentGroupId: context.deploymentGroupId, revision: revisionIdentity(context.revision), succeeded, failed, ...(deploymentSucceeded ? { deploymentSucceeded } : {}) };
-    await entities.recordDeploymentOutcomes({ controllerTaskQueue: workflowInfo().taskQueue, outcomes });
-    progress.unreported = { succeeded: [], failed: [] };
-  };
-
-  for (;;) {
-    if (progress.plan.zonal) summary.currentZone = progress.plan.zones[rollout.state.zone]?.zone;
-    for (let host = completions.shift(); host; host = completions.shift()) record(host);
-    // Keep pending notification activities well under Temporal's 2,000 pending activities.
-    if (notifier.backlog > 400) await notifier.flush();
-    await checkAlarms();
-    const stopping = summary.stopRequested !== undefined;
-    if (stopping && rollout.state.inFlight.length === 0) {
-      await report();
-      return { kind: 'stopped' };
-    }
-    const draining = workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS || workflowInfo().continueAsNewSuggested;
-    moreToStart = false;
-    if (!draining && !stopping) {
-      const limit = Math.min(MAX_HOSTS_IN_FLIGHT, rollout.state.inFlight.length + STARTS_PER_TASK);
-      const hosts = rollout.startable(limit);
-      starting += hosts.length;
-      moreToStart = hosts.length === STARTS_PER_TASK;
-      for (const hostId of hosts) void runHost(hostId);
-    }
-    const verdict = rollout.verdict();
-    if (verdict.kind === 'succeeded' || verdict.kind === 'failed') {
-      await report(verdict.kind === 'succeeded');
-      return verdict;
-    }
-    if (verdict.kind === 'zoneDone') {
-      // The bake ends early when the deployment is stopped (by request or by an alarm).
-      if (verdict.monitorSeconds > 0) await waitFor(() => summary.stopRequested !== undefined, Date.now() + verdict.monitorSeconds * 1000);
-      if (!summary.stopRequested) rollout.advanceZone();
-      continue;
-    }
-    if (draining && rollout.state.inFlight.length === 0) {
-      await report();
-      await notifier.flush();
-      progress.runs += 1;
-      return continueAsNew<typeof deployment>(input, progress);
-    }
-    await waitFor(() => completions.length > 0 || (moreToStart && starting === 0) || (summary.stopRequested !== undefined && rollout.state.inFlight.length === 0));
-  }
-}
-
-/** Runs one host's child workflow; a child that breaks (not a lifecycle failure) fails the host. */
-async function deployHost(input: DeploymentInput, progress: DeploymentProgress, hostId: string, started: () => void): Promise<HostDeploymentView> {
-  const context = progress.context;
-  let trafficControl: TrafficControl | undefined;
-  if (input.loadBalancerInfo) {
-    trafficControl = {
-      targetGroupNames: input.loadBalancerInfo.targetGroupInfoList.map((g) => g.name),
-      target: progress.loadBalancerTargets?.[hostId],
-      timeoutSeconds: input.loadBalancerInfo.trafficTimeoutSeconds ?? DEFAULT_TRAFFIC_TIMEOUT_SECONDS,
-    };
-  }
-  const events = trafficControl ? [...LIFECYCLE_EVENTS] : [...IN_PLACE_EVENTS];
-  try {
-    const child = await startChild(hostDeployment, {
-      workflowId: hostWorkflowId(context.deploymentId, hostId),
-      args: [{ deployment: context, hostId, events, agentTimeouts: input.agentTimeouts, ...(trafficControl ? { trafficControl } : {}) }],
-      // A host's child must not outlive its deployment.
-      parentClosePolicy: ParentClosePolicy.TERMINATE,
-    }).finally(started);
-    return await child.result();
-  } catch (err) {
-    const cause = rootCause(err);
-    const detail = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
-    if (err instanceof ChildWorkflowFailure && isHostView(detail)) return detail;
-    const message = cause instanceof Error ? cause.message : String(cause);
-    return {
-      deploymentId: context.deploymentId,
-      targetId: hostId,
-      status: 'Failed',
-      lastUpdatedAt: new Date().toISOString(),
-      lifecycleEvents: events.map((name, i) => ({
-        lifecycleEventName: name,
-        status: i === 0 ? 'Failed' : 'Skipped',
-        ...(i === 0 ? { diagnostics: { errorCode: 'UnknownError' as const, message: `The host's deployment could not run: ${message}`, logTail: '' } } : {}),
-      })),
-    };
-  }
-}
-
-function isHostView(value: unknown): value is HostDeploymentView {
-  return typeof value === 'object' && value !== null && 'targetId' in value && 'lifecycleEvents' in value;
 }

@@ -147,6 +147,8 @@ export interface DeploymentSummary {
   rollbackInfo?: RollbackInfo;
   /** Set when a `stop` signal arrived (status becomes Stopped once hosts in flight have stopped). */
   stopRequested?: StopRequest;
+  /** The step the deployment's strategy is at, and since when (deployHosts, bake, succeeded, failed). */
+  currentStep?: { kind: 'deployHosts' | 'bake' | 'succeeded' | 'failed'; detail?: string; since: string };
   /** Zonal configurations: the zone being deployed, or baking after (null: hosts without a zone). */
   currentZone?: string | null;
   targets: TargetSummary[];

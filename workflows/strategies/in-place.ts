@@ -1,6 +1,7 @@
 import type { DeploymentConfig } from '../contracts/deployment-config.js';
 import { minimumHealthyCount } from '../contracts/deployment-config.js';
-import type { InstanceHealth, RevisionHealth } from '../contracts/hosts.js';
+import { IN_PLACE_EVENTS, LIFECYCLE_EVENTS } from '../contracts/lifecycle.js';
+import type { CandidateTarget, DeploymentStrategy, StrategyStep } from './strategy.js';
 
 /**
  * The in-place strategy as a pure planner plus a deterministic rollout state machine. The workflow
@@ -14,15 +15,7 @@ import type { InstanceHealth, RevisionHealth } from '../contracts/hosts.js';
  * holds (OneAtATime's last-host rule falls out of this with minimum = fleet − 1).
  */
 
-
-export interface CandidateTarget {
-  hostId: string;
-  zone: string | null;
-  instanceHealth: InstanceHealth;
-  revisionHealth: RevisionHealth;
-  /** The revision (describeRevision key) this group last installed successfully on the host. */
-  installedRevision: string | null;
-}
+export type { CandidateTarget } from './strategy.js';
 
 export interface PlannedZone {
   /** null: hosts that registered no zone (on-premises), deployed after the named zones. */
@@ -234,3 +227,31 @@ export class InPlaceRollout {
     };
   }
 }
+
+/** In-place on the engine: the planner above, and the rollout as the engine's steps. */
+export const inPlace: DeploymentStrategy<InPlacePlan, RolloutState> = {
+  kind: 'IN_PLACE',
+  plan: (config, targets, options) => planInPlace(config, targets, options),
+  skipped: (plan) => plan.upToDate,
+  hostEvents: ({ trafficControl }) => (trafficControl ? [...LIFECYCLE_EVENTS] : [...IN_PLACE_EVENTS]),
+  run(plan, state) {
+    const rollout = new InPlaceRollout(plan, state);
+    return {
+      state: rollout.state,
+      next(limit) {
+        const hostIds = rollout.startable(limit);
+        const steps: StrategyStep[] = hostIds.length > 0 ? [{ kind: 'deployHosts', hostIds }] : [];
+        const verdict = rollout.verdict();
+        if (verdict.kind === 'running') steps.push({ kind: 'waitForHosts' });
+        else if (verdict.kind === 'zoneDone') steps.push({ kind: 'bake', seconds: verdict.monitorSeconds });
+        else steps.push(verdict);
+        return steps;
+      },
+      hostFinished: (hostId, succeeded) => rollout.finish(hostId, succeeded),
+      bakeFinished: () => rollout.advanceZone(),
+      inFlight: () => rollout.state.inFlight.length,
+      failed: () => rollout.state.failed,
+      zone: () => (plan.zonal ? { zone: plan.zones[rollout.state.zone]?.zone } : undefined),
+    };
+  },
+};

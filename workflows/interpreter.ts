@@ -1,0 +1,213 @@
+import {
+  ApplicationFailure,
+  type CancellationScope,
+  ChildWorkflowFailure,
+  condition,
+  ParentClosePolicy,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { controller, entities } from './controller-proxies.js';
+import type { DeploymentInput, DeploymentSummary, HostDeploymentView } from './contracts/deployment.js';
+import type { LifecycleEventName } from './contracts/lifecycle.js';
+import { hostWorkflowId } from './contracts/naming.js';
+import { revisionIdentity } from './contracts/revision.js';
+import { instancePayload } from './contracts/triggers.js';
+import type { DeploymentProgress } from './deployment.js';
+import { rootCause } from './failures.js';
+import { hostDeployment, type TrafficControl } from './host-deployment.js';
+import type { Notifier } from './notifier.js';
+import { strategyFor } from './strategies/index.js';
+import type { StrategyStep } from './strategies/strategy.js';
+import type { TargetTracker } from './target-tracker.js';
+
+/** Hosts in flight at once in one run: well under Temporal's 2,000 pending children per workflow. */
+const MAX_HOSTS_IN_FLIGHT = 500;
+/** Children started per workflow task, so no single task completion carries thousands of commands. */
+const STARTS_PER_TASK = 100;
+/**
+ * Past this many events the run stops starting hosts, lets those in flight finish (each adds about
+ * two events) and continues as new, so every run stays well under Temporal's 10,240-event limit.
+ */
+const CONTINUE_AS_NEW_AFTER_EVENTS = 6_000;
+/** Failed targets whose failing event is kept in the summary (the rest: in their hostDeployment child). */
+const FAILED_EVENTS_KEPT = 1_000;
+const DEFAULT_TRAFFIC_TIMEOUT_SECONDS = 300;
+const DEFAULT_ALARM_POLL_SECONDS = 10;
+
+
+/**
+ * Carries out a strategy's steps with Temporal primitives: hosts as child workflows, bakes as timers
+ * (alarms polled before, between and during them), and continue-as-new when the history grows long.
+ * Records the current step in the deployment's status. Knows no strategy: it asks the run for steps.
+ */
+export async function interpret(
+  input: DeploymentInput,
+  progress: DeploymentProgress,
+  tracker: TargetTracker,
+  hosts: CancellationScope,
+  notifier: Notifier,
+  continueAsNew: (progress: DeploymentProgress) => Promise<never>,
+): Promise<{ kind: 'succeeded' | 'stopped' } | { kind: 'failed'; message: string }> {
+  const strategy = strategyFor(progress.strategy);
+  const run = strategy.run(progress.plan, progress.rollout);
+  progress.rollout = run.state;
+  const { summary, context } = progress;
+  const completions: HostDeploymentView[] = [];
+  let starting = 0;
+  let moreToStart = false;
+
+  // CloudWatch alarms: polled before hosts start, between them, and during bakes.
+  const alarms = input.alarmConfiguration?.enabled ? input.alarmConfiguration : undefined;
+  const pollMs = (alarms?.pollIntervalSeconds ?? DEFAULT_ALARM_POLL_SECONDS) * 1000;
+  let nextPoll = 0;
+  const checkAlarms = async (): Promise<void> => {
+    if (!alarms || summary.stopRequested || Date.now() < nextPoll) return;
+    nextPoll = Date.now() + pollMs;
+    let reason: string | undefined;
+    try {
+      const state = await controller.pollAlarms({ alarmNames: alarms.alarms.map((a) => a.name) });
+      if (state.inAlarm.length > 0) reason = `alarm ${state.inAlarm.join(', ')} is in ALARM`;
+      else if (state.missing.length > 0 && !alarms.ignorePollAlarmFailure) reason = `alarm ${state.missing.join(', ')} does not exist (ignorePollAlarmFailure is false)`;
+    } catch (err) {
+      const cause = rootCause(err);
+      if (!alarms.ignorePollAlarmFailure) reason = `alarm states could not be read (${cause instanceof Error ? cause.message : String(cause)}; ignorePollAlarmFailure is false)`;
+    }
+    if (reason && !summary.stopRequested) {
+      summary.stopRequested = { autoRollback: false, alarm: reason };
+      hosts.cancel();
+    }
+  };
+  /** Waits for `done` (or until `untilMs`), polling alarms when they are due. */
+  const waitFor = async (done: () => boolean, untilMs?: number): Promise<void> => {
+    for (;;) {
+      const limits = [untilMs === undefined ? Infinity : untilMs - Date.now(), alarms && !summary.stopRequested ? nextPoll - Date.now() : Infinity];
+      const wait = Math.min(...limits);
+      if (wait === Infinity) return void (await condition(done));
+      if (wait > 0 && (await condition(done, wait))) return;
+      if (done() || (untilMs !== undefined && Date.now() >= untilMs)) return;
+      await checkAlarms();
+    }
+  };
+
+  const runHost = async (hostId: string, events: LifecycleEventName[]): Promise<void> => {
+    const target = tracker.get(hostId);
+    tracker.set(target, 'InProgress');
+    notifier.send('InstanceStart', (name) => instancePayload({ deploymentId: summary.deploymentId, targetId: hostId, status: 'InProgress', lastUpdatedAt: target.lastUpdatedAt, lifecycleEvents: [] }, name));
+    completions.push(await hosts.run(() => deployHost(input, progress, hostId, events, () => (starting -= 1))));
+  };
+  const record = (host: HostDeploymentView): void => {
+    const target = tracker.get(host.targetId);
+    const ok = host.status === 'Succeeded';
+    tracker.set(target, ok ? 'Succeeded' : 'Failed');
+    run.hostFinished(host.targetId, ok);
+    (ok ? progress.unreported.succeeded : progress.unreported.failed).push(host.targetId);
+    notifier.send(ok ? 'InstanceSuccess' : 'InstanceFailure', (name) => instancePayload(host, name));
+    if (ok) return;
+    const event = host.lifecycleEvents.find((e) => e.status === 'Failed' && !e.diagnostics?.message.endsWith('(ignored: ignoreApplicationStopFailures)'));
+    if (!event) return;
+    const diagnostics = { errorCode: event.diagnostics?.errorCode ?? 'UnknownError', scriptName: event.diagnostics?.scriptName, message: event.diagnostics?.message ?? '', logTail: '' };
+    if (run.failed() <= FAILED_EVENTS_KEPT) target.failedEvent = { lifecycleEventName: event.lifecycleEventName, diagnostics };
+    if (!progress.firstFailure && !summary.stopRequested) progress.firstFailure = ` First failure: ${host.targetId}, ${event.lifecycleEventName}: ${diagnostics.errorCode}: ${diagnostics.message}`;
+  };
+  const report = async (deploymentSucceeded?: boolean): Promise<void> => {
+    const { succeeded, failed } = progress.unreported;
+    if (succeeded.length === 0 && failed.length === 0 && !deploymentSucceeded) return;
+    const outcomes = { deploymentGroupId: context.deploymentGroupId, revision: revisionIdentity(context.revision), succeeded, failed, ...(deploymentSucceeded ? { deploymentSucceeded } : {}) };
+    await entities.recordDeploymentOutcomes({ controllerTaskQueue: workflowInfo().taskQueue, outcomes });
+    progress.unreported = { succeeded: [], failed: [] };
+  };
+
+  /** The step the deployment is at, in its status (kept while it stays the same kind). */
+  const at = (kind: NonNullable<DeploymentSummary['currentStep']>['kind'], detail?: string): void => {
+    if (summary.currentStep?.kind === kind && summary.currentStep.detail === detail) return;
+    summary.currentStep = { kind, ...(detail ? { detail } : {}), since: new Date().toISOString() };
+  };
+
+  for (;;) {
+    const zone = run.zone();
+    if (zone) summary.currentZone = zone.zone;
+    for (let host = completions.shift(); host; host = completions.shift()) record(host);
+    // Keep pending notification activities well under Temporal's 2,000 pending activities.
+    if (notifier.backlog > 400) await notifier.flush();
+    await checkAlarms();
+    const stopping = summary.stopRequested !== undefined;
+    if (stopping && run.inFlight() === 0) {
+      await report();
+      return { kind: 'stopped' };
+    }
+    const draining = workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS || workflowInfo().continueAsNewSuggested;
+    moreToStart = false;
+    // Nothing new starts while the run drains for continue-as-new or a stop is under way.
+    const limit = draining || stopping ? 0 : Math.min(MAX_HOSTS_IN_FLIGHT, run.inFlight() + STARTS_PER_TASK);
+    let step: StrategyStep = { kind: 'waitForHosts' };
+    for (step of run.next(limit)) {
+      if (step.kind !== 'deployHosts') break;
+      starting += step.hostIds.length;
+      moreToStart = step.hostIds.length === STARTS_PER_TASK;
+      for (const hostId of step.hostIds) void runHost(hostId, strategy.hostEvents({ trafficControl: input.loadBalancerInfo !== undefined }));
+    }
+    if (step.kind === 'succeeded' || step.kind === 'failed') {
+      at(step.kind);
+      await report(step.kind === 'succeeded');
+      return step;
+    }
+    if (step.kind === 'bake') {
+      at('bake', `${step.seconds}s`);
+      // The bake ends early when the deployment is stopped (by request or by an alarm).
+      if (step.seconds > 0) await waitFor(() => summary.stopRequested !== undefined, Date.now() + step.seconds * 1000);
+      if (!summary.stopRequested) run.bakeFinished();
+      continue;
+    }
+    at('deployHosts');
+    if (draining && run.inFlight() === 0) {
+      await report();
+      await notifier.flush();
+      progress.runs += 1;
+      return continueAsNew(progress);
+    }
+    await waitFor(() => completions.length > 0 || (moreToStart && starting === 0) || (summary.stopRequested !== undefined && run.inFlight() === 0));
+  }
+}
+
+/** Runs one host's child workflow; a child that breaks (not a lifecycle failure) fails the host. */
+async function deployHost(input: DeploymentInput, progress: DeploymentProgress, hostId: string, events: LifecycleEventName[], started: () => void): Promise<HostDeploymentView> {
+  const context = progress.context;
+  let trafficControl: TrafficControl | undefined;
+  if (input.loadBalancerInfo) {
+    trafficControl = {
+      targetGroupNames: input.loadBalancerInfo.targetGroupInfoList.map((g) => g.name),
+      target: progress.loadBalancerTargets?.[hostId],
+      timeoutSeconds: input.loadBalancerInfo.trafficTimeoutSeconds ?? DEFAULT_TRAFFIC_TIMEOUT_SECONDS,
+    };
+  }
+  try {
+    const child = await startChild(hostDeployment, {
+      workflowId: hostWorkflowId(context.deploymentId, hostId),
+      args: [{ deployment: context, hostId, events, agentTimeouts: input.agentTimeouts, ...(trafficControl ? { trafficControl } : {}) }],
+      // A host's child must not outlive its deployment.
+      parentClosePolicy: ParentClosePolicy.TERMINATE,
+    }).finally(started);
+    return await child.result();
+  } catch (err) {
+    const cause = rootCause(err);
+    const detail = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
+    if (err instanceof ChildWorkflowFailure && isHostView(detail)) return detail;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return {
+      deploymentId: context.deploymentId,
+      targetId: hostId,
+      status: 'Failed',
+      lastUpdatedAt: new Date().toISOString(),
+      lifecycleEvents: events.map((name, i) => ({
+        lifecycleEventName: name,
+        status: i === 0 ? 'Failed' : 'Skipped',
+        ...(i === 0 ? { diagnostics: { errorCode: 'UnknownError' as const, message: `The host's deployment could not run: ${message}`, logTail: '' } } : {}),
+      })),
+    };
+  }
+}
+
+function isHostView(value: unknown): value is HostDeploymentView {
+  return typeof value === 'object' && value !== null && 'targetId' in value && 'lifecycleEvents' in value;
+}
