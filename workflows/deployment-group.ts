@@ -63,6 +63,7 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
       ...(config.tagSet ? { tagSet: config.tagSet } : {}),
       ...(request.deploymentConfigName ? { deploymentConfigName: request.deploymentConfigName } : config.deploymentConfig ? { deploymentConfig: config.deploymentConfig } : config.deploymentConfigName ? { deploymentConfigName: config.deploymentConfigName } : {}),
       ...(config.loadBalancerInfo ? { loadBalancerInfo: config.loadBalancerInfo } : {}),
+      ...(config.deploymentStyle ? { deploymentStyle: config.deploymentStyle } : {}),
       ...(config.agentTimeouts ? { agentTimeouts: config.agentTimeouts } : {}),
       ...(config.triggerConfigurations ? { triggerConfigurations: config.triggerConfigurations } : {}),
       // A rollback is not watched by alarms: the alarm that caused it is usually still in ALARM.

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import { controller, entities } from './controller-proxies.js';
 import type { DeploymentInput, DeploymentSummary, HostDeploymentView } from './contracts/deployment.js';
+import { usesTrafficControl } from './contracts/deployment.js';
 import type { LifecycleEventName } from './contracts/lifecycle.js';
 import { hostWorkflowId } from './contracts/naming.js';
 import { revisionIdentity } from './contracts/revision.js';
@@ -145,7 +146,7 @@ export async function interpret(
       if (step.kind !== 'deployHosts') break;
       starting += step.hostIds.length;
       moreToStart = step.hostIds.length === STARTS_PER_TASK;
-      for (const hostId of step.hostIds) void runHost(hostId, strategy.hostEvents({ trafficControl: input.loadBalancerInfo !== undefined }));
+      for (const hostId of step.hostIds) void runHost(hostId, strategy.hostEvents({ trafficControl: usesTrafficControl(input) }));
     }
     if (step.kind === 'succeeded' || step.kind === 'failed') {
       at(step.kind);
@@ -174,7 +175,7 @@ export async function interpret(
 async function deployHost(input: DeploymentInput, progress: DeploymentProgress, hostId: string, events: LifecycleEventName[], started: () => void): Promise<HostDeploymentView> {
   const context = progress.context;
   let trafficControl: TrafficControl | undefined;
-  if (input.loadBalancerInfo) {
+  if (input.loadBalancerInfo && usesTrafficControl(input)) {
     trafficControl = {
       targetGroupNames: input.loadBalancerInfo.targetGroupInfoList.map((g) => g.name),
       target: progress.loadBalancerTargets?.[hostId],

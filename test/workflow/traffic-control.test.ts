@@ -56,6 +56,17 @@ describe('workflows/deployment: in-place with traffic control (fake load balance
     expect(view.targets[0]?.lifecycleEvents.find((e) => e.lifecycleEventName === 'AllowTraffic')?.diagnostics?.message).toMatch(/Registered and healthy in web-a, web-b/);
   });
 
+  it('leaves the load balancer alone under deploymentStyle WITHOUT_TRAFFIC_CONTROL (CodeDeploy ignores loadBalancerInfo then)', async () => {
+    const before = lb.calls.length;
+    const view = await deploy(host(4), { deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' } });
+    expect(view.status).toBe('Succeeded');
+    expect(events(view)).toEqual([
+      'ApplicationStop:Succeeded', 'DownloadBundle:Succeeded', 'BeforeInstall:Succeeded', 'Install:Succeeded',
+      'AfterInstall:Succeeded', 'ApplicationStart:Succeeded', 'ValidateService:Succeeded',
+    ]);
+    expect(lb.calls.slice(before)).toEqual([]);
+  });
+
   it('fails AllowTraffic at once when a target group reports the host unhealthy', async () => {
     lb.allowHealth.set('10.0.0.2', { state: 'unhealthy', reason: 'Target.ResponseCodeMismatch', description: 'Health checks failed with these codes: [502]' });
     const view = await deploy(host(2));

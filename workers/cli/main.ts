@@ -89,6 +89,7 @@ Deployments (flags mirror \`aws deploy\`):
                      [--deployment-config-name OneAtATime|HalfAtATime|AllAtOnce|CUSTOM] [--description TEXT]
                      [--update-outdated-instances-only] [--file-exists-behavior DISALLOW|OVERWRITE|RETAIN]
                      [--ignore-application-stop-failures] [--target-group-names TG1,TG2 [--traffic-timeout S]]
+                     [--deployment-style deploymentType=IN_PLACE,deploymentOption=WITH_TRAFFIC_CONTROL|WITHOUT_TRAFFIC_CONTROL]
                      [--schedule-to-start-timeout S] [--heartbeat-timeout S]
                      [--alarm-configuration '{"enabled":true,"alarms":[{"name":"A"}],"ignorePollAlarmFailure":false}'] [--wait]
   get-deployment     --deployment-id d-XXXXXXXXX [--with-events | --without-events]
@@ -150,6 +151,7 @@ const DEPLOYMENT_SETTINGS = {
   'tag-set': { type: 'string' },
   'target-group-names': { type: 'string', multiple: true },
   'traffic-timeout': { type: 'string' },
+  'deployment-style': { type: 'string' },
   'schedule-to-start-timeout': { type: 'string' },
   'heartbeat-timeout': { type: 'string' },
   'file-exists-behavior': { type: 'string' },
@@ -171,6 +173,8 @@ function settingsFromFlags(values: Values): Partial<DeploymentGroupConfig> {
   } else if (values['traffic-timeout']) {
     throw new UsageError('--traffic-timeout needs --target-group-names');
   }
+  // aws deploy's shorthand: deploymentType=IN_PLACE,deploymentOption=WITH_TRAFFIC_CONTROL (the group validates it).
+  if (values['deployment-style']) settings.deploymentStyle = parseShorthand('--deployment-style', values['deployment-style'] as string) as unknown as DeploymentGroupConfig['deploymentStyle'];
   if (values['schedule-to-start-timeout'] || values['heartbeat-timeout']) {
     settings.agentTimeouts = {
       ...(values['schedule-to-start-timeout'] ? { scheduleToStartSeconds: seconds('--schedule-to-start-timeout', values['schedule-to-start-timeout']) } : {}),
@@ -227,7 +231,7 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
   try {
     if (await deploymentGroupExists(client, applicationName, deploymentGroupName, taskQueue)) {
       // The group decides targets and settings; only per-deployment overrides are accepted here.
-      const groupOnly = ['target-hosts', 'tag-filters', 'tag-set', 'target-group-names', 'traffic-timeout', 'schedule-to-start-timeout', 'heartbeat-timeout', 'alarm-configuration', 'deployment-id'].filter((f) => values[f] !== undefined);
+      const groupOnly = ['target-hosts', 'tag-filters', 'tag-set', 'target-group-names', 'traffic-timeout', 'deployment-style', 'schedule-to-start-timeout', 'heartbeat-timeout', 'alarm-configuration', 'deployment-id'].filter((f) => values[f] !== undefined);
       if (groupOnly.length > 0) throw new UsageError(`deployment group ${applicationName}/${deploymentGroupName} exists and sets these itself; change them with update-deployment-group: ${groupOnly.map((f) => `--${f}`).join(' ')}`);
       const started = await createGroupDeployment(client, { applicationName, deploymentGroupName }, {
         revision,

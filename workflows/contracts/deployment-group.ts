@@ -1,5 +1,5 @@
 import type { DeploymentConfig } from './deployment-config.js';
-import type { AgentTimeouts, AlarmConfiguration, DeploymentStatus, FileExistsBehavior, LoadBalancerInfo } from './deployment.js';
+import type { AgentTimeouts, AlarmConfiguration, DeploymentStatus, DeploymentStyle, FileExistsBehavior, LoadBalancerInfo } from './deployment.js';
 import { validateDeploymentInput } from './deployment.js';
 import { NAME_PATTERN } from './naming.js';
 import type { RevisionLocation } from './revision.js';
@@ -22,6 +22,8 @@ export interface DeploymentGroupConfig extends TargetSelection {
   deploymentConfigName?: string;
   deploymentConfig?: DeploymentConfig;
   loadBalancerInfo?: LoadBalancerInfo;
+  /** CodeDeploy's deploymentStyle: IN_PLACE, with or without traffic control (see DeploymentInput). */
+  deploymentStyle?: DeploymentStyle;
   autoRollbackConfiguration?: AutoRollbackConfiguration;
   /** A host that joins during a deployment is updated afterwards (UPDATE, the default) or not (IGNORE). */
   outdatedInstancesStrategy?: 'UPDATE' | 'IGNORE';

@@ -33,6 +33,11 @@ export interface DeploymentInput extends TargetSelection {
   updateOutdatedInstancesOnly?: boolean;
   /** In-place with traffic control: hosts leave these ELBv2 target groups while they are deployed. */
   loadBalancerInfo?: LoadBalancerInfo;
+  /**
+   * CodeDeploy's deploymentStyle (set on the group). WITHOUT_TRAFFIC_CONTROL leaves loadBalancerInfo
+   * unused; when absent, traffic is controlled exactly when loadBalancerInfo is given.
+   */
+  deploymentStyle?: DeploymentStyle;
   description?: string;
   fileExistsBehavior?: FileExistsBehavior;
   ignoreApplicationStopFailures?: boolean;
@@ -50,6 +55,19 @@ export interface DeploymentInput extends TargetSelection {
   group?: GroupMembership;
   /** Set on a rollback: the deployment it rolls back. */
   rollbackInfo?: RollbackInfo;
+}
+
+export const DEPLOYMENT_TYPES = ['IN_PLACE', 'BLUE_GREEN'] as const;
+export const DEPLOYMENT_OPTIONS = ['WITH_TRAFFIC_CONTROL', 'WITHOUT_TRAFFIC_CONTROL'] as const;
+
+export interface DeploymentStyle {
+  deploymentType: (typeof DEPLOYMENT_TYPES)[number];
+  deploymentOption: (typeof DEPLOYMENT_OPTIONS)[number];
+}
+
+/** Whether hosts leave and rejoin the load balancer around their install events. */
+export function usesTrafficControl(input: Pick<DeploymentInput, 'deploymentStyle' | 'loadBalancerInfo'>): boolean {
+  return input.deploymentStyle ? input.deploymentStyle.deploymentOption === 'WITH_TRAFFIC_CONTROL' : input.loadBalancerInfo !== undefined;
 }
 
 /** CodeDeploy's AlarmConfiguration, plus how often Gantry polls (default 10 s). */
@@ -219,6 +237,7 @@ export function validateDeploymentInput(input: unknown): string[] {
     problems.push(`updateOutdatedInstancesOnly must be true or false; got ${show(input.updateOutdatedInstancesOnly)}`);
   }
   if (input.loadBalancerInfo !== undefined) problems.push(...validateLoadBalancerInfo(input.loadBalancerInfo));
+  if (input.deploymentStyle !== undefined) problems.push(...validateDeploymentStyle(input.deploymentStyle, input.loadBalancerInfo !== undefined));
   if (input.triggerConfigurations !== undefined) problems.push(...validateTriggers(input.triggerConfigurations));
   if (input.alarmConfiguration !== undefined) problems.push(...validateAlarms(input.alarmConfiguration));
   if (input.group !== undefined && (!isRecord(input.group) || typeof input.group.workflowId !== 'string' || typeof input.group.queued !== 'boolean')) {
@@ -275,6 +294,19 @@ function validateAlarms(config: unknown): string[] {
   const every = config.pollIntervalSeconds;
   if (every !== undefined && (typeof every !== 'number' || every < 1 || every > 300)) problems.push(`alarmConfiguration.pollIntervalSeconds must be 1-300; got ${show(every)}`);
   return problems;
+}
+
+function validateDeploymentStyle(style: unknown, hasLoadBalancer: boolean): string[] {
+  if (!isRecord(style) || !(DEPLOYMENT_TYPES as readonly unknown[]).includes(style.deploymentType) || !(DEPLOYMENT_OPTIONS as readonly unknown[]).includes(style.deploymentOption)) {
+    return [`deploymentStyle must be {"deploymentType": ${DEPLOYMENT_TYPES.join('|')}, "deploymentOption": ${DEPLOYMENT_OPTIONS.join('|')}}; got ${show(style)}`];
+  }
+  if (style.deploymentType === 'BLUE_GREEN') {
+    return ['deploymentStyle.deploymentType BLUE_GREEN is not available in this version of Gantry; the strategy engine has IN_PLACE only so far'];
+  }
+  if (style.deploymentOption === 'WITH_TRAFFIC_CONTROL' && !hasLoadBalancer) {
+    return ['deploymentStyle.deploymentOption WITH_TRAFFIC_CONTROL needs loadBalancerInfo: the target groups hosts leave while they are deployed'];
+  }
+  return [];
 }
 
 function validateLoadBalancerInfo(info: unknown): string[] {

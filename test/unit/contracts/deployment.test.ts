@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveDeploymentGroupId, validateDeploymentInput } from '../../../workflows/contracts/deployment.js';
+import { deriveDeploymentGroupId, usesTrafficControl, validateDeploymentInput } from '../../../workflows/contracts/deployment.js';
 
 const valid = {
   applicationName: 'shop',
@@ -43,5 +43,27 @@ describe('workflows/contracts/deployment', () => {
     expect(deriveDeploymentGroupId('shop', 'prod')).toBe(id);
     expect(deriveDeploymentGroupId('shop', 'staging')).not.toBe(id);
     expect(deriveDeploymentGroupId('shopp', 'rod')).not.toBe(id);
+  });
+});
+
+describe('workflows/contracts/deployment: deploymentStyle', () => {
+  const lb = { targetGroupInfoList: [{ name: 'web' }] };
+  it.each([
+    ['not an object', 'IN_PLACE', /deploymentStyle must be \{"deploymentType": IN_PLACE\|BLUE_GREEN/],
+    ['an unknown type', { deploymentType: 'CANARY', deploymentOption: 'WITH_TRAFFIC_CONTROL' }, /deploymentStyle must be/],
+    ['an unknown option', { deploymentType: 'IN_PLACE', deploymentOption: 'SOMETIMES' }, /deploymentStyle must be/],
+    ['blue/green, not built yet', { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' }, /BLUE_GREEN is not available in this version of Gantry/],
+    ['traffic control without a load balancer', { deploymentType: 'IN_PLACE', deploymentOption: 'WITH_TRAFFIC_CONTROL' }, /WITH_TRAFFIC_CONTROL needs loadBalancerInfo/],
+  ])('refuses %s, naming it', (_label, deploymentStyle, message) => {
+    expect(validateDeploymentInput({ ...valid, deploymentStyle }).join('; ')).toMatch(message);
+  });
+
+  it('decides traffic control as CodeDeploy does, and as before when no style is given', () => {
+    const withLb = { loadBalancerInfo: lb };
+    expect(usesTrafficControl({})).toBe(false);
+    expect(usesTrafficControl(withLb)).toBe(true);
+    expect(usesTrafficControl({ ...withLb, deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' } })).toBe(false);
+    expect(usesTrafficControl({ ...withLb, deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITH_TRAFFIC_CONTROL' } })).toBe(true);
+    expect(validateDeploymentInput({ ...valid, ...withLb, deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITH_TRAFFIC_CONTROL' } })).toEqual([]);
   });
 });
