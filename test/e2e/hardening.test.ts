@@ -249,6 +249,20 @@ describe('e2e: hostile and broken inputs never corrupt a host, hang a deployment
     expectFailure(await deploy(url('/hostile.tgz')), 'DownloadBundle', /has SHA-256 [0-9a-f]{64}, but the deployment pinned 0{64}/);
   });
 
+  it('13: AppSpec values of the wrong type are refused, naming the value, instead of coerced', async () => {
+    const refusedWith = async (spec: string, message: RegExp): Promise<void> => {
+      const view = await deploy(revisionFile(tarArchive([{ name: 'appspec.yml', body: spec }, { name: 'app/x', body: 'x' }, named(script('true'), 'scripts/a.sh')]), 'tar'));
+      expectFailure(view, 'DownloadBundle', message);
+    };
+    const head = 'version: 0.0\nos: linux\n';
+    await refusedWith(`${head}hooks:\n  AfterInstall:\n    - location: [scripts/a.sh, b]\n`, /location must be a string; got \["scripts\/a\.sh","b"\]/);
+    await refusedWith(`${head}hooks:\n  AfterInstall:\n    - location: {a: 1}\n`, /location must be a string; got \{"a":1\}/);
+    await refusedWith(`${head}files:\n  - source: app\n    destination: [/srv, /opt]\n`, /destination must be a path; got \["\/srv","\/opt"\]/);
+    await refusedWith(`${head}hooks:\n  AfterInstall:\n    - location: scripts/a.sh\n      timeout: [5]\n`, /timeout must be a number of seconds; got \[5\]/);
+    await refusedWith(`${head}hooks:\n  AfterInstall:\n    - location: scripts/a.sh\n      timeout: .inf\n`, /got infinity/);
+    await refusedWith(`${appspec()}permissions:\n  - object: ${appDir}\n    mode: 1e400\n`, /mode infinity \(a number too large to use\)/);
+  });
+
   it('14: a root hook cannot read the agent credentials from /proc/<pid>/environ', async () => {
     const found = join(base, 'environ-hits');
     const hook = `cat /proc/[0-9]*/environ 2>/dev/null | tr '\\000' '\\n' | grep -c '${SECRET}' > ${found} || true\ncat /proc/[0-9]*/environ 2>/dev/null | tr '\\000' '\\n' | grep -c '^GANTRY_TEST_SECRET=' >> ${found} || true`;
