@@ -7,7 +7,7 @@ import type { DeploymentContext } from '../workflows/contracts/deployment.js';
 import { checkDeploymentIdentity } from '../workflows/contracts/deployment.js';
 import { FailureType } from '../workflows/contracts/errors.js';
 import type { AgentEventName, Diagnostics, HookEventName } from '../workflows/contracts/lifecycle.js';
-import { HOOK_EVENTS, PREVIOUS_REVISION_EVENTS } from '../workflows/contracts/lifecycle.js';
+import { HOOK_EVENTS, scriptRevisionFor } from '../workflows/contracts/lifecycle.js';
 import { normalizeETag } from '../workflows/contracts/revision.js';
 import type { AppSpec } from './appspec.js';
 import { APPSPEC_FILE_NAMES, AppSpecError, MAX_APPSPEC_BYTES, parseAppSpec } from './appspec.js';
@@ -243,12 +243,14 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
     );
   };
 
-  /** Which revision's scripts an event runs: the previous one for ApplicationStop and the block-traffic hooks. */
+  /** Which revision's scripts an event runs: the CodeDeploy agent's mapping (scriptRevisionFor). */
   const scriptSource = async (deployment: DeploymentContext, event: HookEventName): Promise<string | undefined> => {
     const current = layout.archiveDir(deployment.deploymentGroupId, deployment.deploymentId);
-    if (!(PREVIOUS_REVISION_EVENTS as readonly string[]).includes(event) || (await exists(current))) return current;
+    const which = scriptRevisionFor(event, deployment);
+    if (which === 'current' || (await exists(current))) return current;
+    const pointer = which === 'mostRecent' ? layout.mostRecentInstallFile(deployment.deploymentGroupId) : layout.lastSuccessfulInstallFile(deployment.deploymentGroupId);
     try {
-      const previousDir = (await readFile(layout.lastSuccessfulInstallFile(deployment.deploymentGroupId), 'utf8')).trim();
+      const previousDir = (await readFile(pointer, 'utf8')).trim();
       return join(previousDir, 'deployment-archive');
     } catch {
       return undefined; // first deployment of this group to this host

@@ -113,6 +113,8 @@ export interface DeploymentContext {
   creator: NonNullable<DeploymentInput['creator']>;
   fileExistsBehavior?: FileExistsBehavior;
   ignoreApplicationStopFailures: boolean;
+  /** Blue/green deployments say so: a blue/green rollback's hooks use other revisions (scriptRevisionFor). */
+  deploymentType?: DeploymentStyle['deploymentType'];
 }
 
 export type DeploymentStatus = 'Created' | 'Queued' | 'InProgress' | 'Ready' | 'Succeeded' | 'Failed' | 'Stopped';

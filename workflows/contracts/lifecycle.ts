@@ -46,6 +46,25 @@ export const IN_PLACE_EVENTS = LIFECYCLE_EVENTS.slice(
  */
 export const PREVIOUS_REVISION_EVENTS: readonly HookEventName[] = ['ApplicationStop', 'BeforeBlockTraffic', 'AfterBlockTraffic'];
 
+/** Which revision's AppSpec an event's scripts come from, when the current one is not on the host yet. */
+export type ScriptRevision = 'current' | 'lastSuccessful' | 'mostRecent';
+
+/**
+ * The CodeDeploy agent's mapping (hook_executor.rb): ApplicationStop and the block-traffic hooks run
+ * the last successful install's scripts. A blue/green rollback (creator codeDeployRollback) runs the
+ * block-traffic hooks from the most recent download, on the replacement hosts leaving service, and
+ * the allow-traffic hooks from the last successful install, on the original hosts coming back. The
+ * substitution applies only while the current deployment's revision is not on the host.
+ */
+export function scriptRevisionFor(event: HookEventName, deployment: { creator?: string; deploymentType?: 'IN_PLACE' | 'BLUE_GREEN' }): ScriptRevision {
+  if (deployment.creator === 'codeDeployRollback' && deployment.deploymentType === 'BLUE_GREEN') {
+    if (event === 'BeforeBlockTraffic' || event === 'AfterBlockTraffic') return 'mostRecent';
+    if (event === 'ApplicationStop' || event === 'BeforeAllowTraffic' || event === 'AfterAllowTraffic') return 'lastSuccessful';
+    return 'current';
+  }
+  return (PREVIOUS_REVISION_EVENTS as readonly string[]).includes(event) ? 'lastSuccessful' : 'current';
+}
+
 export function isHookEvent(name: string): name is HookEventName {
   return (HOOK_EVENTS as readonly string[]).includes(name);
 }
