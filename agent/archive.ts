@@ -234,6 +234,11 @@ const TAR_TYPE_NAMES: Partial<Record<string, string>> = {
   GNUDumpDir: 'GNU dump directory',
   SolarisACL: 'Solaris ACL',
   Inode: 'Solaris inode-only entry',
+  // Metadata entries are ignored by node-tar only when they are too large to read (over 1 MiB).
+  ExtendedHeader: 'pax extended header too large to read',
+  GlobalExtendedHeader: 'pax global header too large to read',
+  NextFileHasLongPath: 'GNU long name too large to read',
+  NextFileHasLongLinkpath: 'GNU long link name too large to read',
 };
 
 function describeTarType(type: string): string {
