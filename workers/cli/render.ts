@@ -40,6 +40,10 @@ export function summary(view: DeploymentView): string {
     `${view.deploymentId}  ${view.status}  ${view.applicationName}/${view.deploymentGroupName}  ${view.deploymentConfigName}`,
     `  targets: ${o.Succeeded} succeeded, ${o.Failed} failed, ${o.InProgress} in progress, ${o.Pending} pending, ${o.Skipped} skipped`,
   ];
+  if (view.currentStep && (view.status === 'InProgress' || view.status === 'Ready')) {
+    const zone = view.currentZone !== undefined ? ` (zone ${view.currentZone ?? 'none'})` : '';
+    lines.push(`  step: ${view.currentStep.kind}${view.currentStep.detail ? ` ${view.currentStep.detail}` : ''}${zone} since ${view.currentStep.since}`);
+  }
   if (view.errorInformation) lines.push(`  error: ${view.errorInformation.code}: ${view.errorInformation.message}`);
   for (const target of view.targets) {
     const failed = target.failedEvent;
