@@ -14,6 +14,7 @@ import { crc32, createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import yauzl from 'yauzl';
 import type { ArchiveBundleType } from '../workflows/contracts/revision.js';
+import { hasControlCharacter } from '../workflows/contracts/values.js';
 import { describeFsError } from './fs-errors.js';
 
 export interface ArchiveLimits {
@@ -45,10 +46,6 @@ interface EntryHeader {
   mtime?: Date;
 }
 
-/** C0 controls and DEL: never admitted in entry names or link targets. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_CHARACTERS = /[\u0001-\u001f\u007f]/;
-
 /** Tracks what has been written, and admits or refuses each entry before anything is written for it. */
 class Extraction {
   private entries = 0;
@@ -74,7 +71,7 @@ class Extraction {
     if (raw.includes('\u0000')) throw this.refuse(raw, 'has a NUL byte in its name');
     // A newline would split the path in the agent's line-per-path cleanup list; no control character
     // has a place in a file name that operators and scripts must handle.
-    if (CONTROL_CHARACTERS.test(raw)) throw this.refuse(raw, 'has a control character (such as a newline) in its name');
+    if (hasControlCharacter(raw)) throw this.refuse(raw, 'has a control character (such as a newline) in its name');
     if (raw.startsWith('/')) throw this.refuse(raw, 'has an absolute path');
     const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
     if (parts.includes('..')) throw this.refuse(raw, 'has a ".." path component that leaves the revision');
@@ -166,7 +163,7 @@ class Extraction {
    */
   private checkLinkTarget(raw: string, rel: string, linkpath: string, when = ''): void {
     if (linkpath === '') throw this.refuse(raw, 'is a link with an empty target');
-    if (CONTROL_CHARACTERS.test(linkpath) || linkpath.includes('\u0000')) throw this.refuse(raw, 'is a link whose target has a control character');
+    if (hasControlCharacter(linkpath)) throw this.refuse(raw, 'is a link whose target has a control character');
     if (linkpath.startsWith('/')) throw this.refuse(raw, `is a link to the absolute path ${JSON.stringify(linkpath)}, outside the revision`);
     const parts = linkpath.split('/').filter((p) => p !== '' && p !== '.');
     let up = 0;

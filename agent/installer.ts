@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve, relative, isAbsolute } from 'node:pat
 import type { FileExistsBehavior } from '../workflows/contracts/deployment.js';
 import type { AppSpec } from './appspec.js';
 import type { PermissionTarget } from './permissions.js';
+import { hasControlCharacter } from '../workflows/contracts/values.js';
 import { describeFsError } from './fs-errors.js';
 import { InstallError } from './install-error.js';
 import { applyPermission, planPermissions, preparePermissions } from './permissions.js';
@@ -50,18 +51,13 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/**
- * C0 controls and DEL. A newline in a path would split it across two lines of the cleanup list, so
- * the next Install would delete what no deployment made; no such path is ever installed.
- */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-
 /** Kernel file systems: nothing installed there is a file, and nothing can be cleaned up. */
 const VIRTUAL_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
 
 function checkInstallablePath(path: string, where: string): void {
-  if (CONTROL_CHARACTERS.test(path)) {
+  // A newline would split the path across two lines of the cleanup list, so the next Install would
+  // delete what no deployment made.
+  if (hasControlCharacter(path)) {
     throw new InstallError(`${where}: the path ${JSON.stringify(path)} has a control character (such as a newline); such paths cannot be installed or cleaned up safely.`);
   }
   const root = VIRTUAL_FILE_SYSTEMS.find((dir) => path === dir || path.startsWith(`${dir}/`));
@@ -134,8 +130,8 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
 
   const addMkdir = async (path: string): Promise<void> => {
     if (mkdirTargets.has(path)) return;
-    if (await isDirectory(path)) return;
     const kind = await kindOf(path);
+    if (kind === 'directory' || (kind === 'symlink' && (await isDirectory(path)))) return;
     if (copyTargets.has(path)) {
       throw new InstallError(`files: ${copyTargets.get(path)} is installed as the file ${path}, but another entry needs a directory there.`);
     }
@@ -146,7 +142,9 @@ export async function planInstall(spec: AppSpec, archiveDir: string, behavior: F
   const addMkdirChain = async (path: string): Promise<void> => {
     const missing: string[] = [];
     for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
-      if (mkdirTargets.has(dir) || (await isDirectory(dir))) break;
+      if (mkdirTargets.has(dir)) break;
+      const kind = await kindOf(dir);
+      if (kind === 'directory' || (kind === 'symlink' && (await isDirectory(dir)))) break;
       missing.unshift(dir);
     }
     for (const dir of missing) await addMkdir(dir);

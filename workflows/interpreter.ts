@@ -52,6 +52,7 @@ export async function interpret(
 ): Promise<{ kind: 'succeeded' | 'stopped' } | { kind: 'failed'; message: string }> {
   const strategy = strategyFor(progress.strategy);
   const run = strategy.run(progress.plan, progress.rollout);
+  const hostEvents = strategy.hostEvents({ trafficControl: usesTrafficControl(input) });
   progress.rollout = run.state;
   const { summary, context } = progress;
   const completions: HostDeploymentView[] = [];
@@ -146,7 +147,7 @@ export async function interpret(
       if (step.kind !== 'deployHosts') break;
       starting += step.hostIds.length;
       moreToStart = step.hostIds.length === STARTS_PER_TASK;
-      for (const hostId of step.hostIds) void runHost(hostId, strategy.hostEvents({ trafficControl: usesTrafficControl(input) }));
+      for (const hostId of step.hostIds) void runHost(hostId, hostEvents);
     }
     if (step.kind === 'succeeded' || step.kind === 'failed') {
       at(step.kind);

@@ -21,7 +21,7 @@ import { hostsQuery } from '../../workflows/messages.js';
 import { waitUntil } from '../../workers/processes.js';
 import type { RevisionLocation } from '../../workflows/contracts/revision.js';
 import type { ArchiveEntry } from '../support/archives.js';
-import { tarArchive, tgzArchive, zipArchive } from '../support/archives.js';
+import { fixTarChecksum, setZipFlag, tarArchive, tgzArchive, zipArchive } from '../support/archives.js';
 import { scratchDir, startController, startHosts, uniqueName, type Harness } from '../support/harness.js';
 
 const SECRET = 'gantry-hardening-secret-5f2c9a';
@@ -279,7 +279,7 @@ describe('e2e: hostile and broken inputs never corrupt a host, hang a deployment
     const proc = await deploy(revisionFile(tarArchive([{ name: 'appspec.yml', body: appspec('', 'files:\n  - source: app\n    destination: /proc/gantry\n') }, { name: 'app/x', body: 'x' }]), 'tar'));
     expectFailure(proc, 'Install', /\/proc\/gantry is on the kernel's \/proc file system/);
     const encrypted = Buffer.from(zipArchive([{ name: 'appspec.yml', body: appspec() }, { name: 'app/x', body: 'xy' }]));
-    setZipEncryptedFlag(encrypted);
+    setZipFlag(encrypted, 1);
     expectFailure(await deploy(revisionFile(encrypted, 'zip')), 'DownloadBundle', /is encrypted \(password-protected\)/);
     const holder = await deploy(
       revisionFile(tarArchive([{ name: 'appspec.yml', body: appspec('  AfterInstall:\n    - location: scripts/hold.sh\n      timeout: 2\n') }, { name: 'app/x', body: 'x' }, named(script('setsid sleep 30 &\necho started'), 'scripts/hold.sh')]), 'tar'),
@@ -315,23 +315,6 @@ describe('e2e: hostile and broken inputs never corrupt a host, hang a deployment
     expect(hostTaskQueue(host)).toBe(`gantry-host-${host}`);
   });
 });
-
-/** Recomputes a ustar header's checksum after a test changed one of its bytes. */
-function fixTarChecksum(archive: Buffer, offset: number): void {
-  archive.write('        ', offset + 148);
-  let sum = 0;
-  for (let i = 0; i < 512; i += 1) sum += archive[offset + i] as number;
-  archive.write(`${sum.toString(8).padStart(6, '0')}\0 `, offset + 148);
-}
-
-/** Sets general-purpose bit 0 (traditional encryption) in every local and central header of a zip. */
-function setZipEncryptedFlag(zip: Buffer): void {
-  for (let i = 0; i + 4 <= zip.length; i += 1) {
-    const signature = zip.readUInt32LE(i);
-    if (signature === 0x04034b50) zip.writeUInt16LE(zip.readUInt16LE(i + 6) | 1, i + 6);
-    if (signature === 0x02014b50) zip.writeUInt16LE(zip.readUInt16LE(i + 8) | 1, i + 8);
-  }
-}
 
 describe('e2e: a full disk fails the event clearly, and the agent recovers when space returns (issue 12, items 5 and 15)', () => {
   let harness: Harness;

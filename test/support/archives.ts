@@ -80,6 +80,24 @@ function writeSizes(header: Buffer, at: number, crc: number, compressed: number,
   header.writeUInt16LE(nameLength, at + 12);
 }
 
+/** Sets a general-purpose flag bit (1: traditional encryption) in every local and central header of a zip. */
+export function setZipFlag(zip: Buffer, bit: number): Buffer {
+  for (let i = 0; i + 4 <= zip.length; i += 1) {
+    const signature = zip.readUInt32LE(i);
+    if (signature === 0x04034b50) zip.writeUInt16LE(zip.readUInt16LE(i + 6) | bit, i + 6);
+    if (signature === 0x02014b50) zip.writeUInt16LE(zip.readUInt16LE(i + 8) | bit, i + 8);
+  }
+  return zip;
+}
+
+/** Recomputes a ustar header's checksum after a test changed one of its bytes. */
+export function fixTarChecksum(archive: Buffer, offset: number): void {
+  archive.write('        ', offset + 148);
+  let sum = 0;
+  for (let i = 0; i < 512; i += 1) sum += archive[offset + i] as number;
+  archive.write(`${sum.toString(8).padStart(6, '0')}\0 `, offset + 148);
+}
+
 /** A zip archive (stored, no compression) with Unix modes in the external attributes. */
 export function zipArchive(entries: readonly ArchiveEntry[]): Buffer {
   const locals: Buffer[] = [];

@@ -4,6 +4,15 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * C0 controls and DEL, NUL included. A path with one cannot be written to a line-per-path list (a
+ * newline splits it) nor shown safely to operators and scripts, so agents never create one.
+ */
+export function hasControlCharacter(text: string): boolean {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return /[\u0000-\u001f\u007f]/.test(text);
+}
+
 /** How much of a value an error message quotes: enough to recognise it, never the whole of a huge one. */
 const SHOWN_CHARACTERS = 120;
 

@@ -1,7 +1,7 @@
 import type { DeploymentConfig } from '../contracts/deployment-config.js';
 import { minimumHealthyCount } from '../contracts/deployment-config.js';
 import { IN_PLACE_EVENTS, LIFECYCLE_EVENTS } from '../contracts/lifecycle.js';
-import type { CandidateTarget, DeploymentStrategy, StrategyStep } from './strategy.js';
+import type { CandidateTarget, DeploymentStrategy, StrategyPlanOptions, StrategyPlanResult, StrategyStep } from './strategy.js';
 
 /**
  * The in-place strategy as a pure planner plus a deterministic rollout state machine. The workflow
@@ -41,14 +41,8 @@ export interface InPlacePlan {
   upToDate: string[];
 }
 
-export type PlanResult =
-  | { ok: true; plan: InPlacePlan }
-  | { ok: false; code: 'HEALTH_CONSTRAINTS_INVALID' | 'NO_INSTANCES'; message: string };
-
-export interface PlanOptions {
-  /** Deploy only to hosts whose installed revision differs from this one (updateOutdatedInstancesOnly). */
-  skipHostsRunning?: string;
-}
+export type PlanResult = StrategyPlanResult<InPlacePlan>;
+export type PlanOptions = StrategyPlanOptions;
 
 const SCHEDULING_RANK: Record<string, number> = { Unhealthy: 0, Unknown: 1, Old: 2, Current: 3 };
 

@@ -18,7 +18,7 @@ import type { DeploymentContext } from '../../../workflows/contracts/deployment.
 import { deriveDeploymentGroupId, validateDeploymentInput } from '../../../workflows/contracts/deployment.js';
 import { joinProblems } from '../../../workflows/contracts/values.js';
 import type { ArchiveEntry } from '../../support/archives.js';
-import { tarArchive, tgzArchive, zipArchive } from '../../support/archives.js';
+import { setZipFlag, tarArchive, tgzArchive, zipArchive } from '../../support/archives.js';
 import { scratchDir } from '../../support/harness.js';
 
 type Format = 'tar' | 'tgz' | 'zip';
@@ -199,16 +199,6 @@ archiveCases.push(
   { name: 'zip: a socket entry', format: 'zip', bytes: (d) => app('zip', [{ name: 'app/sock', zipFileType: 0o140000 }], d), outcome: refused(/socket/) },
   { name: 'zip: a very long name', format: 'zip', bytes: (d) => app('zip', [{ name: `app/${'n'.repeat(5000)}`, body: 'x' }], d), outcome: refused(/longer than 4096 characters/) },
 );
-
-/** Sets a general-purpose flag bit in every local and central header of a zip. */
-function setZipFlag(zip: Buffer, bit: number): Buffer {
-  for (let i = 0; i + 4 <= zip.length; i += 1) {
-    const signature = zip.readUInt32LE(i);
-    if (signature === 0x04034b50) zip.writeUInt16LE(zip.readUInt16LE(i + 6) | bit, i + 6);
-    if (signature === 0x02014b50) zip.writeUInt16LE(zip.readUInt16LE(i + 8) | bit, i + 8);
-  }
-  return zip;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // AppSpec files: wrong types, impossible values, hostile values, parser attacks.
