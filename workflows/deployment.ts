@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -31,6 +32,9 @@ import { strategyFor } from './strategies/index.js';
 import type { StrategyKind } from './strategies/strategy.js';
 import { TargetTracker } from './target-tracker.js';
 import { joinProblems, show } from './contracts/values.js';
+
+/** patched() ID of issue 12's input checks (trusted IDs, size and timeout bounds). */
+const HARDENED_INPUT_PATCH = 'hardened-deployment-input';
 
 /** Every deployment is in place until deploymentStyle arrives (blue/green): then it picks the strategy. */
 const STRATEGY: StrategyKind = 'IN_PLACE';
@@ -60,9 +64,11 @@ export interface DeploymentProgress {
  */
 export async function deployment(input: DeploymentInput, resumed?: DeploymentProgress): Promise<DeploymentSummary> {
   if (!resumed) {
-    const problems = validateDeploymentInput(input);
+    // Runs that began before issue 12's checks replay as they were judged then (ARCHITECTURE.md).
+    const hardened = patched(HARDENED_INPUT_PATCH);
+    const problems = validateDeploymentInput(input, { hardened });
     // The deployment ID names directories on every host: only CodeDeploy's shape is accepted.
-    if (!DEPLOYMENT_ID_PATTERN.test(workflowInfo().workflowId)) problems.unshift(`the workflow ID is the deployment ID and must look like d-XXXXXXXXX (d- and 9 upper-case letters or digits); got ${show(workflowInfo().workflowId)}`);
+    if (hardened && !DEPLOYMENT_ID_PATTERN.test(workflowInfo().workflowId)) problems.unshift(`the workflow ID is the deployment ID and must look like d-XXXXXXXXX (d- and 9 upper-case letters or digits); got ${show(workflowInfo().workflowId)}`);
     if (problems.length > 0) {
       throw ApplicationFailure.create({ type: FailureType.InvalidDeploymentInput, message: joinProblems(problems), nonRetryable: true });
     }

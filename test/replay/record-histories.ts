@@ -2,7 +2,8 @@
  * Records histories of real runs of Gantry's workflows on the dev server (fake hosts and a scripted
  * load balancer stand in for agents and ELBv2) into test/replay/histories/, for replay.test.ts.
  * Run with `npm run record-histories` only when a workflow change is meant to differ (behind
- * `patched()`), keeping the old histories: they are what deployments in flight look like.
+ * `patched()`), with GANTRY_HISTORY_PREFIX set so the old histories stay: they are what deployments
+ * in flight look like.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ import { fakeRouter } from '../support/fake-router.js';
 import { startController, uniqueName, type Harness } from '../support/harness.js';
 
 const OUT = join(import.meta.dirname, 'histories');
+/** Names this recording's files apart from earlier ones, which stay (GANTRY_HISTORY_PREFIX=v2- …). */
+const PREFIX = process.env.GANTRY_HISTORY_PREFIX ?? '';
 
 describe('record workflow histories for replay', () => {
   let harness: Harness;
@@ -42,7 +45,7 @@ describe('record workflow histories for replay', () => {
     const description = await handle.describe();
     // protobufjs's own JSON form (enums by name, 64-bit numbers as strings): History.fromObject reads it back.
     const history = temporal.api.history.v1.History.fromObject(await handle.fetchHistory()).toJSON();
-    writeFileSync(join(OUT, `${name}.json`), `${JSON.stringify({ workflowId, workflowType: description.type, history })}\n`);
+    writeFileSync(join(OUT, `${PREFIX}${name}.json`), `${JSON.stringify({ workflowId, workflowType: description.type, history })}\n`);
   };
   const input = (n: number, extra: Partial<DeploymentInput> = {}): DeploymentInput => ({
     applicationName: 'replay-app',

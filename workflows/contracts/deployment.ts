@@ -3,7 +3,7 @@ import type { AutoRollbackConfiguration, RollbackInfo } from './deployment-group
 import { validateCustomConfig } from './deployment-config.js';
 import type { ErrorInformation } from './errors.js';
 import type { Diagnostics, LifecycleEventName, LifecycleEventView } from './lifecycle.js';
-import { DEPLOYMENT_ID_PATTERN, NAME_PATTERN } from './naming.js';
+import { DEPLOYMENT_ID_PATTERN, HOST_ID_PATTERN, NAME_PATTERN } from './naming.js';
 import type { RevisionLocation } from './revision.js';
 import { validateRevision } from './revision.js';
 import type { TargetSelection } from './targets.js';
@@ -196,6 +196,15 @@ export function isTerminal(status: DeploymentStatus): boolean {
   return status === 'Succeeded' || status === 'Failed' || status === 'Stopped';
 }
 
+export interface ValidationOptions {
+  /**
+   * Issue 12's bounds: the input's size, a derived-only deploymentGroupId, agentTimeouts' upper
+   * bounds (default true). The deployment workflow turns them off when it replays a run that began
+   * before them (patched('hardened-deployment-input')), so such a run is judged as it was.
+   */
+  hardened?: boolean;
+}
+
 /** Input larger than this is refused whole: well under Temporal's 2 MB payload limit, with room for the summary. */
 export const MAX_DEPLOYMENT_INPUT_CHARACTERS = 1024 * 1024;
 
@@ -213,9 +222,10 @@ const CREATORS: readonly string[] = ['user', 'codeDeployRollback', 'autoscaling'
  * Checks a deployment input as it arrives from any client. Returns one message per problem, each
  * naming the field and the bad value; an empty list means the input is valid.
  */
-export function validateDeploymentInput(input: unknown): string[] {
+export function validateDeploymentInput(input: unknown, options: ValidationOptions = {}): string[] {
+  const hardened = options.hardened ?? true;
   if (!isRecord(input)) return [`deployment input must be a JSON object, got ${show(input)}`];
-  const size = JSON.stringify(input).length;
+  const size = hardened ? JSON.stringify(input).length : 0;
   if (size > MAX_DEPLOYMENT_INPUT_CHARACTERS) {
     return [`the deployment input is ${size} characters of JSON; at most ${MAX_DEPLOYMENT_INPUT_CHARACTERS} are accepted (select many hosts with tagFilters or tagSet rather than listing them)`];
   }
@@ -257,7 +267,10 @@ export function validateDeploymentInput(input: unknown): string[] {
   if (input.creator !== undefined && !CREATORS.includes(String(input.creator))) {
     problems.push(`creator must be one of ${CREATORS.join(', ')}; got ${show(input.creator)}`);
   }
-  if (input.deploymentGroupId !== undefined && typeof input.applicationName === 'string' && typeof input.deploymentGroupName === 'string') {
+  if (!hardened && input.deploymentGroupId !== undefined && (typeof input.deploymentGroupId !== 'string' || !HOST_ID_PATTERN.test(input.deploymentGroupId))) {
+    problems.push(`deploymentGroupId must be letters, digits, . _ -; got ${show(input.deploymentGroupId)}`);
+  }
+  if (hardened && input.deploymentGroupId !== undefined && typeof input.applicationName === 'string' && typeof input.deploymentGroupName === 'string') {
     // Agents keep each group's files under its ID: a caller must never be able to choose one that names
     // another group's files, or the agent's own.
     const derived = deriveDeploymentGroupId(input.applicationName, input.deploymentGroupName);
@@ -273,7 +286,9 @@ export function validateDeploymentInput(input: unknown): string[] {
         const limit = AGENT_TIMEOUT_LIMITS[key as keyof AgentTimeouts];
         if (limit === undefined) {
           problems.push(`agentTimeouts.${key} is not a known setting (${Object.keys(AGENT_TIMEOUT_LIMITS).join(', ')})`);
-        } else if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > limit) {
+        } else if (!hardened && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
+          problems.push(`agentTimeouts.${key} must be a positive number of seconds; got ${show(value)}`);
+        } else if (hardened && (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > limit)) {
           problems.push(`agentTimeouts.${key} must be a number of seconds from 1 to ${limit}; got ${show(value)}`);
         }
       }

@@ -46,6 +46,15 @@ describe('workflows/contracts/deployment', () => {
   });
 });
 
+describe('workflows/contracts/deployment: runs from before issue 12 are judged as they were', () => {
+  it('without the hardened checks, a chosen group ID and a long event timeout pass as they did', () => {
+    const old = { ...valid, deploymentGroupId: 'my-group', agentTimeouts: { eventSeconds: 700_000 } };
+    expect(validateDeploymentInput(old)).toHaveLength(2);
+    expect(validateDeploymentInput(old, { hardened: false })).toEqual([]);
+    expect(validateDeploymentInput({ ...valid, deploymentGroupId: '../x' }, { hardened: false }).join()).toMatch(/deploymentGroupId must be letters/);
+  });
+});
+
 describe('workflows/contracts/deployment: deploymentStyle', () => {
   const lb = { targetGroupInfoList: [{ name: 'web' }] };
   it.each([
