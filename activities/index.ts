@@ -2,18 +2,23 @@ import { Context, sleep } from '@temporalio/activity';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { lazyEc2Client } from '../workers/aws-clients.js';
+import { terminateInstances } from './instances.js';
 import { pollAlarms } from './alarms.js';
 import type { ControllerActivities, TrafficRequest } from '../workflows/contracts/controller.js';
 import { recordOutcomesInRegistry, requestRollback, resolveDeploymentConfig, selectTargetsFromRegistry, startDeploymentWorkflow, watchTargets } from './entity-calls.js';
 import { sendNotification } from './notifications.js';
 import { pinS3Revision } from './revision-pinning.js';
-import { elbv2ListenerRouter, setTrafficWeights, type ListenerRouter } from './listener-routing.js';
+import { elbv2ListenerRouter, readTrafficWeights, setTrafficWeights, type ListenerRouter } from './listener-routing.js';
 import { controlTraffic, elbv2Router, type TrafficRouter } from './traffic.js';
 
 export interface ControllerDependencies {
   s3: () => S3Client;
   elbv2: () => ElasticLoadBalancingV2Client;
   cloudwatch: () => CloudWatchClient;
+  /** EC2 (blue/green terminates original instances); default: a client from the environment. */
+  ec2?: () => EC2Client;
   /** Replaces ELBv2 (tests script unhealthy and stuck targets with it). */
   trafficRouter?: TrafficRouter;
   /** Replaces ELBv2 for whole-group traffic moves (listener switches and weights). */
@@ -27,6 +32,7 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
   const router = deps.trafficRouter ?? elbv2Router(deps.elbv2);
   const listeners = deps.listenerRouter ?? elbv2ListenerRouter(deps.elbv2);
   const pollMs = deps.trafficPollMs ?? 2_000;
+  const ec2 = deps.ec2 ?? lazyEc2Client();
   const traffic = (request: TrafficRequest) =>
     controlTraffic(router, request, {
       now: () => Date.now(),
@@ -50,5 +56,7 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
     BlockTraffic: (request) => traffic({ ...request, action: 'BlockTraffic' }),
     AllowTraffic: (request) => traffic({ ...request, action: 'AllowTraffic' }),
     setTrafficWeights: (request) => setTrafficWeights(listeners, request),
+    readTrafficWeights: (request) => readTrafficWeights(listeners, request),
+    terminateInstances: ({ instanceIds }) => terminateInstances(ec2(), instanceIds),
   };
 }

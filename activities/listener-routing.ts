@@ -10,6 +10,7 @@ import {
   type Action,
   DescribeListenersCommand,
   DescribeRulesCommand,
+  DescribeTargetGroupsCommand,
   type ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
   ModifyRuleCommand,
@@ -31,6 +32,8 @@ export interface WeightedTargetGroup {
 export interface ListenerRouter {
   /** Target group ARNs by name; a group that does not exist fails, naming it. */
   targetGroupArns(names: readonly string[]): Promise<Map<string, string>>;
+  /** Target group names by ARN. */
+  targetGroupNames(arns: readonly string[]): Promise<Map<string, string>>;
   /** What the listener (its default actions) or rule forwards to, by weight. */
   forwarding(listenerOrRuleArn: string): Promise<WeightedTargetGroup[]>;
   /** Forwards to exactly these groups with these weights; 'unchanged' when it already did. */
@@ -94,6 +97,11 @@ export function elbv2ListenerRouter(elb: () => ElasticLoadBalancingV2Client): Li
   };
   return {
     targetGroupArns: (names) => targetGroupArnsByName(elb, names),
+    async targetGroupNames(arns) {
+      if (arns.length === 0) return new Map();
+      const out = await elb().send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...arns] }));
+      return new Map((out.TargetGroups ?? []).map((g) => [g.TargetGroupArn ?? '', g.TargetGroupName ?? '']));
+    },
     async forwarding(arn) {
       const actions = await actionsOf(arn).catch((err: unknown) => missing(err, arn));
       return forwardedGroups(actions, arn);
@@ -128,4 +136,13 @@ export async function setTrafficWeights(router: ListenerRouter, request: Traffic
   const groups = request.weights.map((w) => ({ targetGroupArn: arns.get(w.targetGroupName) as string, weight: w.weight }));
   const outcome = await router.setForwarding(request.listenerArn, groups);
   return { listenerArn: request.listenerArn, before, after: groups, changed: outcome === 'changed' };
+}
+
+/** The `readTrafficWeights` activity: what a listener or rule forwards to, by target group name. */
+export async function readTrafficWeights(router: ListenerRouter, request: { listenerArn: string }): Promise<{ listenerArn: string; weights: TrafficWeight[] }> {
+  const groups = await router.forwarding(request.listenerArn);
+  const names = await router.targetGroupNames(groups.map((g) => g.targetGroupArn));
+  const unnamed = groups.filter((g) => !names.get(g.targetGroupArn)).map((g) => g.targetGroupArn);
+  if (unnamed.length > 0) throw failed(`${request.listenerArn} forwards to target group ${unnamed.join(', ')}, which does not exist`);
+  return { listenerArn: request.listenerArn, weights: groups.map((g) => ({ targetGroupName: names.get(g.targetGroupArn) as string, weight: g.weight })) };
 }

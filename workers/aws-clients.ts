@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
 
 /**
  * AWS clients configured from the standard environment (AWS_REGION, credentials chain) plus
@@ -45,4 +46,10 @@ export function lazyElbv2Client(env: NodeJS.ProcessEnv = process.env): () => Ela
 export function lazyCloudWatchClient(env: NodeJS.ProcessEnv = process.env): () => CloudWatchClient {
   let client: CloudWatchClient | undefined;
   return () => (client ??= new CloudWatchClient(commonConfig(env, env.AWS_ENDPOINT_URL_CLOUDWATCH ?? env.AWS_ENDPOINT_URL)));
+}
+
+/** EC2 client from the same environment (AWS_ENDPOINT_URL_EC2 or AWS_ENDPOINT_URL): blue/green terminates original instances. */
+export function lazyEc2Client(env: NodeJS.ProcessEnv = process.env): () => EC2Client {
+  let client: EC2Client | undefined;
+  return () => (client ??= new EC2Client(commonConfig(env, env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL)));
 }

@@ -20,9 +20,11 @@ import {
   deploymentStatusQuery,
   hostStatusQuery,
   stopSignal,
+  continueUpdate,
 } from '../workflows/messages.js';
 import { deploymentSearchAttributes, GantrySearchAttributes } from '../workflows/search-attributes.js';
 import { joinProblems } from '../workflows/contracts/values.js';
+import { DEPLOYMENT_WAIT_TYPES, type DeploymentWaitType } from '../workflows/contracts/blue-green.js';
 
 /** Bad input from a user: the message says what to fix. */
 export class UsageError extends Error {
@@ -133,18 +135,26 @@ export async function getDeploymentTarget(client: Client, summary: DeploymentSum
   if (!target) throw new UsageError(`deployment ${summary.deploymentId} has no target ${targetId}`);
   const notRun = (): TargetView => ({ ...target, lifecycleEvents: [] });
   if (target.status === 'Pending' || target.status === 'Skipped') return notRun();
-  const handle = client.workflow.getHandle(hostWorkflowId(summary.deploymentId, targetId));
-  let view: HostDeploymentView | undefined;
+  // A blue/green host runs a child per phase: <id>/<host>, then <id>/<host>/<phase>; its events are theirs in order.
+  const childIds = [hostWorkflowId(summary.deploymentId, targetId), ...(target.phases ?? []).map((phase) => `${hostWorkflowId(summary.deploymentId, targetId)}/${phase}`)];
+  const views = await Promise.all(childIds.map((id) => readHostChild(client, id)));
+  const found = views.filter((v): v is HostDeploymentView => v !== undefined);
+  if (found.length === 0) return notRun();
+  // The deployment's own record of the status wins: it is final once the host's result arrived.
+  return { ...target, lastUpdatedAt: found.at(-1)?.lastUpdatedAt ?? target.lastUpdatedAt, lifecycleEvents: found.flatMap((v) => v.lifecycleEvents) };
+}
+
+/** One hostDeployment child's view: its result or failure once closed, its status query while it runs. */
+async function readHostChild(client: Client, workflowId: string): Promise<HostDeploymentView | undefined> {
+  const handle = client.workflow.getHandle(workflowId);
   try {
     const description = await handle.describe();
-    if (description.status.name === 'RUNNING') view = await queryRunning(client, () => handle.query(hostStatusQuery), hostWorkflowId(summary.deploymentId, targetId), description.taskQueue);
-    else view = (await handle.result().catch((err: unknown) => detailOf(err, isHostView))) as HostDeploymentView | undefined;
+    if (description.status.name === 'RUNNING') return await queryRunning(client, () => handle.query(hostStatusQuery), workflowId, description.taskQueue);
+    return (await handle.result().catch((err: unknown) => detailOf(err, isHostView))) as HostDeploymentView | undefined;
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
+    return undefined;
   }
-  if (!view) return notRun();
-  // The deployment's own record of the status wins: it is final once the host's result arrived.
-  return { ...target, lastUpdatedAt: view.lastUpdatedAt ?? target.lastUpdatedAt, lifecycleEvents: view.lifecycleEvents };
 }
 
 /** Deployments this large are shown without per-target lifecycle events unless asked for. */
@@ -200,6 +210,18 @@ export async function stopDeployment(
     if (Date.now() >= deadline) return { status: 'Pending', statusMessage: `deployment ${deploymentId} is stopping: hooks in flight are being cancelled` };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * `continue-deployment`: ends a blue/green deployment's Ready wait (READY_WAIT: reroute now) or its
+ * termination wait (TERMINATION_WAIT: retire the originals now). Refused, saying why, when the
+ * deployment is not in that wait.
+ */
+export async function continueDeployment(client: Client, deploymentId: string, deploymentWaitType: DeploymentWaitType): Promise<{ deploymentId: string; deploymentWaitType: DeploymentWaitType }> {
+  if (!(DEPLOYMENT_WAIT_TYPES as readonly string[]).includes(deploymentWaitType)) throw new UsageError(`--deployment-wait-type must be READY_WAIT or TERMINATION_WAIT; got ${deploymentWaitType}`);
+  const before = await getDeploymentSummary(client, deploymentId);
+  if (isTerminal(before.status)) throw new UsageError(`deployment ${deploymentId} has already completed (${before.status}); there is nothing to continue`);
+  return refusalsAsUsageErrors(() => client.workflow.getHandle(deploymentId).executeUpdate(continueUpdate, { args: [{ deploymentWaitType }] }), `deployment ${deploymentId} does not exist`);
 }
 
 /** `list-deployments`: deployments of an application (and group), newest first, from Temporal visibility. */

@@ -14,3 +14,9 @@ export const controller = proxyActivities<ControllerActivities>({ startToCloseTi
  * one-host deployment on two cores).
  */
 export const entities = proxyLocalActivities<ControllerActivities>({ startToCloseTimeout: '1 minute', retry: CONTROLLER_RETRY });
+
+/** Load balancer and EC2 calls of strategies (listeners, retiring instances): a missing resource is not retried. */
+export const cloud = proxyActivities<ControllerActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: [FailureType.TrafficControlFailed] },
+});

@@ -3,6 +3,7 @@ import type { ControllerActivities } from './contracts/controller.js';
 import type { DeploymentInput } from './contracts/deployment.js';
 import { deriveDeploymentGroupId, validateDeploymentInput } from './contracts/deployment.js';
 import type { DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRecord, GroupDeploymentRequest, RollbackRequest } from './contracts/deployment-group.js';
+import type { BlueGreenRollback } from './contracts/blue-green.js';
 import { validateGroupConfig } from './contracts/deployment-group.js';
 import { describeRevision } from './contracts/revision.js';
 import { createGroupDeploymentUpdate, deploymentFinishedSignal, deploymentGroupQuery, hostJoinedSignal, proceedSignal, rollbackUpdate, updateDeploymentGroupUpdate } from './messages.js';
@@ -53,17 +54,22 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
     const { config } = view;
     const deploymentId = newDeploymentId();
     const queued = view.inProgress !== undefined;
+    // A blue/green group's original environment is the hosts its last blue/green deployment left serving.
+    const fleet = config.deploymentStyle?.deploymentType === 'BLUE_GREEN' && view.blueGreenFleet?.length ? view.blueGreenFleet : undefined;
     const input: DeploymentInput = {
       applicationName: config.applicationName,
       deploymentGroupName: config.deploymentGroupName,
       deploymentGroupId: view.deploymentGroupId,
       revision: request.revision,
-      ...(config.targetHosts ? { targetHosts: config.targetHosts } : {}),
-      ...(config.tagFilters ? { tagFilters: config.tagFilters } : {}),
-      ...(config.tagSet ? { tagSet: config.tagSet } : {}),
+      ...(fleet ? { targetHosts: fleet } : {}),
+      ...(config.targetHosts && !fleet ? { targetHosts: config.targetHosts } : {}),
+      ...(config.tagFilters && !fleet ? { tagFilters: config.tagFilters } : {}),
+      ...(config.tagSet && !fleet ? { tagSet: config.tagSet } : {}),
       ...(request.deploymentConfigName ? { deploymentConfigName: request.deploymentConfigName } : config.deploymentConfig ? { deploymentConfig: config.deploymentConfig } : config.deploymentConfigName ? { deploymentConfigName: config.deploymentConfigName } : {}),
       ...(config.loadBalancerInfo ? { loadBalancerInfo: config.loadBalancerInfo } : {}),
       ...(config.deploymentStyle ? { deploymentStyle: config.deploymentStyle } : {}),
+      ...(config.blueGreenDeploymentConfiguration ? { blueGreenDeploymentConfiguration: config.blueGreenDeploymentConfiguration } : {}),
+      ...(request.targetInstances ? { targetInstances: request.targetInstances } : {}),
       ...(config.agentTimeouts ? { agentTimeouts: config.agentTimeouts } : {}),
       ...(config.triggerConfigurations ? { triggerConfigurations: config.triggerConfigurations } : {}),
       // A rollback is not watched by alarms: the alarm that caused it is usually still in ALARM.
@@ -127,7 +133,16 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
 
   setHandler(createGroupDeploymentUpdate, (request) => start(request), {
     validator: (request) => {
-      const problems = validateDeploymentInput({ ...request, applicationName: view.config.applicationName, deploymentGroupName: view.config.deploymentGroupName, targetHosts: ['validation-only'] });
+      const { deploymentStyle, loadBalancerInfo, blueGreenDeploymentConfiguration } = view.config;
+      const problems = validateDeploymentInput({
+        ...request,
+        applicationName: view.config.applicationName,
+        deploymentGroupName: view.config.deploymentGroupName,
+        targetHosts: ['validation-only'],
+        ...(deploymentStyle ? { deploymentStyle } : {}),
+        ...(loadBalancerInfo ? { loadBalancerInfo } : {}),
+        ...(blueGreenDeploymentConfiguration ? { blueGreenDeploymentConfiguration } : {}),
+      });
       if (problems.length > 0) throw new Error(`invalid deployment: ${joinProblems(problems)}`);
       if (view.inProgress && view.config.concurrentDeployments === 'REFUSE') {
         throw new Error(`deployment group ${view.config.deploymentGroupName} already has deployment ${view.inProgress} in progress (concurrentDeployments REFUSE)`);
@@ -136,10 +151,18 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
   });
 
   /** The deployment a rollback goes back to, or why there is none. */
-  const rollbackTarget = (request: RollbackRequest): { to: GroupDeploymentRecord; triggering?: GroupDeploymentRecord } | string => {
+  const rollbackTarget = (request: RollbackRequest): { to: GroupDeploymentRecord; triggering?: GroupDeploymentRecord; blueGreen?: BlueGreenRollback } | string => {
     const triggering = request.triggeringDeploymentId ? record(request.triggeringDeploymentId) : view.lastAttemptedDeployment;
     if (triggering?.creator === 'codeDeployRollback') {
       return `deployment ${triggering.deploymentId} is itself a rollback; Gantry does not roll back a rollback (deploy a revision instead)`;
+    }
+    if (view.config.deploymentStyle?.deploymentType === 'BLUE_GREEN' && !request.toDeploymentId) {
+      // Blue/green: the original hosts take traffic back; nothing is installed, so no earlier success is needed.
+      const blueGreen = request.blueGreen ?? (triggering ? triggering.blueGreenRollback : undefined);
+      if (!triggering || !blueGreen) {
+        return `${triggering ? `the original hosts of deployment ${triggering.deploymentId} were terminated (or it moved no traffic)` : 'the group has no deployment to roll back'}; a blue/green deployment can be rolled back only while its original hosts exist`;
+      }
+      return { to: view.lastSuccessfulDeployment && view.lastSuccessfulDeployment.deploymentId !== triggering.deploymentId ? view.lastSuccessfulDeployment : triggering, triggering, blueGreen };
     }
     if (request.toDeploymentId) {
       const to = record(request.toDeploymentId);
@@ -156,11 +179,17 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
   setHandler(
     rollbackUpdate,
     async (request) => {
-      const target = rollbackTarget(request) as { to: GroupDeploymentRecord; triggering?: GroupDeploymentRecord };
-      const message = request.reason ?? `Rollback to ${target.to.deploymentId} (${describeRevision(target.to.revision)})`;
+      const target = rollbackTarget(request) as { to: GroupDeploymentRecord; triggering?: GroupDeploymentRecord; blueGreen?: BlueGreenRollback };
+      const message = request.reason ?? (target.blueGreen ? `Rollback of blue/green deployment ${target.blueGreen.triggeringDeploymentId}: traffic back to its original hosts` : `Rollback to ${target.to.deploymentId} (${describeRevision(target.to.revision)})`);
+      const blueGreen = target.blueGreen;
       const started = await start(
         { revision: target.to.revision, updateOutdatedInstancesOnly: true, autoRollbackConfiguration: { enabled: false, events: [] } },
-        { creator: 'codeDeployRollback', rollbackInfo: { ...(target.triggering ? { rollbackTriggeringDeploymentId: target.triggering.deploymentId } : {}), rollbackMessage: message } },
+        {
+          creator: 'codeDeployRollback',
+          rollbackInfo: { ...(target.triggering ? { rollbackTriggeringDeploymentId: target.triggering.deploymentId } : {}), rollbackMessage: message },
+          // Both fleets are the rollback's targets: the originals take traffic back, the replacements lose it.
+          ...(blueGreen ? { blueGreenRollback: blueGreen, targetHosts: [...new Set([...blueGreen.originalHosts, ...blueGreen.replacementHosts])], tagFilters: undefined, tagSet: undefined } : {}),
+        },
       );
       if (target.triggering) target.triggering.rollbackInfo = { rollbackDeploymentId: started.deploymentId, rollbackMessage: message };
       return started;
@@ -180,6 +209,12 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
       entry.revision = finished.revision;
       entry.completeTime = finished.completeTime;
       if (finished.status === 'Succeeded') view.lastSuccessfulDeployment = entry;
+      if (finished.blueGreen) {
+        // Only the latest blue/green deployment can be rolled back; older ones keep no host lists.
+        for (const other of view.history) delete other.blueGreenRollback;
+        if (finished.blueGreen.rollback && entry.creator !== 'codeDeployRollback') entry.blueGreenRollback = finished.blueGreen.rollback;
+        if (finished.status === 'Succeeded') view.blueGreenFleet = finished.blueGreen.servingHosts;
+      }
     }
     view.queued = view.queued.filter((id) => id !== finished.deploymentId);
     if (view.inProgress !== finished.deploymentId) return;

@@ -12,7 +12,8 @@ import {
 } from '@temporalio/workflow';
 import { findPredefinedConfig } from './contracts/deployment-config.js';
 import type { DeploymentContext, DeploymentInput, DeploymentSummary } from './contracts/deployment.js';
-import { deriveDeploymentGroupId, validateDeploymentInput } from './contracts/deployment.js';
+import { deriveDeploymentGroupId, isBlueGreen, validateDeploymentInput } from './contracts/deployment.js';
+import { rollbackOf } from './contracts/blue-green.js';
 import type { ErrorInformation } from './contracts/errors.js';
 import { FailureType } from './contracts/errors.js';
 import type { LoadBalancerTarget, SelectedTarget } from './contracts/hosts.js';
@@ -29,15 +30,25 @@ import { GantrySearchAttributes } from './search-attributes.js';
 import { controller, entities } from './controller-proxies.js';
 import { interpret } from './interpreter.js';
 import { strategyFor } from './strategies/index.js';
-import type { StrategyKind } from './strategies/strategy.js';
+import type { StepFailureCode, StrategyKind } from './strategies/strategy.js';
 import { TargetTracker } from './target-tracker.js';
 import { joinProblems, show } from './contracts/values.js';
 
 /** patched() ID of issue 12's input checks (trusted IDs, size and timeout bounds). */
 const HARDENED_INPUT_PATCH = 'hardened-deployment-input';
 
-/** Every deployment is in place until deploymentStyle arrives (blue/green): then it picks the strategy. */
-const STRATEGY: StrategyKind = 'IN_PLACE';
+/** The deployment's strategy, from its deploymentStyle. */
+function strategyOf(input: DeploymentInput): StrategyKind {
+  return isBlueGreen(input) ? 'BLUE_GREEN' : 'IN_PLACE';
+}
+
+/** Failure type and error code of a strategy's failure. */
+const STEP_FAILURES: Record<StepFailureCode | 'HEALTH_CONSTRAINTS', { type: FailureType; code: ErrorInformation['code'] }> = {
+  HEALTH_CONSTRAINTS: { type: FailureType.HealthConstraints, code: 'HEALTH_CONSTRAINTS' },
+  NO_INSTANCES: { type: FailureType.NoInstances, code: 'NO_INSTANCES' },
+  INVALID_TARGET_INSTANCES: { type: FailureType.InvalidDeploymentInput, code: 'INVALID_TARGET_INSTANCES' },
+  TRAFFIC_CONTROL: { type: FailureType.TrafficControlFailed, code: 'ELASTIC_LOAD_BALANCING_INVALID' },
+};
 
 /** What one run of a deployment hands to the next when it continues as new. */
 export interface DeploymentProgress {
@@ -124,7 +135,11 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
     if (outcome.kind === 'stopped') {
       throw failed(FailureType.ManualStop, { code: 'MANUAL_STOP', message: `The deployment was stopped by request; hosts in flight were cancelled.${progress?.firstFailure ?? ''}` });
     }
-    if (outcome.kind === 'failed') throw failed(FailureType.HealthConstraints, { code: 'HEALTH_CONSTRAINTS', message: `${outcome.message}${progress?.firstFailure}` });
+    if (outcome.kind === 'waitTimedOut') throw failed(FailureType.ManualStop, { code: 'TIMEOUT', message: outcome.message });
+    if (outcome.kind === 'failed') {
+      const { type, code } = STEP_FAILURES[outcome.code ?? 'HEALTH_CONSTRAINTS'];
+      throw failed(type, { code, message: `${outcome.message}${progress?.firstFailure ?? ''}` });
+    }
     settle();
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err; // not an ending: the next run carries on
@@ -155,7 +170,8 @@ async function afterwards(input: DeploymentInput, summary: DeploymentSummary, no
     } else {
       const reason = `Automatic rollback after ${summary.deploymentId} ${summary.status === 'Stopped' ? 'was stopped' : 'failed'} (${summary.errorInformation?.code ?? summary.status})`;
       // (stoppedOnAlarm rolls back only as the group's DEPLOYMENT_STOP_ON_ALARM says; a stop request's autoRollback always does.)
-      const answer = await controller.requestRollback({ groupWorkflowId: group.workflowId, request: { triggeringDeploymentId: summary.deploymentId, reason } });
+      const blueGreen = rollbackOf(summary.deploymentId, summary.blueGreen);
+      const answer = await controller.requestRollback({ groupWorkflowId: group.workflowId, request: { triggeringDeploymentId: summary.deploymentId, reason, ...(blueGreen ? { blueGreen } : {}) } });
       summary.rollbackInfo = 'refused' in answer ? { rollbackMessage: `No rollback: ${answer.refused}` } : { rollbackDeploymentId: answer.deploymentId, rollbackMessage: reason };
     }
   }
@@ -164,7 +180,13 @@ async function afterwards(input: DeploymentInput, summary: DeploymentSummary, no
   if (summary.rollbackInfo?.rollbackDeploymentId) notifier.send('DeploymentRollback', (name) => deploymentPayload(summary, name));
   await notifier.flush();
   if (group) {
-    const finished = { deploymentId: summary.deploymentId, status: ended ? summary.status : 'Failed', revision: summary.revision, completeTime: summary.completeTime ?? new Date().toISOString() } as const;
+    const finished = {
+      deploymentId: summary.deploymentId,
+      status: ended ? summary.status : 'Failed',
+      revision: summary.revision,
+      completeTime: summary.completeTime ?? new Date().toISOString(),
+      ...(summary.blueGreen ? { blueGreen: { servingHosts: summary.blueGreen.servingHosts, rollback: rollbackOf(summary.deploymentId, summary.blueGreen) } } : {}),
+    } as const;
     await getExternalWorkflowHandle(group.workflowId).signal(deploymentFinishedSignal, finished).catch(() => undefined);
   }
 }
@@ -223,6 +245,7 @@ async function prepare(
     creator: summary.creator,
     fileExistsBehavior: input.fileExistsBehavior,
     ignoreApplicationStopFailures: input.ignoreApplicationStopFailures ?? false,
+    ...(isBlueGreen(input) ? { deploymentType: 'BLUE_GREEN' as const } : {}),
   };
   // Targets first, so a deployment that fails on its revision still lists them (Skipped).
   const selection = { targetHosts: input.targetHosts, tagFilters: input.tagFilters, tagSet: input.tagSet };
@@ -241,8 +264,9 @@ async function prepare(
   }
 
   const revisionKey = revisionIdentity(context.revision);
-  const strategy = strategyFor(STRATEGY);
-  const planned = strategy.plan(config, selected, input.updateOutdatedInstancesOnly ? { skipHostsRunning: revisionKey } : {});
+  const strategy = strategyFor(strategyOf(input));
+  const deployment = { loadBalancerInfo: input.loadBalancerInfo, blueGreenDeploymentConfiguration: input.blueGreenDeploymentConfiguration, targetInstances: input.targetInstances, blueGreenRollback: input.blueGreenRollback };
+  const planned = strategy.plan(config, selected, { ...(input.updateOutdatedInstancesOnly ? { skipHostsRunning: revisionKey } : {}), ...(isBlueGreen(input) ? { deployment } : {}) });
   if (!planned.ok) {
     const message = planned.code === 'NO_INSTANCES' ? `No host matches ${describeSelection(selection)}: are their agents registered with these tags?` : planned.message;
     throw failed(planned.code === 'NO_INSTANCES' ? FailureType.NoInstances : FailureType.HealthConstraintsInvalid, { code: planned.code, message });

@@ -4,22 +4,29 @@ import {
   ChildWorkflowFailure,
   condition,
   ParentClosePolicy,
+  setHandler,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { controller, entities } from './controller-proxies.js';
+import { cloud, controller, entities } from './controller-proxies.js';
+import type { DeploymentWaitType, ListenerWeight } from './contracts/blue-green.js';
+import type { SelectedTarget } from './contracts/hosts.js';
+import { isEc2InstanceId } from './contracts/naming.js';
+import { continueUpdate } from './messages.js';
+import { GantrySearchAttributes } from './search-attributes.js';
 import type { DeploymentInput, DeploymentSummary, HostDeploymentView } from './contracts/deployment.js';
 import { usesTrafficControl } from './contracts/deployment.js';
 import type { LifecycleEventName } from './contracts/lifecycle.js';
 import { hostWorkflowId } from './contracts/naming.js';
 import { revisionIdentity } from './contracts/revision.js';
-import { instancePayload } from './contracts/triggers.js';
+import { deploymentPayload, instancePayload } from './contracts/triggers.js';
 import type { DeploymentProgress } from './deployment.js';
 import { rootCause } from './failures.js';
 import { hostDeployment, type TrafficControl } from './host-deployment.js';
 import type { Notifier } from './notifier.js';
 import { strategyFor } from './strategies/index.js';
-import type { StrategyStep } from './strategies/strategy.js';
+import type { StepFailureCode, StepResult, StrategyStep } from './strategies/strategy.js';
 import type { TargetTracker } from './target-tracker.js';
 
 /** Hosts in flight at once in one run: well under Temporal's 2,000 pending children per workflow. */
@@ -49,7 +56,7 @@ export async function interpret(
   hosts: CancellationScope,
   notifier: Notifier,
   continueAsNew: (progress: DeploymentProgress) => Promise<never>,
-): Promise<{ kind: 'succeeded' | 'stopped' } | { kind: 'failed'; message: string }> {
+): Promise<{ kind: 'succeeded' | 'stopped' } | { kind: 'failed'; message: string; code?: StepFailureCode } | { kind: 'waitTimedOut'; message: string }> {
   const strategy = strategyFor(progress.strategy);
   const run = strategy.run(progress.plan, progress.rollout);
   const hostEvents = strategy.hostEvents({ trafficControl: usesTrafficControl(input) });
@@ -92,19 +99,24 @@ export async function interpret(
     }
   };
 
-  const runHost = async (hostId: string, events: LifecycleEventName[]): Promise<void> => {
+  const runHost = async (hostId: string, step: Extract<StrategyStep, { kind: 'deployHosts' }>): Promise<void> => {
     const target = tracker.get(hostId);
+    const first = target.status === 'Pending';
+    // A host's first child is <deploymentId>/<hostId>; a later phase's child adds the phase (phases lists them).
+    const phase = target.phases !== undefined && step.phase ? step.phase : undefined;
+    if (step.phase) target.phases = phase ? [...(target.phases ?? []), phase] : [];
     tracker.set(target, 'InProgress');
-    notifier.send('InstanceStart', (name) => instancePayload({ deploymentId: summary.deploymentId, targetId: hostId, status: 'InProgress', lastUpdatedAt: target.lastUpdatedAt, lifecycleEvents: [] }, name));
-    completions.push(await hosts.run(() => deployHost(input, progress, hostId, events, () => (starting -= 1))));
+    if (first) notifier.send('InstanceStart', (name) => instancePayload({ deploymentId: summary.deploymentId, targetId: hostId, status: 'InProgress', lastUpdatedAt: target.lastUpdatedAt, lifecycleEvents: [] }, name));
+    const events = step.events ?? hostEvents;
+    completions.push(await hosts.run(() => deployHost(input, progress, hostId, events, () => (starting -= 1), phase, step.targetGroupNames)));
   };
   const record = (host: HostDeploymentView): void => {
     const target = tracker.get(host.targetId);
     const ok = host.status === 'Succeeded';
-    tracker.set(target, ok ? 'Succeeded' : 'Failed');
-    run.hostFinished(host.targetId, ok);
-    (ok ? progress.unreported.succeeded : progress.unreported.failed).push(host.targetId);
-    notifier.send(ok ? 'InstanceSuccess' : 'InstanceFailure', (name) => instancePayload(host, name));
+    const outcome = run.hostOutcome ? run.hostOutcome(host.targetId, ok) : (run.hostFinished(host.targetId, ok), { status: ok ? 'Succeeded' : 'Failed', report: true, final: true } as const);
+    tracker.set(target, outcome.status);
+    if (outcome.report) (ok ? progress.unreported.succeeded : progress.unreported.failed).push(host.targetId);
+    if (outcome.final || !ok) notifier.send(ok ? 'InstanceSuccess' : 'InstanceFailure', (name) => instancePayload(host, name));
     if (ok) return;
     const event = host.lifecycleEvents.find((e) => e.status === 'Failed' && !e.diagnostics?.message.endsWith('(ignored: ignoreApplicationStopFailures)'));
     if (!event) return;
@@ -122,9 +134,88 @@ export async function interpret(
 
   /** The step the deployment is at, in its status (kept while it stays the same kind). */
   const at = (kind: NonNullable<DeploymentSummary['currentStep']>['kind'], detail?: string): void => {
+    Object.assign(summary, run.view?.() ?? {});
     if (summary.currentStep?.kind === kind && summary.currentStep.detail === detail) return;
     summary.currentStep = { kind, ...(detail ? { detail } : {}), since: new Date().toISOString() };
   };
+
+  // Blue/green waits: `continue` ends the one in progress (CodeDeploy's ContinueDeployment).
+  let waiting: DeploymentWaitType | undefined;
+  let continued = false;
+  setHandler(
+    continueUpdate,
+    ({ deploymentWaitType }) => {
+      continued = true;
+      return { deploymentId: summary.deploymentId, deploymentWaitType };
+    },
+    {
+      validator: (request) => {
+        const type = request?.deploymentWaitType;
+        if (type !== 'READY_WAIT' && type !== 'TERMINATION_WAIT') throw new Error(`deploymentWaitType must be READY_WAIT or TERMINATION_WAIT; got ${JSON.stringify(type)}`);
+        if (progress.strategy !== 'BLUE_GREEN') throw new Error(`deployment ${summary.deploymentId} is not a blue/green deployment; continue applies only to blue/green waits`);
+        if (!waiting || summary.stopRequested) throw new Error(`deployment ${summary.deploymentId} is not waiting (${summary.status}${summary.currentStep ? `, at ${summary.currentStep.kind}` : ''}); continue applies only while it waits for ${type}`);
+        if (waiting !== type) throw new Error(`deployment ${summary.deploymentId} is in its ${waiting}, not its ${type}`);
+      },
+    },
+  );
+  const setStatus = (status: 'Ready' | 'InProgress'): void => {
+    summary.status = status;
+    upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: status }]);
+  };
+
+  /** Carries out a step of the deployment itself; a failed call fails the deployment, naming it. */
+  const carryOut = async (step: Exclude<StrategyStep, { kind: 'deployHosts' | 'waitForHosts' | 'bake' | 'succeeded' | 'failed' | 'stopped' }>): Promise<StepResult | { failed: string }> => {
+    at(step.kind, 'detail' in step ? step.detail : step.kind === 'waitForContinue' ? step.waitType : undefined);
+    try {
+      switch (step.kind) {
+        case 'selectTargets': {
+          const selected: SelectedTarget[] = await entities.selectTargets({ controllerTaskQueue: workflowInfo().taskQueue, query: { deploymentGroupId: context.deploymentGroupId, selection: step.selection } });
+          const known = selected.filter((t) => !tracker.has(t.hostId));
+          tracker.add(known.map((t) => ({ targetId: t.hostId, status: 'Pending', zone: t.zone })));
+          for (const t of known) if (t.loadBalancerTarget) (progress.loadBalancerTargets ??= {})[t.hostId] = t.loadBalancerTarget;
+          return { kind: 'selectTargets', targets: selected };
+        }
+        case 'readTraffic': {
+          const read = await cloud.readTrafficWeights({ listenerArn: step.listenerArn });
+          return { kind: 'readTraffic', weights: read.weights };
+        }
+        case 'moveTraffic':
+          await cloud.setTrafficWeights({ listenerArn: step.listenerArn, weights: step.weights as ListenerWeight[] });
+          return { kind: 'moveTraffic' };
+        case 'waitForContinue': {
+          waiting = step.waitType;
+          continued = false;
+          if (step.readyHosts) {
+            setStatus('Ready');
+            for (const hostId of step.readyHosts) {
+              const target = tracker.get(hostId);
+              tracker.set(target, 'Ready');
+              notifier.send('InstanceReady', (name) => instancePayload({ deploymentId: summary.deploymentId, targetId: hostId, status: 'Ready', lastUpdatedAt: target.lastUpdatedAt, lifecycleEvents: [] }, name));
+            }
+            notifier.send('DeploymentReady', (name) => deploymentPayload(summary, name));
+          }
+          await waitFor(() => continued || summary.stopRequested !== undefined, step.seconds > 0 ? Date.now() + step.seconds * 1000 : Date.now());
+          waiting = undefined;
+          if (step.readyHosts && summary.status === 'Ready') setStatus('InProgress');
+          return { kind: 'waitForContinue', timedOut: !continued && !summary.stopRequested };
+        }
+        case 'retireHosts': {
+          if (step.keepAlive) return { kind: 'retireHosts', notTerminated: [] };
+          const instanceIds = step.hostIds.map((h) => (isEc2InstanceId(h) ? h : progress.loadBalancerTargets?.[h]?.id)).filter((id): id is string => id !== undefined && isEc2InstanceId(id));
+          if (instanceIds.length > 0) await cloud.terminateInstances({ instanceIds });
+          return { kind: 'retireHosts', notTerminated: step.hostIds.filter((h) => !isEc2InstanceId(h) && !isEc2InstanceId(progress.loadBalancerTargets?.[h]?.id ?? '')) };
+        }
+      }
+    } catch (err) {
+      const cause = rootCause(err);
+      return { failed: `${step.kind} failed: ${cause instanceof Error ? cause.message : String(cause)}` };
+    }
+  };
+  /** Each target's fleet, as the strategy knows it. */
+  const label = (): void => {
+    for (const [hostId, fleet] of Object.entries(run.labels?.() ?? {})) if (tracker.has(hostId)) tracker.get(hostId).instanceLabel = fleet;
+  };
+  label();
 
   for (;;) {
     const zone = run.zone();
@@ -147,18 +238,41 @@ export async function interpret(
       if (step.kind !== 'deployHosts') break;
       starting += step.hostIds.length;
       moreToStart = step.hostIds.length === STARTS_PER_TASK;
-      for (const hostId of step.hostIds) void runHost(hostId, hostEvents);
+      for (const hostId of step.hostIds) void runHost(hostId, step);
     }
     if (step.kind === 'succeeded' || step.kind === 'failed') {
       at(step.kind);
       await report(step.kind === 'succeeded');
       return step;
     }
+    if (step.kind === 'stopped') {
+      at('waitForContinue');
+      await report();
+      return { kind: 'waitTimedOut', message: step.message };
+    }
     if (step.kind === 'bake') {
-      at('bake', `${step.seconds}s`);
+      at('bake', step.detail ? `${step.seconds}s, ${step.detail}` : `${step.seconds}s`);
       // The bake ends early when the deployment is stopped (by request or by an alarm).
       if (step.seconds > 0) await waitFor(() => summary.stopRequested !== undefined, Date.now() + step.seconds * 1000);
       if (!summary.stopRequested) run.bakeFinished();
+      continue;
+    }
+    if (step.kind !== 'deployHosts' && step.kind !== 'waitForHosts') {
+      // A step of the deployment itself (not of its hosts): nothing of it starts once a stop is under way.
+      if (stopping) {
+        await waitFor(() => run.inFlight() === 0);
+        continue;
+      }
+      const answer = await carryOut(step);
+      if ('failed' in answer) {
+        at('failed');
+        await report();
+        return { kind: 'failed', message: answer.failed, code: 'TRAFFIC_CONTROL' };
+      }
+      if (answer.kind === 'waitForContinue' && summary.stopRequested) continue;
+      run.stepDone?.(answer);
+      label();
+      Object.assign(summary, run.view?.() ?? {});
       continue;
     }
     at('deployHosts');
@@ -173,19 +287,27 @@ export async function interpret(
 }
 
 /** Runs one host's child workflow; a child that breaks (not a lifecycle failure) fails the host. */
-async function deployHost(input: DeploymentInput, progress: DeploymentProgress, hostId: string, events: LifecycleEventName[], started: () => void): Promise<HostDeploymentView> {
+async function deployHost(
+  input: DeploymentInput,
+  progress: DeploymentProgress,
+  hostId: string,
+  events: LifecycleEventName[],
+  started: () => void,
+  phase?: string,
+  targetGroupNames?: string[],
+): Promise<HostDeploymentView> {
   const context = progress.context;
   let trafficControl: TrafficControl | undefined;
   if (input.loadBalancerInfo && usesTrafficControl(input)) {
     trafficControl = {
-      targetGroupNames: input.loadBalancerInfo.targetGroupInfoList.map((g) => g.name),
+      targetGroupNames: targetGroupNames ?? (input.loadBalancerInfo.targetGroupInfoList ?? []).map((g) => g.name),
       target: progress.loadBalancerTargets?.[hostId],
       timeoutSeconds: input.loadBalancerInfo.trafficTimeoutSeconds ?? DEFAULT_TRAFFIC_TIMEOUT_SECONDS,
     };
   }
   try {
     const child = await startChild(hostDeployment, {
-      workflowId: hostWorkflowId(context.deploymentId, hostId),
+      workflowId: phase ? `${hostWorkflowId(context.deploymentId, hostId)}/${phase}` : hostWorkflowId(context.deploymentId, hostId),
       args: [{ deployment: context, hostId, events, agentTimeouts: input.agentTimeouts, ...(trafficControl ? { trafficControl } : {}) }],
       // A host's child must not outlive its deployment.
       parentClosePolicy: ParentClosePolicy.TERMINATE,

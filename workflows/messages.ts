@@ -4,9 +4,13 @@ import type { DeploymentSummary, HostDeploymentView, StopRequest } from './contr
 import type { DeploymentOutcomes, HostRegistration, SelectedTarget, TargetQuery, TargetWatch } from './contracts/hosts.js';
 import type { DeploymentFinished, DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRequest, RollbackRequest } from './contracts/deployment-group.js';
 import { MessageName } from './contracts/naming.js';
+import type { DeploymentWaitType } from './contracts/blue-green.js';
 
 /** `deployment` workflow: the deployment, its overview and every target's status. */
 export const deploymentStatusQuery = defineQuery<DeploymentSummary>(MessageName.status);
+
+/** `deployment` workflow (blue/green): end a Ready wait (reroute now) or the termination wait (retire now). */
+export const continueUpdate = defineUpdate<{ deploymentId: string; deploymentWaitType: DeploymentWaitType }, [{ deploymentWaitType: DeploymentWaitType }]>(MessageName.continue);
 
 /** `deployment` workflow: stop it; MANUAL_STOP. `autoRollback` asks for a rollback afterwards. */
 export const stopSignal = defineSignal<[StopRequest?]>(MessageName.stop);

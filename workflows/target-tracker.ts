@@ -16,6 +16,10 @@ export class TargetTracker {
     }
   }
 
+  has(hostId: string): boolean {
+    return this.byId.has(hostId);
+  }
+
   get(hostId: string): TargetSummary {
     const target = this.byId.get(hostId);
     if (!target) throw new Error(`unknown target ${hostId}`);

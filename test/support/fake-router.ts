@@ -1,3 +1,4 @@
+import { sameShares, type ListenerRouter, type WeightedTargetGroup } from '../../activities/listener-routing.js';
 import type { TargetState, TrafficRouter } from '../../activities/traffic.js';
 import type { LoadBalancerTarget } from '../../workflows/contracts/hosts.js';
 
@@ -30,3 +31,32 @@ export function fakeRouter() {
   return { router, calls, allowHealth, stuckDraining };
 }
 
+
+/**
+ * A scripted listener for whole-group moves: target group `name` has ARN `arn:tg/name`; each listener
+ * forwards as the test sets it, and every change is recorded.
+ */
+export function fakeListeners() {
+  const forwarding = new Map<string, WeightedTargetGroup[]>();
+  const changes: string[] = [];
+  const router: ListenerRouter = {
+    async targetGroupArns(names) {
+      return new Map(names.map((n) => [n, `arn:tg/${n}`]));
+    },
+    async targetGroupNames(arns) {
+      return new Map(arns.map((a) => [a, a.replace(/^arn:tg\//, '')]));
+    },
+    async forwarding(arn) {
+      return forwarding.get(arn) ?? [];
+    },
+    async setForwarding(arn, groups) {
+      if (sameShares(forwarding.get(arn) ?? [], groups)) return 'unchanged';
+      forwarding.set(arn, [...groups]);
+      changes.push(groups.map((g) => `${g.targetGroupArn.replace(/^arn:tg\//, '')}=${g.weight}`).join(','));
+      return 'changed';
+    },
+  };
+  /** What the listener forwards to, as `name=weight,…`. */
+  const shown = (arn: string): string => (forwarding.get(arn) ?? []).map((g) => `${g.targetGroupArn.replace(/^arn:tg\//, '')}=${g.weight}`).join(',');
+  return { router, forwarding, changes, shown };
+}

@@ -71,4 +71,8 @@ export interface ControllerActivities {
   AllowTraffic(request: TrafficRequest): Promise<TrafficResult>;
   /** Moves whole-group traffic at a listener or rule: a switch (one group) or weights (canary, linear). */
   setTrafficWeights(request: TrafficWeightsRequest): Promise<TrafficWeightsResult>;
+  /** What a listener or rule forwards to, by target group name and weight. */
+  readTrafficWeights(request: { listenerArn: string }): Promise<{ listenerArn: string; weights: TrafficWeight[] }>;
+  /** Terminates EC2 instances (blue/green's TERMINATE); an instance already gone counts as terminated. */
+  terminateInstances(request: { instanceIds: string[] }): Promise<{ terminated: string[] }>;
 }

@@ -1,3 +1,4 @@
+import type { BlueGreenDeploymentConfiguration, BlueGreenRollback, TargetInstances } from './blue-green.js';
 import type { DeploymentConfig } from './deployment-config.js';
 import type { AgentTimeouts, AlarmConfiguration, DeploymentStatus, DeploymentStyle, FileExistsBehavior, LoadBalancerInfo } from './deployment.js';
 import { validateDeploymentInput } from './deployment.js';
@@ -24,6 +25,7 @@ export interface DeploymentGroupConfig extends TargetSelection {
   loadBalancerInfo?: LoadBalancerInfo;
   /** CodeDeploy's deploymentStyle: IN_PLACE, with or without traffic control (see DeploymentInput). */
   deploymentStyle?: DeploymentStyle;
+  blueGreenDeploymentConfiguration?: BlueGreenDeploymentConfiguration;
   autoRollbackConfiguration?: AutoRollbackConfiguration;
   /** A host that joins during a deployment is updated afterwards (UPDATE, the default) or not (IGNORE). */
   outdatedInstancesStrategy?: 'UPDATE' | 'IGNORE';
@@ -46,6 +48,8 @@ export interface GroupDeploymentRequest {
   updateOutdatedInstancesOnly?: boolean;
   /** Overrides the group's auto-rollback setting for this deployment. */
   autoRollbackConfiguration?: AutoRollbackConfiguration;
+  /** Blue/green (DISCOVER_EXISTING): the replacement hosts. */
+  targetInstances?: TargetInstances;
 }
 
 /** Update `rollback` on a group: redeploy the last successful revision, or a named earlier deployment's. */
@@ -54,6 +58,8 @@ export interface RollbackRequest {
   /** The deployment that asks for it (an automatic rollback); default: the group's last deployment. */
   triggeringDeploymentId?: string;
   reason?: string;
+  /** Sent by a blue/green deployment asking for its own rollback: what to put back. */
+  blueGreen?: BlueGreenRollback;
 }
 
 /** CodeDeploy's rollbackInfo, on both the rolled-back deployment and the rollback. */
@@ -73,6 +79,8 @@ export interface GroupDeploymentRecord {
   createTime: string;
   completeTime?: string;
   rollbackInfo?: RollbackInfo;
+  /** A blue/green deployment: what its rollback puts back (kept for the latest blue/green deployment only). */
+  blueGreenRollback?: BlueGreenRollback;
 }
 
 /** Query `deploymentGroup`: what `gantry get-deployment-group` prints. */
@@ -87,6 +95,8 @@ export interface DeploymentGroupView {
   joiningHosts?: string[];
   lastSuccessfulDeployment?: GroupDeploymentRecord;
   lastAttemptedDeployment?: GroupDeploymentRecord;
+  /** Blue/green: the hosts now serving the group (its original environment for the next deployment). */
+  blueGreenFleet?: string[];
   /** The most recent deployments, newest first (at most 50). */
   history: GroupDeploymentRecord[];
 }
@@ -98,6 +108,8 @@ export interface DeploymentFinished {
   /** The revision as deployed (pinned). */
   revision: RevisionLocation;
   completeTime: string;
+  /** A blue/green deployment: the hosts that serve once it succeeded, and what its rollback would put back. */
+  blueGreen?: { servingHosts: string[]; rollback?: BlueGreenRollback };
 }
 
 /** Checks a group configuration; one message per problem. */
@@ -105,7 +117,7 @@ export function validateGroupConfig(config: unknown): string[] {
   if (!isRecord(config)) return [`deployment group must be a JSON object; got ${show(config)}`];
   const { autoRollbackConfiguration: rollback, outdatedInstancesStrategy, concurrentDeployments, ...rest } = config;
   // The deployment fields are checked as a deployment would be (a placeholder revision stands in).
-  const problems = validateDeploymentInput({ ...rest, revision: { revisionType: 'Local', local: { path: '/group' } } });
+  const problems = validateDeploymentInput({ ...rest, revision: { revisionType: 'Local', local: { path: '/group' } } }, { groupConfig: true });
   if (typeof config.deploymentGroupName === 'string' && !NAME_PATTERN.test(config.deploymentGroupName)) problems.push('deploymentGroupName is not a valid name');
   if (rollback !== undefined) {
     if (!isRecord(rollback) || typeof rollback.enabled !== 'boolean' || !Array.isArray(rollback.events)) {

@@ -11,6 +11,8 @@ import type { TriggerConfig } from './triggers.js';
 import { validateTriggers } from './triggers.js';
 import { validateTargetSelection } from './targets.js';
 import { isRecord, show } from './values.js';
+import type { BlueGreenDeploymentConfiguration, BlueGreenRollback, BlueGreenView, TargetGroupPairInfo, TargetInstances } from './blue-green.js';
+import { resolveBlueGreen, validateBlueGreenConfiguration, validateTargetGroupPairs, validateTargetInstances } from './blue-green.js';
 
 export type FileExistsBehavior = 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
 
@@ -38,6 +40,12 @@ export interface DeploymentInput extends TargetSelection {
    * unused; when absent, traffic is controlled exactly when loadBalancerInfo is given.
    */
   deploymentStyle?: DeploymentStyle;
+  /** BLUE_GREEN: replacement hosts, ready wait, what happens to the originals, and how traffic shifts. */
+  blueGreenDeploymentConfiguration?: BlueGreenDeploymentConfiguration;
+  /** BLUE_GREEN with DISCOVER_EXISTING: the replacement (green) hosts. */
+  targetInstances?: TargetInstances;
+  /** Set by the group on the rollback of a blue/green deployment: what to put back. */
+  blueGreenRollback?: BlueGreenRollback;
   description?: string;
   fileExistsBehavior?: FileExistsBehavior;
   ignoreApplicationStopFailures?: boolean;
@@ -98,7 +106,10 @@ export interface AgentTimeouts {
 }
 
 export interface LoadBalancerInfo {
-  targetGroupInfoList: { name: string }[];
+  /** Target groups hosts are registered in and deregistered from (in place; blue/green's REGISTER_TARGETS). */
+  targetGroupInfoList?: { name: string }[];
+  /** Blue/green only: a pair of target groups and the listener that forwards to one of them (LISTENER_SWITCH, WEIGHTED_SHIFT). */
+  targetGroupPairInfoList?: TargetGroupPairInfo[];
   /** How long BlockTraffic waits for deregistration and AllowTraffic for a healthy target (default 300). */
   trafficTimeoutSeconds?: number;
 }
@@ -116,6 +127,9 @@ export interface DeploymentContext {
   /** Blue/green deployments say so: a blue/green rollback's hooks use other revisions (scriptRevisionFor). */
   deploymentType?: DeploymentStyle['deploymentType'];
 }
+
+/** The kinds of step a deployment's status names as its current one. */
+export type StepKind = 'deployHosts' | 'bake' | 'succeeded' | 'failed' | 'selectTargets' | 'readTraffic' | 'moveTraffic' | 'waitForContinue' | 'retireHosts';
 
 export type DeploymentStatus = 'Created' | 'Queued' | 'InProgress' | 'Ready' | 'Succeeded' | 'Failed' | 'Stopped';
 export type TargetStatus = 'Pending' | 'InProgress' | 'Succeeded' | 'Failed' | 'Skipped' | 'Unknown' | 'Ready';
@@ -140,6 +154,10 @@ export interface TargetSummary {
   zone?: string | null;
   /** For a failed target: the event that failed and why (log tail omitted; see the host's child). */
   failedEvent?: { lifecycleEventName: LifecycleEventName; diagnostics: Diagnostics };
+  /** Blue/green: the original (Blue) or replacement (Green) fleet (CodeDeploy's instanceLabel). */
+  instanceLabel?: 'Blue' | 'Green';
+  /** Blue/green: the host's later hostDeployment children after its first (their ID suffixes), in order. */
+  phases?: string[];
 }
 
 /** A target with its lifecycle events (read from its hostDeployment child). */
@@ -168,7 +186,9 @@ export interface DeploymentSummary {
   /** Set when a `stop` signal arrived (status becomes Stopped once hosts in flight have stopped). */
   stopRequested?: StopRequest;
   /** The step the deployment's strategy is at, and since when (deployHosts, bake, succeeded, failed). */
-  currentStep?: { kind: 'deployHosts' | 'bake' | 'succeeded' | 'failed'; detail?: string; since: string };
+  currentStep?: { kind: StepKind; detail?: string; since: string };
+  /** Blue/green: the traffic method, the fleets and the load balancer as Gantry set it. */
+  blueGreen?: BlueGreenView;
   /** Zonal configurations: the zone being deployed, or baking after (null: hosts without a zone). */
   currentZone?: string | null;
   targets: TargetSummary[];
@@ -203,6 +223,8 @@ export interface ValidationOptions {
    * before them (patched('hardened-deployment-input')), so such a run is judged as it was.
    */
   hardened?: boolean;
+  /** A deployment group's configuration: per-deployment fields (targetInstances) are not required yet. */
+  groupConfig?: boolean;
 }
 
 /** Input larger than this is refused whole: well under Temporal's 2 MB payload limit, with room for the summary. */
@@ -250,6 +272,7 @@ export function validateDeploymentInput(input: unknown, options: ValidationOptio
   }
   if (input.loadBalancerInfo !== undefined) problems.push(...validateLoadBalancerInfo(input.loadBalancerInfo));
   if (input.deploymentStyle !== undefined) problems.push(...validateDeploymentStyle(input.deploymentStyle, input.loadBalancerInfo !== undefined));
+  problems.push(...validateBlueGreenInput(input, options.groupConfig ?? false));
   if (input.triggerConfigurations !== undefined) problems.push(...validateTriggers(input.triggerConfigurations));
   if (input.alarmConfiguration !== undefined) problems.push(...validateAlarms(input.alarmConfiguration));
   if (input.group !== undefined && (!isRecord(input.group) || typeof input.group.workflowId !== 'string' || typeof input.group.queued !== 'boolean')) {
@@ -317,8 +340,8 @@ function validateDeploymentStyle(style: unknown, hasLoadBalancer: boolean): stri
   if (!isRecord(style) || !(DEPLOYMENT_TYPES as readonly unknown[]).includes(style.deploymentType) || !(DEPLOYMENT_OPTIONS as readonly unknown[]).includes(style.deploymentOption)) {
     return [`deploymentStyle must be {"deploymentType": ${DEPLOYMENT_TYPES.join('|')}, "deploymentOption": ${DEPLOYMENT_OPTIONS.join('|')}}; got ${show(style)}`];
   }
-  if (style.deploymentType === 'BLUE_GREEN') {
-    return ['deploymentStyle.deploymentType BLUE_GREEN is not available in this version of Gantry; the strategy engine has IN_PLACE only so far'];
+  if (style.deploymentType === 'BLUE_GREEN' && style.deploymentOption !== 'WITH_TRAFFIC_CONTROL') {
+    return ['deploymentStyle BLUE_GREEN needs deploymentOption WITH_TRAFFIC_CONTROL: a blue/green deployment moves traffic from the original hosts to the replacement ones'];
   }
   if (style.deploymentOption === 'WITH_TRAFFIC_CONTROL' && !hasLoadBalancer) {
     return ['deploymentStyle.deploymentOption WITH_TRAFFIC_CONTROL needs loadBalancerInfo: the target groups hosts leave while they are deployed'];
@@ -326,11 +349,40 @@ function validateDeploymentStyle(style: unknown, hasLoadBalancer: boolean): stri
   return [];
 }
 
+/** Whether a deployment is blue/green. */
+export function isBlueGreen(input: Pick<DeploymentInput, 'deploymentStyle'>): boolean {
+  return input.deploymentStyle?.deploymentType === 'BLUE_GREEN';
+}
+
+/** The blue/green fields: only on BLUE_GREEN deployments, and what each needs. */
+function validateBlueGreenInput(input: Record<string, unknown>, groupConfig: boolean): string[] {
+  const style = input.deploymentStyle;
+  const blueGreen = isRecord(style) && style.deploymentType === 'BLUE_GREEN';
+  const lb = isRecord(input.loadBalancerInfo) ? input.loadBalancerInfo : undefined;
+  const problems: string[] = [];
+  for (const field of ['blueGreenDeploymentConfiguration', 'targetInstances'] as const) {
+    if (input[field] !== undefined && !blueGreen) problems.push(`${field} applies only to blue/green deployments (deploymentStyle.deploymentType BLUE_GREEN)`);
+  }
+  if (lb?.targetGroupPairInfoList !== undefined && !blueGreen) problems.push('loadBalancerInfo.targetGroupPairInfoList applies only to blue/green deployments (deploymentStyle.deploymentType BLUE_GREEN)');
+  if (!blueGreen) return problems;
+  if (input.blueGreenDeploymentConfiguration !== undefined) problems.push(...validateBlueGreenConfiguration(input.blueGreenDeploymentConfiguration, lb?.targetGroupPairInfoList !== undefined));
+  if (input.targetInstances !== undefined) problems.push(...validateTargetInstances(input.targetInstances));
+  const config = isRecord(input.blueGreenDeploymentConfiguration) ? (input.blueGreenDeploymentConfiguration as BlueGreenDeploymentConfiguration) : undefined;
+  const discovers = resolveBlueGreen(config).greenFleet === 'DISCOVER_EXISTING';
+  if (!groupConfig && discovers && input.targetInstances === undefined && input.blueGreenRollback === undefined) {
+    problems.push('a blue/green deployment with DISCOVER_EXISTING needs targetInstances: the replacement hosts (tagFilters, ec2TagSet or targetHosts)');
+  }
+  return problems;
+}
+
 function validateLoadBalancerInfo(info: unknown): string[] {
   if (!isRecord(info)) return ['loadBalancerInfo must be an object like {"targetGroupInfoList": [{"name": "web"}]}'];
   const problems: string[] = [];
   const groups = info.targetGroupInfoList;
-  if (!Array.isArray(groups) || groups.length === 0 || groups.length > 10) {
+  if (info.targetGroupPairInfoList !== undefined) {
+    problems.push(...validateTargetGroupPairs(info.targetGroupPairInfoList));
+    if (groups !== undefined) problems.push('loadBalancerInfo: give targetGroupInfoList or targetGroupPairInfoList, not both');
+  } else if (!Array.isArray(groups) || groups.length === 0 || groups.length > 10) {
     problems.push(`loadBalancerInfo.targetGroupInfoList must list 1-10 target groups; got ${show(groups)}`);
   } else {
     groups.forEach((group, i) => {

@@ -52,6 +52,10 @@ export type DeploymentErrorCode =
   | 'ALARM_ACTIVE'
   | 'AGENT_ISSUE'
   | 'TIMEOUT'
+  /** The load balancer is not as a blue/green deployment needs it (CodeDeploy's code), or a change to it failed. */
+  | 'ELASTIC_LOAD_BALANCING_INVALID'
+  /** Gantry: a blue/green deployment's targetInstances select hosts of the original environment. */
+  | 'INVALID_TARGET_INSTANCES'
   | 'INTERNAL_ERROR';
 
 export interface ErrorInformation {

@@ -42,6 +42,8 @@ export const MessageName = {
   status: 'status',
   /** Signal on `deployment`: stop it (`{ autoRollback?: boolean }`); no new host or event starts, hooks in flight are cancelled. */
   stop: 'stop',
+  /** Update on a blue/green `deployment`: `{deploymentWaitType: READY_WAIT|TERMINATION_WAIT}` ends that wait now (continue-deployment). */
+  continue: 'continue',
   /** Signal on a queued `deployment`, sent by its group: its turn has come. */
   proceed: 'proceed',
   /** Update on `deploymentGroup`: start (or queue) a deployment of a revision; returns its ID. */
@@ -85,6 +87,11 @@ export const SearchAttributeName = {
 } as const;
 
 /** Workflow ID of a host's child workflow: readable in the UI and unique per deployment. */
+/** An EC2 instance ID (i- and 8 or 17 hex digits): a host that blue/green's TERMINATE can terminate. */
+export function isEc2InstanceId(id: string): boolean {
+  return /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(id);
+}
+
 export function hostWorkflowId(deploymentId: string, hostId: string): string {
   return `${deploymentId}/${hostId}`;
 }

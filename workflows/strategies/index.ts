@@ -2,6 +2,7 @@
  * The strategy registry: one line a strategy. The engine looks a deployment's strategy up here by
  * kind, so a new strategy needs no change to the shell or the interpreter.
  */
+import { blueGreen } from './blue-green.js';
 import { inPlace } from './in-place.js';
 import type { DeploymentStrategy, StrategyKind } from './strategy.js';
 
@@ -9,6 +10,7 @@ import type { DeploymentStrategy, StrategyKind } from './strategy.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const STRATEGIES: { [K in StrategyKind]: DeploymentStrategy<any, any> } = {
   IN_PLACE: inPlace,
+  BLUE_GREEN: blueGreen,
 };
 
 export function strategyFor(kind: StrategyKind | undefined): DeploymentStrategy<unknown, unknown> {

@@ -8,6 +8,9 @@
 import type { DeploymentConfig } from '../contracts/deployment-config.js';
 import type { LifecycleEventName } from '../contracts/lifecycle.js';
 import type { InstanceHealth, RevisionHealth } from '../contracts/hosts.js';
+import type { DeploymentInput, TargetStatus } from '../contracts/deployment.js';
+import type { BlueGreenView, DeploymentWaitType, ListenerWeight } from '../contracts/blue-green.js';
+import type { TargetSelection } from '../contracts/targets.js';
 
 /** A selected target with its health, as every planner receives it. */
 export interface CandidateTarget {
@@ -20,27 +23,68 @@ export interface CandidateTarget {
 }
 
 /** The strategies the engine knows; the wire value of a deployment's strategy in its progress. */
-export type StrategyKind = 'IN_PLACE';
+export type StrategyKind = 'IN_PLACE' | 'BLUE_GREEN';
+
+/** Why a deployment failed, when it is not the health rules (HEALTH_CONSTRAINTS, the default). */
+export type StepFailureCode = 'NO_INSTANCES' | 'INVALID_TARGET_INSTANCES' | 'TRAFFIC_CONTROL';
 
 /**
- * What a strategy asks for next. Kinds to come with their strategies (and, each, a change of the
- * interpreter): moving traffic, waiting for a person or a timeout, retiring hosts.
+ * What a strategy asks for next. Host steps, timers and waits for a person are the interpreter's own;
+ * every step that is not a host step is answered with stepDone() (or the deployment fails, naming it).
  */
 export type StrategyStep =
-  /** Start these hosts' children now (each runs the strategy's lifecycle events). */
-  | { kind: 'deployHosts'; hostIds: string[] }
+  /**
+   * Start these hosts' children now. `events` (default: hostEvents()) are the lifecycle events they
+   * run; `phase` names a host's later child (its workflow ID's suffix); `targetGroupNames` are the
+   * groups their Block/AllowTraffic use (default: loadBalancerInfo.targetGroupInfoList).
+   */
+  | { kind: 'deployHosts'; hostIds: string[]; events?: LifecycleEventName[]; phase?: string; targetGroupNames?: string[] }
   /** Nothing else can happen until a host in flight finishes. */
   | { kind: 'waitForHosts' }
   /** Wait this long (alarms are polled; a stop ends it early), then call bakeFinished(). */
-  | { kind: 'bake'; seconds: number }
+  | { kind: 'bake'; seconds: number; detail?: string }
+  /** Select more targets (labelled), from the host registry. */
+  | { kind: 'selectTargets'; selection: TargetSelection; instanceLabel: 'Green' }
+  /** Read what a listener (or rule) forwards to. */
+  | { kind: 'readTraffic'; listenerArn: string }
+  /** Make a listener (or rule) forward with these weights. */
+  | { kind: 'moveTraffic'; listenerArn: string; weights: ListenerWeight[]; detail: string }
+  /**
+   * Wait for the `continue` update of this wait type, or the timeout (0: none, at once). While
+   * `readyHosts` is set the deployment and those targets are Ready (DeploymentReady, InstanceReady).
+   */
+  | { kind: 'waitForContinue'; waitType: DeploymentWaitType; seconds: number; readyHosts?: string[] }
+  /** Terminate these hosts' EC2 instances (retireHosts), or only let them go (keepAlive). */
+  | { kind: 'retireHosts'; hostIds: string[]; keepAlive: boolean }
   | { kind: 'succeeded' }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string; code?: StepFailureCode }
+  /** The deployment ends Stopped without a stop request (a Ready wait that timed out). */
+  | { kind: 'stopped'; message: string };
+
+/** The answer to a step that is not a host step. */
+export type StepResult =
+  | { kind: 'selectTargets'; targets: CandidateTarget[] }
+  | { kind: 'readTraffic'; weights: ListenerWeight[] }
+  | { kind: 'moveTraffic' }
+  | { kind: 'waitForContinue'; timedOut: boolean }
+  | { kind: 'retireHosts'; notTerminated: string[] };
+
+/** What became of a host whose child finished (default: Succeeded or Failed, reported, final). */
+export interface HostOutcome {
+  status: TargetStatus;
+  /** Tell the host registry (the host now has, or failed to install, this revision). */
+  report: boolean;
+  /** The host is done with this deployment (instance success/failure notifications). */
+  final: boolean;
+}
 
 export type StrategyPlanResult<Plan> = { ok: true; plan: Plan } | { ok: false; code: 'HEALTH_CONSTRAINTS_INVALID' | 'NO_INSTANCES'; message: string };
 
 export interface StrategyPlanOptions {
   /** Deploy only to hosts whose installed revision differs from this one (updateOutdatedInstancesOnly). */
   skipHostsRunning?: string;
+  /** The deployment's own settings, for strategies that need more than the configuration. */
+  deployment?: Pick<DeploymentInput, 'loadBalancerInfo' | 'blueGreenDeploymentConfiguration' | 'targetInstances' | 'blueGreenRollback'>;
 }
 
 /** One deployment's run of a strategy. Its state is plain JSON, carried across continue-as-new. */
@@ -56,6 +100,14 @@ export interface StrategyRun<State> {
   failed(): number;
   /** The zone being deployed or baked, for a strategy that goes zone by zone; undefined otherwise. */
   zone(): { zone: string | null | undefined } | undefined;
+  /** Answers a step that is not a host step. */
+  stepDone?(result: StepResult): void;
+  /** Like hostFinished, for a strategy whose hosts run several phases; called instead of it. */
+  hostOutcome?(hostId: string, succeeded: boolean): HostOutcome;
+  /** The strategy's own part of the status (blue/green: fleets and load balancer). */
+  view?(): { blueGreen?: BlueGreenView };
+  /** Host IDs and their fleet label, once known (blue/green). */
+  labels?(): Record<string, 'Blue' | 'Green'>;
 }
 
 export interface DeploymentStrategy<Plan, State> {
