@@ -231,7 +231,11 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
           return [{ kind: 'moveTraffic', listenerArn: (plan.pair as NonNullable<BlueGreenPlan['pair']>).listenerArn, weights, detail }];
         }
         case 'terminationWait':
-          if (plan.blueInstances.action === 'KEEP_ALIVE' || plan.original.length === 0) {
+          if (plan.original.length === 0) {
+            state.phase = 'done';
+            continue;
+          }
+          if (plan.blueInstances.action === 'KEEP_ALIVE') {
             state.phase = 'retire';
             continue;
           }

@@ -61,7 +61,7 @@ describe('workflows/contracts/deployment: deploymentStyle', () => {
     ['not an object', 'IN_PLACE', /deploymentStyle must be \{"deploymentType": IN_PLACE\|BLUE_GREEN/],
     ['an unknown type', { deploymentType: 'CANARY', deploymentOption: 'WITH_TRAFFIC_CONTROL' }, /deploymentStyle must be/],
     ['an unknown option', { deploymentType: 'IN_PLACE', deploymentOption: 'SOMETIMES' }, /deploymentStyle must be/],
-    ['blue/green, not built yet', { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' }, /BLUE_GREEN is not available in this version of Gantry/],
+    ['blue/green without traffic control', { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITHOUT_TRAFFIC_CONTROL' }, /BLUE_GREEN needs deploymentOption WITH_TRAFFIC_CONTROL/],
     ['traffic control without a load balancer', { deploymentType: 'IN_PLACE', deploymentOption: 'WITH_TRAFFIC_CONTROL' }, /WITH_TRAFFIC_CONTROL needs loadBalancerInfo/],
   ])('refuses %s, naming it', (_label, deploymentStyle, message) => {
     expect(validateDeploymentInput({ ...valid, deploymentStyle }).join('; ')).toMatch(message);
