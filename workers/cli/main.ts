@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
-import type { AlarmConfiguration, DeploymentInput, FileExistsBehavior } from '../../workflows/contracts/deployment.js';
+import type { AlarmConfiguration, DeploymentInput, FileExistsBehavior, LoadBalancerInfo } from '../../workflows/contracts/deployment.js';
+import type { BlueGreenDeploymentConfiguration, DeploymentWaitType, TargetInstances } from '../../workflows/contracts/blue-green.js';
 import type { RevisionLocation } from '../../workflows/contracts/revision.js';
 import { INSIDE_ENV, simulatedHostUnsupported } from '../../agent/simulated-host.js';
 import { createAgent } from '../../agent/main.js';
@@ -18,6 +19,7 @@ import {
   listDeployments,
   startDeployment,
   stopDeployment,
+  continueDeployment,
   UsageError,
 } from '../deployments.js';
 import type { DeploymentConfig, MinimumHealthyHosts } from '../../workflows/contracts/deployment-config.js';
@@ -89,12 +91,16 @@ Deployments (flags mirror \`aws deploy\`):
                      [--deployment-config-name OneAtATime|HalfAtATime|AllAtOnce|CUSTOM] [--description TEXT]
                      [--update-outdated-instances-only] [--file-exists-behavior DISALLOW|OVERWRITE|RETAIN]
                      [--ignore-application-stop-failures] [--target-group-names TG1,TG2 [--traffic-timeout S]]
-                     [--deployment-style deploymentType=IN_PLACE,deploymentOption=WITH_TRAFFIC_CONTROL|WITHOUT_TRAFFIC_CONTROL]
+                     [--deployment-style deploymentType=IN_PLACE|BLUE_GREEN,deploymentOption=WITH_TRAFFIC_CONTROL|WITHOUT_TRAFFIC_CONTROL]
+                     [--load-balancer-info JSON (targetGroupInfoList, or targetGroupPairInfoList for blue/green)]
+                     [--blue-green-deployment-configuration JSON] [--target-instances JSON (blue/green replacement hosts)]
                      [--schedule-to-start-timeout S] [--heartbeat-timeout S]
                      [--alarm-configuration '{"enabled":true,"alarms":[{"name":"A"}],"ignorePollAlarmFailure":false}'] [--wait]
   get-deployment     --deployment-id d-XXXXXXXXX [--with-events | --without-events]
   list-deployments   [--application-name A [--deployment-group-name G]] [--include-only-statuses Failed,Stopped]
   list-deployment-targets  --deployment-id d-XXXXXXXXX [--target-status Failed]
+                     [--target-filters TargetStatus=Failed|Ready,ServerInstanceLabel=Blue|Green]
+  continue-deployment      --deployment-id d-XXXXXXXXX [--deployment-wait-type READY_WAIT|TERMINATION_WAIT]
   get-deployment-target    --deployment-id d-XXXXXXXXX --target-id HOST
   stop-deployment    --deployment-id d-XXXXXXXXX [--auto-rollback-enabled]
 
@@ -156,6 +162,8 @@ const DEPLOYMENT_SETTINGS = {
   'heartbeat-timeout': { type: 'string' },
   'file-exists-behavior': { type: 'string' },
   'alarm-configuration': { type: 'string' },
+  'blue-green-deployment-configuration': { type: 'string' },
+  'load-balancer-info': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** The deployment settings given on the command line (only those given). */
@@ -167,7 +175,11 @@ function settingsFromFlags(values: Values): Partial<DeploymentGroupConfig> {
   if (filters.length > 0) settings.tagFilters = filters.map((text) => parseShorthand('--tag-filters', text) as unknown as TagFilter);
   if (values['tag-set']) settings.tagSet = parseJson('--tag-set', values['tag-set'] as string) as TagFilter[][];
   const targetGroups = parseList((values['target-group-names'] as string[] | undefined) ?? []);
-  if (targetGroups.length > 0) {
+  if (values['load-balancer-info'] !== undefined) {
+    if (targetGroups.length > 0) throw new UsageError('give --load-balancer-info or --target-group-names, not both');
+    settings.loadBalancerInfo = parseJson('--load-balancer-info', values['load-balancer-info'] as string) as LoadBalancerInfo;
+    if (values['traffic-timeout']) settings.loadBalancerInfo.trafficTimeoutSeconds = seconds('--traffic-timeout', values['traffic-timeout']);
+  } else if (targetGroups.length > 0) {
     settings.loadBalancerInfo = { targetGroupInfoList: targetGroups.map((name) => ({ name })) };
     if (values['traffic-timeout']) settings.loadBalancerInfo.trafficTimeoutSeconds = seconds('--traffic-timeout', values['traffic-timeout']);
   } else if (values['traffic-timeout']) {
@@ -184,6 +196,9 @@ function settingsFromFlags(values: Values): Partial<DeploymentGroupConfig> {
   if (values['deployment-config-name']) settings.deploymentConfigName = values['deployment-config-name'] as string;
   if (values['file-exists-behavior']) settings.fileExistsBehavior = (values['file-exists-behavior'] as string).toUpperCase() as FileExistsBehavior;
   if (values['alarm-configuration']) settings.alarmConfiguration = parseJson('--alarm-configuration', values['alarm-configuration'] as string) as AlarmConfiguration;
+  if (values['blue-green-deployment-configuration']) {
+    settings.blueGreenDeploymentConfiguration = parseJson('--blue-green-deployment-configuration', values['blue-green-deployment-configuration'] as string) as BlueGreenDeploymentConfiguration;
+  }
   return settings;
 }
 
@@ -218,6 +233,7 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
     revision: { type: 'string' },
     'update-outdated-instances-only': { type: 'boolean' },
     'ignore-application-stop-failures': { type: 'boolean' },
+    'target-instances': { type: 'string' },
     'deployment-id': { type: 'string' },
     wait: { type: 'boolean' },
   });
@@ -226,12 +242,13 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
   const applicationName = required('--application-name', values['application-name'] as string | undefined);
   const deploymentGroupName = required('--deployment-group-name', values['deployment-group-name'] as string | undefined);
   const settings = settingsFromFlags(values);
+  const targetInstances = values['target-instances'] ? (parseJson('--target-instances', values['target-instances'] as string) as TargetInstances) : undefined;
   const taskQueue = taskQueueOf(values);
   const { client, connection } = await connectClient(target(values));
   try {
     if (await deploymentGroupExists(client, applicationName, deploymentGroupName, taskQueue)) {
       // The group decides targets and settings; only per-deployment overrides are accepted here.
-      const groupOnly = ['target-hosts', 'tag-filters', 'tag-set', 'target-group-names', 'traffic-timeout', 'deployment-style', 'schedule-to-start-timeout', 'heartbeat-timeout', 'alarm-configuration', 'deployment-id'].filter((f) => values[f] !== undefined);
+      const groupOnly = ['target-hosts', 'tag-filters', 'tag-set', 'target-group-names', 'traffic-timeout', 'deployment-style', 'schedule-to-start-timeout', 'heartbeat-timeout', 'alarm-configuration', 'blue-green-deployment-configuration', 'load-balancer-info', 'deployment-id'].filter((f) => values[f] !== undefined);
       if (groupOnly.length > 0) throw new UsageError(`deployment group ${applicationName}/${deploymentGroupName} exists and sets these itself; change them with update-deployment-group: ${groupOnly.map((f) => `--${f}`).join(' ')}`);
       const started = await createGroupDeployment(client, { applicationName, deploymentGroupName }, {
         revision,
@@ -240,6 +257,7 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
         ...(settings.fileExistsBehavior ? { fileExistsBehavior: settings.fileExistsBehavior } : {}),
         ...(values['ignore-application-stop-failures'] ? { ignoreApplicationStopFailures: true } : {}),
         ...(values['update-outdated-instances-only'] ? { updateOutdatedInstancesOnly: true } : {}),
+        ...(targetInstances ? { targetInstances } : {}),
       }, taskQueue);
       return await reportDeployment(client, values, started.deploymentId, started.status === 'Queued');
     }
@@ -247,6 +265,7 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
     if (values['update-outdated-instances-only']) input.updateOutdatedInstancesOnly = true;
     if (values.description) input.description = values.description as string;
     if (values['ignore-application-stop-failures']) input.ignoreApplicationStopFailures = true;
+    if (targetInstances) input.targetInstances = targetInstances;
     const deploymentId = await startDeployment(client, input, { taskQueue, deploymentId: values['deployment-id'] as string | undefined });
     return await reportDeployment(client, values, deploymentId);
   } finally {
@@ -382,14 +401,32 @@ async function stopDeploymentCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function continueDeploymentCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'deployment-id': { type: 'string' }, 'deployment-wait-type': { type: 'string' } });
+  const deploymentId = required('--deployment-id', values['deployment-id'] as string | undefined);
+  // aws deploy's default wait type is READY_WAIT.
+  const waitType = ((values['deployment-wait-type'] as string | undefined) ?? 'READY_WAIT') as DeploymentWaitType;
+  const result = await withClient(values, (client) => continueDeployment(client, deploymentId, waitType));
+  if (output(values) === 'json') print(result);
+  else console.log(`${deploymentId}: ${waitType === 'READY_WAIT' ? 'rerouting traffic to the replacement hosts' : 'retiring the original hosts now'}`);
+  return 0;
+}
+
 async function listDeploymentTargetsCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { 'deployment-id': { type: 'string' }, 'target-status': { type: 'string', multiple: true } });
+  const values = parse(argv, { 'deployment-id': { type: 'string' }, 'target-status': { type: 'string', multiple: true }, 'target-filters': { type: 'string' } });
   const format = output(values);
-  const wanted = parseList((values['target-status'] as string[] | undefined) ?? []);
+  // aws deploy's --target-filters TargetStatus=Failed,ServerInstanceLabel=Blue (values joined by |), or --target-status.
+  const filters = values['target-filters'] ? parseShorthand('--target-filters', values['target-filters'] as string) : {};
+  const unknown = Object.keys(filters).filter((k) => k !== 'TargetStatus' && k !== 'ServerInstanceLabel');
+  if (unknown.length > 0) throw new UsageError(`--target-filters takes TargetStatus and ServerInstanceLabel; got ${unknown.join(', ')}`);
+  const wanted = [...parseList((values['target-status'] as string[] | undefined) ?? []), ...(filters.TargetStatus ?? '').split('|').filter(Boolean)];
+  const labels = (filters.ServerInstanceLabel ?? '').split('|').filter(Boolean);
+  const badLabel = labels.find((l) => l !== 'Blue' && l !== 'Green');
+  if (badLabel) throw new UsageError(`ServerInstanceLabel must be Blue or Green; got ${badLabel}`);
   const summary = await withClient(values, (client) => getDeploymentSummary(client, required('--deployment-id', values['deployment-id'] as string | undefined)));
-  const targets = summary.targets.filter((t) => wanted.length === 0 || wanted.includes(t.status));
+  const targets = summary.targets.filter((t) => (wanted.length === 0 || wanted.includes(t.status)) && (labels.length === 0 || (t.instanceLabel !== undefined && labels.includes(t.instanceLabel))));
   if (format === 'json') print({ targets });
-  else for (const t of targets) console.log(`${t.targetId}  ${t.status}${t.failedEvent ? `  ${t.failedEvent.lifecycleEventName}: ${t.failedEvent.diagnostics.message}` : ''}`);
+  else for (const t of targets) console.log(`${t.targetId}  ${t.status}${t.instanceLabel ? `  ${t.instanceLabel}` : ''}${t.failedEvent ? `  ${t.failedEvent.lifecycleEventName}: ${t.failedEvent.diagnostics.message}` : ''}`);
   return 0;
 }
 
@@ -580,6 +617,8 @@ export async function main(argv: string[]): Promise<number> {
       return listDeploymentGroupsCommand(rest);
     case 'rollback':
       return rollbackCommand(rest);
+    case 'continue-deployment':
+      return continueDeploymentCommand(rest);
     case 'stop-deployment':
       return stopDeploymentCommand(rest);
     case 'list-deployment-targets':

@@ -38,8 +38,14 @@ export function summary(view: DeploymentView): string {
   const o = view.deploymentOverview;
   const lines = [
     `${view.deploymentId}  ${view.status}  ${view.applicationName}/${view.deploymentGroupName}  ${view.deploymentConfigName}`,
-    `  targets: ${o.Succeeded} succeeded, ${o.Failed} failed, ${o.InProgress} in progress, ${o.Pending} pending, ${o.Skipped} skipped`,
+    `  targets: ${o.Succeeded} succeeded, ${o.Failed} failed, ${o.InProgress} in progress, ${o.Pending} pending, ${o.Skipped} skipped${o.Ready ? `, ${o.Ready} ready` : ''}`,
   ];
+  const bg = view.blueGreen;
+  if (bg) {
+    const weights = (list: { targetGroupName: string; weight: number }[]): string => list.map((w) => `${w.targetGroupName}=${w.weight}`).join(',') || 'nothing';
+    const lb = bg.listener ? `; listener forwards ${weights(bg.listener.current)} (was ${weights(bg.listener.before)})` : `; target groups ${bg.replacementTargetGroups.join(', ')}`;
+    lines.push(`  blue/green: ${bg.trafficMethod}${lb}; traffic ${bg.trafficRerouted ? 'rerouted' : 'not rerouted'}${bg.originalInstances ? `; originals ${bg.originalInstances === 'TERMINATED' ? 'terminated' : 'kept alive'}` : bg.instanceTerminationWaitTimeStarted ? '; termination wait started' : ''}`);
+  }
   if (view.currentStep && (view.status === 'InProgress' || view.status === 'Ready')) {
     const zone = view.currentZone !== undefined ? ` (zone ${view.currentZone ?? 'none'})` : '';
     lines.push(`  step: ${view.currentStep.kind}${view.currentStep.detail ? ` ${view.currentStep.detail}` : ''}${zone} since ${view.currentStep.since}`);
@@ -47,7 +53,7 @@ export function summary(view: DeploymentView): string {
   if (view.errorInformation) lines.push(`  error: ${view.errorInformation.code}: ${view.errorInformation.message}`);
   for (const target of view.targets) {
     const failed = target.failedEvent;
-    lines.push(`  ${target.targetId}: ${target.status}${failed ? ` at ${failed.lifecycleEventName}: ${failed.diagnostics.message}` : ''}`);
+    lines.push(`  ${target.targetId}${target.instanceLabel ? ` (${target.instanceLabel})` : ''}: ${target.status}${failed ? ` at ${failed.lifecycleEventName}: ${failed.diagnostics.message}` : ''}`);
   }
   return lines.join('\n');
 }
