@@ -3,7 +3,6 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { lazyEc2Client } from '../workers/aws-clients.js';
 import { terminateInstances } from './instances.js';
 import { pollAlarms } from './alarms.js';
 import type { ControllerActivities, TrafficRequest } from '../workflows/contracts/controller.js';
@@ -17,8 +16,8 @@ export interface ControllerDependencies {
   s3: () => S3Client;
   elbv2: () => ElasticLoadBalancingV2Client;
   cloudwatch: () => CloudWatchClient;
-  /** EC2 (blue/green terminates original instances); default: a client from the environment. */
-  ec2?: () => EC2Client;
+  /** EC2: blue/green terminates original instances (TERMINATE). */
+  ec2: () => EC2Client;
   /** Replaces ELBv2 (tests script unhealthy and stuck targets with it). */
   trafficRouter?: TrafficRouter;
   /** Replaces ELBv2 for whole-group traffic moves (listener switches and weights). */
@@ -32,7 +31,6 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
   const router = deps.trafficRouter ?? elbv2Router(deps.elbv2);
   const listeners = deps.listenerRouter ?? elbv2ListenerRouter(deps.elbv2);
   const pollMs = deps.trafficPollMs ?? 2_000;
-  const ec2 = deps.ec2 ?? lazyEc2Client();
   const traffic = (request: TrafficRequest) =>
     controlTraffic(router, request, {
       now: () => Date.now(),
@@ -57,6 +55,6 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
     AllowTraffic: (request) => traffic({ ...request, action: 'AllowTraffic' }),
     setTrafficWeights: (request) => setTrafficWeights(listeners, request),
     readTrafficWeights: (request) => readTrafficWeights(listeners, request),
-    terminateInstances: ({ instanceIds }) => terminateInstances(ec2(), instanceIds),
+    terminateInstances: ({ instanceIds }) => terminateInstances(deps.ec2(), instanceIds),
   };
 }

@@ -8,7 +8,7 @@ import { startAgentProcess, type AgentProcess } from '../../workers/agent-proces
 import { connectClient, connectWorker } from '../../workers/connection.js';
 import { createControllerWorker } from '../../workers/controller.js';
 import { installRuntime } from '../../workers/runtime.js';
-import { lazyCloudWatchClient, lazyElbv2Client, lazyS3Client } from '../../workers/aws-clients.js';
+import { lazyCloudWatchClient, lazyEc2Client, lazyElbv2Client, lazyS3Client } from '../../workers/aws-clients.js';
 import type { ControllerDependencies } from '../../activities/index.js';
 
 /** A task queue / host-ID prefix unique to a test, as the SDK's own tests derive them from titles. */
@@ -39,7 +39,7 @@ export async function startController(taskQueue: string, aws: Partial<Controller
   const target = stackAddress();
   const { client, connection } = await connectClient(target);
   const { connection: workerConnection, namespace } = await connectWorker(target);
-  const controller = await createControllerWorker({ connection: workerConnection, namespace, taskQueue, aws: { s3: lazyS3Client(motoEnv()), elbv2: lazyElbv2Client(motoEnv()), cloudwatch: lazyCloudWatchClient(motoEnv()), ...aws } });
+  const controller = await createControllerWorker({ connection: workerConnection, namespace, taskQueue, aws: { s3: lazyS3Client(motoEnv()), elbv2: lazyElbv2Client(motoEnv()), cloudwatch: lazyCloudWatchClient(motoEnv()), ec2: lazyEc2Client(motoEnv()), ...aws } });
   const running = controller.run();
   return {
     client,
@@ -72,6 +72,8 @@ export interface HostOptions {
   env?: NodeJS.ProcessEnv;
   maxRevisions?: number;
   downloadStallSeconds?: number;
+  /** `--elb-target` per host ID (ID[:PORT]). */
+  elbTargets?: Record<string, string>;
 }
 
 /** Real agents, each a simulated host with its own root directory, on the shared dev server. */
@@ -88,6 +90,7 @@ export function startHosts(hostIds: readonly string[], rootBase: string, options
       env: { ...motoEnv(), ...options.env },
       maxRevisions: options.maxRevisions,
       downloadStallSeconds: options.downloadStallSeconds,
+      elbTarget: options.elbTargets?.[hostId],
       simulated: true,
       output: (chunk) => {
         if (process.env.GANTRY_TEST_VERBOSE) process.stderr.write(`[${hostId}] ${chunk}`);

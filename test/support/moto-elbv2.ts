@@ -28,9 +28,9 @@ export function motoElbv2(): ElasticLoadBalancingV2Client {
   });
 }
 
-/** An IP target group in moto's default VPC; returns its ARN. */
-export async function createIpTargetGroup(elb: ElasticLoadBalancingV2Client, name: string): Promise<string> {
-  const out = await elb.send(new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 8080, VpcId: await defaultVpcId(), TargetType: 'ip' }));
+/** An IP target group (or an instance one) in moto's default VPC; returns its ARN. */
+export async function createIpTargetGroup(elb: ElasticLoadBalancingV2Client, name: string, targetType: 'ip' | 'instance' = 'ip'): Promise<string> {
+  const out = await elb.send(new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 8080, VpcId: await defaultVpcId(), TargetType: targetType }));
   return out.TargetGroups?.[0]?.TargetGroupArn as string;
 }
 
