@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeploymentGroup, createGroupDeployment } from '../../workers/deployment-groups.js';
-import { createDeploymentConfig, getDeploymentSummary, startDeployment, stopDeployment } from '../../workers/deployments.js';
+import { continueDeployment, createDeploymentConfig, getDeploymentSummary, startDeployment, stopDeployment } from '../../workers/deployments.js';
 import { waitUntil } from '../../workers/processes.js';
 import type { DeploymentInput, DeploymentSummary } from '../../workflows/contracts/deployment.js';
 import { deploymentConfigsWorkflowId, deploymentGroupWorkflowId, hostRegistryWorkflowId, hostWorkflowId } from '../../workflows/contracts/naming.js';
 import { startFakeFleet, type FakeFleet } from '../support/fake-hosts.js';
-import { fakeRouter } from '../support/fake-router.js';
+import { fakeListeners, fakeRouter } from '../support/fake-router.js';
 import { startController, uniqueName, type Harness } from '../support/harness.js';
 
 const OUT = join(import.meta.dirname, 'histories');
@@ -28,12 +28,13 @@ describe('record workflow histories for replay', () => {
   const prefix = uniqueName('replay');
   const host = (n: number): string => `${prefix}-h${n}`;
   const lb = fakeRouter();
+  const listeners = fakeListeners();
 
   beforeAll(async () => {
     mkdirSync(OUT, { recursive: true });
-    harness = await startController(uniqueName('record histories'), { trafficRouter: lb.router, trafficPollMs: 50 });
-    fleet = await startFakeFleet(harness, [host(1), host(2)], 5);
-    await fleet.register([1, 2].map((n) => ({ hostId: host(n), tags: { role: 'web' }, zone: null, loadBalancerTarget: { id: `10.0.1.${n}`, port: 80 } })));
+    harness = await startController(uniqueName('record histories'), { trafficRouter: lb.router, listenerRouter: listeners.router, trafficPollMs: 50 });
+    fleet = await startFakeFleet(harness, [host(1), host(2), host(3), host(4)], 5);
+    await fleet.register([1, 2, 3, 4].map((n) => ({ hostId: host(n), tags: { role: 'web' }, zone: null, loadBalancerTarget: { id: `10.0.1.${n}`, port: 80 } })));
   });
   afterAll(async () => {
     await fleet?.close();
@@ -110,5 +111,40 @@ describe('record workflow histories for replay', () => {
     await save('group-rollback-deployment', rollback);
     await save('deployment-group', deploymentGroupWorkflowId(config.applicationName, config.deploymentGroupName, harness.taskQueue));
     await save('host-registry', hostRegistryWorkflowId(harness.taskQueue));
+  });
+
+  it('blue/green: registration with a Ready wait, a weighted shift, and a rollback through a group', async () => {
+    const style = { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' } as const;
+    const registration = await startDeployment(
+      harness.client,
+      input(6, { targetHosts: [host(1)], tagFilters: undefined, targetInstances: { targetHosts: [host(2)] }, deploymentStyle: style, loadBalancerInfo: { targetGroupInfoList: [{ name: 'web' }], trafficTimeoutSeconds: 5 },
+        blueGreenDeploymentConfiguration: { deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 60 }, terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE', terminationWaitTimeInMinutes: 60 } } }),
+      { taskQueue: harness.taskQueue },
+    );
+    await waitUntil('the Ready wait', async () => (await getDeploymentSummary(harness.client, registration)).status === 'Ready', 30_000);
+    await continueDeployment(harness.client, registration, 'READY_WAIT');
+    await waitUntil('the termination wait', async () => (await getDeploymentSummary(harness.client, registration)).currentStep?.detail === 'TERMINATION_WAIT', 30_000);
+    await continueDeployment(harness.client, registration, 'TERMINATION_WAIT');
+    expect((await ended(registration)).status).toBe('Succeeded');
+    await save('blue-green-registration', registration);
+    await save('host-deployment-blue-green-allow', `${hostWorkflowId(registration, host(2))}/allow-traffic`);
+
+    const listenerArn = `arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/${prefix}/lb/1`;
+    listeners.forwarding.set(listenerArn, [{ targetGroupArn: 'arn:tg/web-a', weight: 1 }]);
+    const pair = { targetGroupPairInfoList: [{ targetGroups: [{ name: 'web-a' }, { name: 'web-b' }], prodTrafficRoute: { listenerArns: [listenerArn] } }], trafficTimeoutSeconds: 5 };
+    const group = { applicationName: 'replay-app', deploymentGroupName: `${prefix}-bg`, targetHosts: [host(3)], deploymentConfigName: 'AllAtOnce', deploymentStyle: style, loadBalancerInfo: pair,
+      blueGreenDeploymentConfiguration: { trafficRoutingConfig: { type: 'TimeBasedLinear' as const, timeBasedLinear: { linearPercentage: 50, linearInterval: 1 / 60 } } },
+      autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE' as const] } };
+    await createDeploymentGroup(harness.client, group, harness.taskQueue);
+    fleet.behaviour.set(host(4), { failAt: 'AfterAllowTraffic' });
+    const { deploymentId: shifted } = await createGroupDeployment(harness.client, group, { revision: { revisionType: 'Local', local: { path: '/srv/replay-bg-1' } }, targetInstances: { targetHosts: [host(4)] } }, harness.taskQueue);
+    const summary = await ended(shifted);
+    expect(summary.status).toBe('Failed');
+    const rollback = summary.rollbackInfo?.rollbackDeploymentId as string;
+    expect((await ended(rollback)).status).toBe('Succeeded');
+    fleet.behaviour.clear();
+    await save('blue-green-weighted-failed', shifted);
+    await save('blue-green-rollback', rollback);
+    await save('blue-green-group', deploymentGroupWorkflowId(group.applicationName, group.deploymentGroupName, harness.taskQueue));
   });
 });
