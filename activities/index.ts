@@ -4,6 +4,8 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { terminateInstances } from './instances.js';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { copyAutoScalingGroup, deleteAutoScalingGroups } from './auto-scaling.js';
 import { pollAlarms } from './alarms.js';
 import type { ControllerActivities, TrafficRequest } from '../workflows/contracts/controller.js';
 import { recordOutcomesInRegistry, requestRollback, resolveDeploymentConfig, selectTargetsFromRegistry, startDeploymentWorkflow, watchTargets } from './entity-calls.js';
@@ -18,6 +20,8 @@ export interface ControllerDependencies {
   cloudwatch: () => CloudWatchClient;
   /** EC2: blue/green terminates original instances (TERMINATE). */
   ec2: () => EC2Client;
+  /** Auto Scaling: blue/green's COPY_AUTO_SCALING_GROUP. */
+  autoScaling: () => AutoScalingClient;
   /** Replaces ELBv2 (tests script unhealthy and stuck targets with it). */
   trafficRouter?: TrafficRouter;
   /** Replaces ELBv2 for whole-group traffic moves (listener switches and weights). */
@@ -56,5 +60,7 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
     setTrafficWeights: (request) => setTrafficWeights(listeners, request),
     readTrafficWeights: (request) => readTrafficWeights(listeners, request),
     terminateInstances: ({ instanceIds }) => terminateInstances(deps.ec2(), instanceIds),
+    copyAutoScalingGroup: (request) => copyAutoScalingGroup(deps.autoScaling(), request),
+    deleteAutoScalingGroups: ({ names }) => deleteAutoScalingGroups(deps.autoScaling(), names),
   };
 }

@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 
 /**
  * AWS clients configured from the standard environment (AWS_REGION, credentials chain) plus
@@ -52,4 +53,10 @@ export function lazyCloudWatchClient(env: NodeJS.ProcessEnv = process.env): () =
 export function lazyEc2Client(env: NodeJS.ProcessEnv = process.env): () => EC2Client {
   let client: EC2Client | undefined;
   return () => (client ??= new EC2Client(commonConfig(env, env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL)));
+}
+
+/** Auto Scaling client from the same environment (AWS_ENDPOINT_URL_AUTO_SCALING or AWS_ENDPOINT_URL). */
+export function lazyAutoScalingClient(env: NodeJS.ProcessEnv = process.env): () => AutoScalingClient {
+  let client: AutoScalingClient | undefined;
+  return () => (client ??= new AutoScalingClient(commonConfig(env, env.AWS_ENDPOINT_URL_AUTO_SCALING ?? env.AWS_ENDPOINT_URL)));
 }

@@ -69,6 +69,7 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
       ...(config.loadBalancerInfo ? { loadBalancerInfo: config.loadBalancerInfo } : {}),
       ...(config.deploymentStyle ? { deploymentStyle: config.deploymentStyle } : {}),
       ...(config.blueGreenDeploymentConfiguration ? { blueGreenDeploymentConfiguration: config.blueGreenDeploymentConfiguration } : {}),
+      ...(config.autoScalingGroups ? { autoScalingGroups: config.autoScalingGroups } : {}),
       ...(request.targetInstances ? { targetInstances: request.targetInstances } : {}),
       ...(config.agentTimeouts ? { agentTimeouts: config.agentTimeouts } : {}),
       ...(config.triggerConfigurations ? { triggerConfigurations: config.triggerConfigurations } : {}),
@@ -133,7 +134,7 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
 
   setHandler(createGroupDeploymentUpdate, (request) => start(request), {
     validator: (request) => {
-      const { deploymentStyle, loadBalancerInfo, blueGreenDeploymentConfiguration } = view.config;
+      const { deploymentStyle, loadBalancerInfo, blueGreenDeploymentConfiguration, autoScalingGroups } = view.config;
       const problems = validateDeploymentInput({
         ...request,
         applicationName: view.config.applicationName,
@@ -142,6 +143,7 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
         ...(deploymentStyle ? { deploymentStyle } : {}),
         ...(loadBalancerInfo ? { loadBalancerInfo } : {}),
         ...(blueGreenDeploymentConfiguration ? { blueGreenDeploymentConfiguration } : {}),
+        ...(autoScalingGroups ? { autoScalingGroups } : {}),
       });
       if (problems.length > 0) throw new Error(`invalid deployment: ${joinProblems(problems)}`);
       if (view.inProgress && view.config.concurrentDeployments === 'REFUSE') {
@@ -214,6 +216,8 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
         for (const other of view.history) delete other.blueGreenRollback;
         if (finished.blueGreen.rollback && entry.creator !== 'codeDeployRollback') entry.blueGreenRollback = finished.blueGreen.rollback;
         if (finished.status === 'Succeeded') view.blueGreenFleet = finished.blueGreen.servingHosts;
+        // As CodeDeploy does, a group whose Auto Scaling group was copied now names the copy.
+        if (finished.status === 'Succeeded' && finished.blueGreen.autoScalingGroups) view.config = { ...view.config, autoScalingGroups: finished.blueGreen.autoScalingGroups };
       }
     }
     view.queued = view.queued.filter((id) => id !== finished.deploymentId);

@@ -185,7 +185,9 @@ async function afterwards(input: DeploymentInput, summary: DeploymentSummary, no
       status: ended ? summary.status : 'Failed',
       revision: summary.revision,
       completeTime: summary.completeTime ?? new Date().toISOString(),
-      ...(summary.blueGreen ? { blueGreen: { servingHosts: summary.blueGreen.servingHosts, rollback: rollbackOf(summary.deploymentId, summary.blueGreen) } } : {}),
+      ...(summary.blueGreen
+        ? { blueGreen: { servingHosts: summary.blueGreen.servingHosts, rollback: rollbackOf(summary.deploymentId, summary.blueGreen), ...(summary.blueGreen.autoScalingGroups?.original ? { autoScalingGroups: [summary.blueGreen.autoScalingGroups.replacement] } : {}) } }
+        : {}),
     } as const;
     await getExternalWorkflowHandle(group.workflowId).signal(deploymentFinishedSignal, finished).catch(() => undefined);
   }
@@ -265,8 +267,9 @@ async function prepare(
 
   const revisionKey = revisionIdentity(context.revision);
   const strategy = strategyFor(strategyOf(input));
-  const deployment = { loadBalancerInfo: input.loadBalancerInfo, blueGreenDeploymentConfiguration: input.blueGreenDeploymentConfiguration, targetInstances: input.targetInstances, blueGreenRollback: input.blueGreenRollback };
-  const planned = strategy.plan(config, selected, { ...(input.updateOutdatedInstancesOnly ? { skipHostsRunning: revisionKey } : {}), ...(isBlueGreen(input) ? { deployment } : {}) });
+  const { loadBalancerInfo, blueGreenDeploymentConfiguration, targetInstances, blueGreenRollback, autoScalingGroups } = input;
+  const blueGreen = { deployment: { loadBalancerInfo, blueGreenDeploymentConfiguration, targetInstances, blueGreenRollback, autoScalingGroups }, deploymentId: summary.deploymentId, deploymentGroupName: input.deploymentGroupName };
+  const planned = strategy.plan(config, selected, { ...(input.updateOutdatedInstancesOnly ? { skipHostsRunning: revisionKey } : {}), ...(isBlueGreen(input) ? blueGreen : {}) });
   if (!planned.ok) {
     const message = planned.code === 'NO_INSTANCES' ? `No host matches ${describeSelection(selection)}: are their agents registered with these tags?` : planned.message;
     throw failed(planned.code === 'NO_INSTANCES' ? FailureType.NoInstances : FailureType.HealthConstraintsInvalid, { code: planned.code, message });

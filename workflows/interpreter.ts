@@ -42,6 +42,9 @@ const CONTINUE_AS_NEW_AFTER_EVENTS = 6_000;
 const FAILED_EVENTS_KEPT = 1_000;
 const DEFAULT_TRAFFIC_TIMEOUT_SECONDS = 300;
 const DEFAULT_ALARM_POLL_SECONDS = 10;
+/** How long new instances' agents have to register (agentTimeouts.scheduleToStartSeconds overrides), and how often the registry is asked. */
+const DEFAULT_REGISTRATION_WAIT_SECONDS = 300;
+const REGISTRATION_POLL_MS = 2_000;
 
 
 /**
@@ -168,11 +171,22 @@ export async function interpret(
     at(step.kind, 'detail' in step ? step.detail : step.kind === 'waitForContinue' ? step.waitType : undefined);
     try {
       switch (step.kind) {
+        case 'copyFleet':
+          return { kind: 'copyFleet', fleet: await cloud.copyAutoScalingGroup({ sourceName: step.sourceName, copyName: step.copyName }) };
         case 'selectTargets': {
-          const selected: SelectedTarget[] = await entities.selectTargets({ controllerTaskQueue: workflowInfo().taskQueue, query: { deploymentGroupId: context.deploymentGroupId, selection: step.selection } });
+          const select = (): Promise<SelectedTarget[]> => entities.selectTargets({ controllerTaskQueue: workflowInfo().taskQueue, query: { deploymentGroupId: context.deploymentGroupId, selection: step.selection } });
+          let selected = await select();
+          if (step.waitForRegistration) {
+            // New instances boot and start their agents: wait (bounded) until every one has registered.
+            const until = Date.now() + (input.agentTimeouts?.scheduleToStartSeconds ?? DEFAULT_REGISTRATION_WAIT_SECONDS) * 1000;
+            while (selected.some((t) => !t.registered) && Date.now() < until && !summary.stopRequested) {
+              await waitFor(() => summary.stopRequested !== undefined, Math.min(until, Date.now() + REGISTRATION_POLL_MS));
+              selected = await select();
+            }
+          }
           const known = selected.filter((t) => !tracker.has(t.hostId));
           tracker.add(known.map((t) => ({ targetId: t.hostId, status: 'Pending', zone: t.zone })));
-          for (const t of known) if (t.loadBalancerTarget) (progress.loadBalancerTargets ??= {})[t.hostId] = t.loadBalancerTarget;
+          for (const t of selected) if (t.loadBalancerTarget) (progress.loadBalancerTargets ??= {})[t.hostId] = t.loadBalancerTarget;
           return { kind: 'selectTargets', targets: selected };
         }
         case 'readTraffic': {
@@ -201,6 +215,10 @@ export async function interpret(
         }
         case 'retireHosts': {
           if (step.keepAlive) return { kind: 'retireHosts', notTerminated: [] };
+          if (step.autoScalingGroups) {
+            await cloud.deleteAutoScalingGroups({ names: step.autoScalingGroups });
+            return { kind: 'retireHosts', notTerminated: [] };
+          }
           const instanceIds = step.hostIds.map((h) => (isEc2InstanceId(h) ? h : progress.loadBalancerTargets?.[h]?.id)).filter((id): id is string => id !== undefined && isEc2InstanceId(id));
           if (instanceIds.length > 0) await cloud.terminateInstances({ instanceIds });
           return { kind: 'retireHosts', notTerminated: step.hostIds.filter((h) => !isEc2InstanceId(h) && !isEc2InstanceId(progress.loadBalancerTargets?.[h]?.id ?? '')) };

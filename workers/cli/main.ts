@@ -94,6 +94,7 @@ Deployments (flags mirror \`aws deploy\`):
                      [--deployment-style deploymentType=IN_PLACE|BLUE_GREEN,deploymentOption=WITH_TRAFFIC_CONTROL|WITHOUT_TRAFFIC_CONTROL]
                      [--load-balancer-info JSON (targetGroupInfoList, or targetGroupPairInfoList for blue/green)]
                      [--blue-green-deployment-configuration JSON] [--target-instances JSON (blue/green replacement hosts)]
+                     [--auto-scaling-groups NAME (hosts: its instances; COPY_AUTO_SCALING_GROUP copies it)]
                      [--schedule-to-start-timeout S] [--heartbeat-timeout S]
                      [--alarm-configuration '{"enabled":true,"alarms":[{"name":"A"}],"ignorePollAlarmFailure":false}'] [--wait]
   get-deployment     --deployment-id d-XXXXXXXXX [--with-events | --without-events]
@@ -164,6 +165,7 @@ const DEPLOYMENT_SETTINGS = {
   'alarm-configuration': { type: 'string' },
   'blue-green-deployment-configuration': { type: 'string' },
   'load-balancer-info': { type: 'string' },
+  'auto-scaling-groups': { type: 'string', multiple: true },
 } as const satisfies ParseArgsConfig['options'];
 
 /** The deployment settings given on the command line (only those given). */
@@ -196,6 +198,8 @@ function settingsFromFlags(values: Values): Partial<DeploymentGroupConfig> {
   if (values['deployment-config-name']) settings.deploymentConfigName = values['deployment-config-name'] as string;
   if (values['file-exists-behavior']) settings.fileExistsBehavior = (values['file-exists-behavior'] as string).toUpperCase() as FileExistsBehavior;
   if (values['alarm-configuration']) settings.alarmConfiguration = parseJson('--alarm-configuration', values['alarm-configuration'] as string) as AlarmConfiguration;
+  const autoScaling = parseList((values['auto-scaling-groups'] as string[] | undefined) ?? []);
+  if (autoScaling.length > 0) settings.autoScalingGroups = autoScaling;
   if (values['blue-green-deployment-configuration']) {
     settings.blueGreenDeploymentConfiguration = parseJson('--blue-green-deployment-configuration', values['blue-green-deployment-configuration'] as string) as BlueGreenDeploymentConfiguration;
   }
@@ -248,7 +252,7 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
   try {
     if (await deploymentGroupExists(client, applicationName, deploymentGroupName, taskQueue)) {
       // The group decides targets and settings; only per-deployment overrides are accepted here.
-      const groupOnly = ['target-hosts', 'tag-filters', 'tag-set', 'target-group-names', 'traffic-timeout', 'deployment-style', 'schedule-to-start-timeout', 'heartbeat-timeout', 'alarm-configuration', 'blue-green-deployment-configuration', 'load-balancer-info', 'deployment-id'].filter((f) => values[f] !== undefined);
+      const groupOnly = ['target-hosts', 'tag-filters', 'tag-set', 'target-group-names', 'traffic-timeout', 'deployment-style', 'schedule-to-start-timeout', 'heartbeat-timeout', 'alarm-configuration', 'blue-green-deployment-configuration', 'load-balancer-info', 'auto-scaling-groups', 'deployment-id'].filter((f) => values[f] !== undefined);
       if (groupOnly.length > 0) throw new UsageError(`deployment group ${applicationName}/${deploymentGroupName} exists and sets these itself; change them with update-deployment-group: ${groupOnly.map((f) => `--${f}`).join(' ')}`);
       const started = await createGroupDeployment(client, { applicationName, deploymentGroupName }, {
         revision,

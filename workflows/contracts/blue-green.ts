@@ -116,6 +116,8 @@ export interface BlueGreenView {
   instanceTerminationWaitTimeStarted: boolean;
   /** What happened to the original hosts once the deployment succeeded. */
   originalInstances?: 'TERMINATED' | 'KEPT_ALIVE';
+  /** COPY_AUTO_SCALING_GROUP: the group copied, and its copy (a rollback names only the copy it deletes). */
+  autoScalingGroups?: { original: string; replacement: string };
   /** The original (blue) and replacement (green) hosts. */
   originalHosts: string[];
   replacementHosts: string[];
@@ -135,6 +137,8 @@ export interface BlueGreenRollback {
   originalTargetGroups: string[];
   replacementTargetGroups: string[];
   listener?: { listenerArn: string; before: ListenerWeight[] };
+  /** The Auto Scaling group COPY_AUTO_SCALING_GROUP made: deleted once its hosts are out. */
+  copiedAutoScalingGroup?: string;
 }
 
 /** The rollback of a blue/green deployment, from what it reported; undefined when there is nothing to put back. */
@@ -150,6 +154,7 @@ export function rollbackOf(deploymentId: string, view: BlueGreenView | undefined
     originalTargetGroups: unread ? [] : view.originalTargetGroups,
     replacementTargetGroups: unread ? [] : view.replacementTargetGroups,
     ...(view.listener ? { listener: { listenerArn: view.listener.listenerArn, before: view.listener.before } } : {}),
+    ...(view.autoScalingGroups?.original ? { copiedAutoScalingGroup: view.autoScalingGroups.replacement } : {}),
   };
 }
 
@@ -211,9 +216,6 @@ export function validateBlueGreenConfiguration(value: unknown, pairs: boolean): 
   if (green !== undefined) {
     if (!isRecord(green)) problems.push(`${field}.greenFleetProvisioningOption must be {"action": ${GREEN_FLEET_ACTIONS.join('|')}}`);
     else oneOf(`${field}.greenFleetProvisioningOption.action`, green.action, GREEN_FLEET_ACTIONS, problems);
-    if (isRecord(green) && green.action === 'COPY_AUTO_SCALING_GROUP') {
-      problems.push(`${field}.greenFleetProvisioningOption.action COPY_AUTO_SCALING_GROUP is not available in this version of Gantry; provision the replacement hosts and use DISCOVER_EXISTING with targetInstances`);
-    }
   }
   if (ready !== undefined) {
     if (!isRecord(ready)) problems.push(`${field}.deploymentReadyOption must be {"actionOnTimeout": ${READY_ACTIONS.join('|')}, "waitTimeInMinutes": n}`);

@@ -19,6 +19,13 @@ export interface TrafficResult {
   seconds: number;
 }
 
+/** An Auto Scaling group's copy: its name, and the instances of the original and of the copy. */
+export interface CopiedFleet {
+  copyName: string;
+  originalInstanceIds: string[];
+  replacementInstanceIds: string[];
+}
+
 /** One target group's share of a listener's traffic (ELBv2 weights: whole numbers 0-999). */
 export interface TrafficWeight {
   targetGroupName: string;
@@ -75,4 +82,8 @@ export interface ControllerActivities {
   readTrafficWeights(request: { listenerArn: string }): Promise<{ listenerArn: string; weights: TrafficWeight[] }>;
   /** Terminates EC2 instances (blue/green's TERMINATE); an instance already gone counts as terminated. */
   terminateInstances(request: { instanceIds: string[] }): Promise<{ terminated: string[] }>;
+  /** Copies an Auto Scaling group (blue/green's COPY_AUTO_SCALING_GROUP), or describes the copy made before. */
+  copyAutoScalingGroup(request: { sourceName: string; copyName: string }): Promise<CopiedFleet>;
+  /** Deletes Auto Scaling groups and their instances (ForceDelete); one already gone counts as deleted. */
+  deleteAutoScalingGroups(request: { names: string[] }): Promise<void>;
 }

@@ -19,6 +19,8 @@ export interface AutoRollbackConfiguration {
 /** A deployment group's configuration (CreateDeploymentGroup's fields that apply to Gantry). */
 export interface DeploymentGroupConfig extends TargetSelection {
   applicationName: string;
+  /** CodeDeploy's autoScalingGroups: the group's hosts are these groups' instances. */
+  autoScalingGroups?: string[];
   deploymentGroupName: string;
   deploymentConfigName?: string;
   deploymentConfig?: DeploymentConfig;
@@ -109,7 +111,7 @@ export interface DeploymentFinished {
   revision: RevisionLocation;
   completeTime: string;
   /** A blue/green deployment: the hosts that serve once it succeeded, and what its rollback would put back. */
-  blueGreen?: { servingHosts: string[]; rollback?: BlueGreenRollback };
+  blueGreen?: { servingHosts: string[]; rollback?: BlueGreenRollback; autoScalingGroups?: string[] };
 }
 
 /** Checks a group configuration; one message per problem. */

@@ -42,6 +42,11 @@ export interface DeploymentInput extends TargetSelection {
   deploymentStyle?: DeploymentStyle;
   /** BLUE_GREEN: replacement hosts, ready wait, what happens to the originals, and how traffic shifts. */
   blueGreenDeploymentConfiguration?: BlueGreenDeploymentConfiguration;
+  /**
+   * CodeDeploy's autoScalingGroups: the group's Auto Scaling group, whose instances (agents registered
+   * under their instance IDs) are its hosts. Blue/green with COPY_AUTO_SCALING_GROUP copies it.
+   */
+  autoScalingGroups?: string[];
   /** BLUE_GREEN with DISCOVER_EXISTING: the replacement (green) hosts. */
   targetInstances?: TargetInstances;
   /** Set by the group on the rollback of a blue/green deployment: what to put back. */
@@ -129,7 +134,7 @@ export interface DeploymentContext {
 }
 
 /** The kinds of step a deployment's status names as its current one. */
-export type StepKind = 'deployHosts' | 'bake' | 'succeeded' | 'failed' | 'selectTargets' | 'readTraffic' | 'moveTraffic' | 'waitForContinue' | 'retireHosts';
+export type StepKind = 'deployHosts' | 'bake' | 'succeeded' | 'failed' | 'selectTargets' | 'copyFleet' | 'readTraffic' | 'moveTraffic' | 'waitForContinue' | 'retireHosts';
 
 export type DeploymentStatus = 'Created' | 'Queued' | 'InProgress' | 'Ready' | 'Succeeded' | 'Failed' | 'Stopped';
 export type TargetStatus = 'Pending' | 'InProgress' | 'Succeeded' | 'Failed' | 'Skipped' | 'Unknown' | 'Ready';
@@ -259,7 +264,15 @@ export function validateDeploymentInput(input: unknown, options: ValidationOptio
     }
   }
   problems.push(...validateRevision(input.revision));
-  problems.push(...validateTargetSelection(input));
+  // A group of an Auto Scaling group's instances needs no other selection.
+  const byAutoScaling = Array.isArray(input.autoScalingGroups) && input.targetHosts === undefined && input.tagFilters === undefined && input.tagSet === undefined;
+  if (!byAutoScaling) problems.push(...validateTargetSelection(input));
+  if (input.autoScalingGroups !== undefined) {
+    const groups = input.autoScalingGroups;
+    if (!Array.isArray(groups) || groups.length === 0 || groups.length > 10 || groups.some((g) => typeof g !== 'string' || !/^[\x20-\x7e]{1,255}$/.test(g))) {
+      problems.push(`autoScalingGroups must list 1-10 Auto Scaling group names; got ${show(groups)}`);
+    }
+  }
   if (input.deploymentConfigName !== undefined && typeof input.deploymentConfigName !== 'string') {
     problems.push(`deploymentConfigName must be a string; got ${show(input.deploymentConfigName)}`);
   }
@@ -369,6 +382,11 @@ function validateBlueGreenInput(input: Record<string, unknown>, groupConfig: boo
   if (input.targetInstances !== undefined) problems.push(...validateTargetInstances(input.targetInstances));
   const config = isRecord(input.blueGreenDeploymentConfiguration) ? (input.blueGreenDeploymentConfiguration as BlueGreenDeploymentConfiguration) : undefined;
   const discovers = resolveBlueGreen(config).greenFleet === 'DISCOVER_EXISTING';
+  if (!discovers) {
+    const groups = Array.isArray(input.autoScalingGroups) ? input.autoScalingGroups : [];
+    if (groups.length !== 1) problems.push(`COPY_AUTO_SCALING_GROUP copies the deployment group's Auto Scaling group: autoScalingGroups must name exactly one; got ${show(input.autoScalingGroups)}`);
+    if (input.targetInstances !== undefined) problems.push('targetInstances applies to DISCOVER_EXISTING; COPY_AUTO_SCALING_GROUP makes the replacement hosts itself');
+  }
   if (!groupConfig && discovers && input.targetInstances === undefined && input.blueGreenRollback === undefined) {
     problems.push('a blue/green deployment with DISCOVER_EXISTING needs targetInstances: the replacement hosts (tagFilters, ec2TagSet or targetHosts)');
   }

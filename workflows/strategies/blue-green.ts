@@ -36,12 +36,18 @@ export interface BlueGreenPlan {
   ready: ResolvedBlueGreen['ready'];
   blueInstances: ResolvedBlueGreen['blueInstances'];
   shift: ShiftStep[];
+  /** COPY_AUTO_SCALING_GROUP: the group copied and its copy's name. */
+  copy?: { sourceName: string; copyName: string };
+  /** A rollback of a COPY_AUTO_SCALING_GROUP deployment: the copy, deleted once green is out. */
+  rollbackCopy?: string;
 }
 
-type Phase = 'discover' | 'readTraffic' | 'install' | 'ready' | 'allow' | 'shift' | 'afterAllow' | 'block' | 'terminationWait' | 'retire' | 'done';
+type Phase = 'copyFleet' | 'discoverOriginal' | 'discover' | 'readTraffic' | 'install' | 'ready' | 'allow' | 'shift' | 'afterAllow' | 'block' | 'terminationWait' | 'retire' | 'done';
 
 export interface BlueGreenState {
   phase: Phase;
+  /** The original hosts (the plan's, or a copied Auto Scaling group's source instances). */
+  original: string[];
   /** Every replacement host, and those that installed and take traffic. */
   green: string[];
   serving: string[];
@@ -73,6 +79,11 @@ const INSTALL_EVENTS: LifecycleEventName[] = [...IN_PLACE_EVENTS];
 const ALLOW_EVENTS: LifecycleEventName[] = ['BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic'];
 const BLOCK_EVENTS: LifecycleEventName[] = ['BeforeBlockTraffic', 'BlockTraffic', 'AfterBlockTraffic'];
 
+/** CodeDeploy's name for a copied Auto Scaling group (at most 255 characters). */
+export function copiedGroupName(deploymentGroupName: string, deploymentId: string): string {
+  return `CodeDeploy_${deploymentGroupName}_${deploymentId}`.slice(0, 255);
+}
+
 /** The traffic method a load balancer configuration gives. */
 export function trafficMethodOf(info: LoadBalancerInfo | undefined, routing: ResolvedBlueGreen['routing']): TrafficMethod {
   if (!info?.targetGroupPairInfoList) return 'REGISTER_TARGETS';
@@ -100,6 +111,10 @@ export function planBlueGreen(config: DeploymentConfig, targets: readonly { host
     ready: resolved.ready,
     blueInstances: resolved.blueInstances,
     shift: shiftSteps(resolved.routing),
+    ...(!rollback && resolved.greenFleet === 'COPY_AUTO_SCALING_GROUP' && deployment.autoScalingGroups?.[0]
+      ? { copy: { sourceName: deployment.autoScalingGroups[0], copyName: copiedGroupName(options.deploymentGroupName ?? '', options.deploymentId ?? '') } }
+      : {}),
+    ...(rollback?.copiedAutoScalingGroup ? { rollbackCopy: rollback.copiedAutoScalingGroup } : {}),
   };
   if (rollback) {
     if (rollback.trafficMethod === 'REGISTER_TARGETS') plan.targetGroups = rollback.originalTargetGroups;
@@ -118,7 +133,8 @@ function failedHere(state: BlueGreenState, message: string, code?: StepFailureCo
 
 export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): StrategyRun<BlueGreenState> {
   const state: BlueGreenState = saved ?? {
-    phase: plan.rollback ? 'allow' : 'discover',
+    phase: plan.rollback ? 'allow' : plan.copy ? 'copyFleet' : 'discover',
+    original: [...plan.original],
     green: [...plan.replacement],
     serving: plan.rollback ? [...plan.original] : [],
     queue: plan.rollback ? [...plan.original] : [],
@@ -134,8 +150,8 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
   const rollout = (): InPlaceRollout | undefined => (state.installPlan ? new InPlaceRollout(state.installPlan, state.install) : undefined);
   const pairMethod = plan.method !== 'REGISTER_TARGETS';
   /** Hosts that take traffic, and those that lose it. */
-  const taking = (): string[] => (plan.rollback ? plan.original : state.serving);
-  const losing = (): string[] => (plan.rollback ? state.green : plan.original);
+  const taking = (): string[] => (plan.rollback ? state.original : state.serving);
+  const losing = (): string[] => (plan.rollback ? state.green : state.original);
 
   const enter = (phase: Phase): void => {
     state.phase = phase;
@@ -143,7 +159,7 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
   };
   const afterInstall = (): void => enter(plan.ready.action === 'STOP_DEPLOYMENT' ? 'ready' : 'allow');
   const afterAllow = (): void => enter(pairMethod ? 'shift' : 'block');
-  const afterBlock = (): void => enter(plan.rollback ? 'done' : 'terminationWait');
+  const afterBlock = (): void => enter(plan.rollback ? (plan.rollbackCopy ? 'retire' : 'done') : 'terminationWait');
 
   /** The host phase's step: its events, child suffix and target groups. */
   const hostStep = (hostIds: string[]): StrategyStep => {
@@ -176,9 +192,17 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
       }
       if (state.stopped) return [{ kind: 'stopped', message: state.stopped }];
       switch (state.phase) {
+        case 'copyFleet': {
+          state.awaiting = true;
+          const copy = plan.copy as NonNullable<BlueGreenPlan['copy']>;
+          return [{ kind: 'copyFleet', sourceName: copy.sourceName, copyName: copy.copyName }];
+        }
+        case 'discoverOriginal':
+          state.awaiting = true;
+          return [{ kind: 'selectTargets', selection: { targetHosts: [...state.original] }, instanceLabel: 'Blue' }];
         case 'discover':
           state.awaiting = true;
-          return [{ kind: 'selectTargets', selection: plan.greenSelection ?? {}, instanceLabel: 'Green' }];
+          return [{ kind: 'selectTargets', selection: plan.greenSelection ?? {}, instanceLabel: 'Green', ...(plan.copy ? { waitForRegistration: true } : {}) }];
         case 'readTraffic':
           state.awaiting = true;
           return [{ kind: 'readTraffic', listenerArn: (plan.pair as NonNullable<BlueGreenPlan['pair']>).listenerArn }];
@@ -231,7 +255,7 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
           return [{ kind: 'moveTraffic', listenerArn: (plan.pair as NonNullable<BlueGreenPlan['pair']>).listenerArn, weights, detail }];
         }
         case 'terminationWait':
-          if (plan.original.length === 0) {
+          if (state.original.length === 0) {
             state.phase = 'done';
             continue;
           }
@@ -244,7 +268,8 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
           return [{ kind: 'waitForContinue', waitType: 'TERMINATION_WAIT', seconds: plan.blueInstances.waitSeconds }];
         case 'retire':
           state.awaiting = true;
-          return [{ kind: 'retireHosts', hostIds: [...plan.original], keepAlive: plan.blueInstances.action === 'KEEP_ALIVE' }];
+          if (plan.rollback) return [{ kind: 'retireHosts', hostIds: [...state.green], keepAlive: false, autoScalingGroups: [plan.rollbackCopy as string] }];
+          return [{ kind: 'retireHosts', hostIds: [...state.original], keepAlive: plan.blueInstances.action === 'KEEP_ALIVE', ...(plan.copy ? { autoScalingGroups: [plan.copy.sourceName] } : {}) }];
         case 'done':
           return [{ kind: 'succeeded' }];
       }
@@ -257,10 +282,25 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
     stepDone(result) {
       state.awaiting = false;
       switch (result.kind) {
+        case 'copyFleet':
+          state.original = result.fleet.originalInstanceIds;
+          plan.greenSelection = { targetHosts: result.fleet.replacementInstanceIds };
+          state.phase = state.original.length > 0 ? 'discoverOriginal' : 'discover';
+          return;
         case 'selectTargets': {
+          if (state.phase === 'discoverOriginal') {
+            // The source group's instances whose agents registered are the original environment.
+            state.original = result.targets.filter((t) => t.registered !== false).map((t) => t.hostId);
+            state.phase = 'discover';
+            return;
+          }
+          const unregistered = result.targets.filter((t) => t.registered === false).map((t) => t.hostId);
+          if (unregistered.length > 0) {
+            return failedHere(state, `The replacement instances ${unregistered.slice(0, 5).join(', ')}${unregistered.length > 5 ? ', …' : ''} of ${plan.copy?.copyName ?? 'targetInstances'} registered no agent in time (agentTimeouts.scheduleToStartSeconds); start the Gantry agent on them with --host-id <instance ID>.`, 'NO_INSTANCES');
+          }
           const ids = result.targets.map((t) => t.hostId);
           state.green = ids;
-          const both = ids.filter((id) => plan.original.includes(id));
+          const both = ids.filter((id) => state.original.includes(id));
           if (ids.length === 0) return failedHere(state, 'The replacement environment has no hosts: no registered host matches targetInstances.', 'NO_INSTANCES');
           if (both.length > 0) {
             return failedHere(state, `${both.slice(0, 5).join(', ')}${both.length > 5 ? ', …' : ''} ${both.length === 1 ? 'is' : 'are'} in both the original and the replacement environment; targetInstances must select other hosts than the deployment group's.`, 'INVALID_TARGET_INSTANCES');
@@ -303,6 +343,10 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
           }
           return;
         case 'retireHosts':
+          if (plan.rollback) {
+            state.phase = 'done';
+            return;
+          }
           state.originals = plan.blueInstances.action === 'KEEP_ALIVE' ? 'KEPT_ALIVE' : 'TERMINATED';
           state.phase = 'done';
           return;
@@ -340,7 +384,7 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
     inFlight: () => state.inFlight.length + (state.phase === 'install' ? (rollout()?.state.inFlight.length ?? 0) : 0),
     failed: () => state.failed.length,
     zone: () => (state.phase === 'install' && state.installPlan?.zonal ? { zone: state.installPlan.zones[state.install?.zone ?? 0]?.zone } : undefined),
-    labels: () => Object.fromEntries([...plan.original.map((h) => [h, 'Blue' as const]), ...state.green.map((h) => [h, 'Green' as const])]),
+    labels: () => Object.fromEntries([...state.original.map((h) => [h, 'Blue' as const]), ...state.green.map((h) => [h, 'Green' as const])]),
     view: (): { blueGreen: BlueGreenView } => ({
       blueGreen: {
         trafficMethod: plan.method,
@@ -352,7 +396,8 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
         trafficRerouted: state.rerouted,
         instanceTerminationWaitTimeStarted: state.terminationWaitStarted,
         ...(state.originals ? { originalInstances: state.originals } : {}),
-        originalHosts: [...plan.original],
+        originalHosts: [...state.original],
+        ...(plan.copy ? { autoScalingGroups: { original: plan.copy.sourceName, replacement: plan.copy.copyName } } : plan.rollbackCopy ? { autoScalingGroups: { original: '', replacement: plan.rollbackCopy } } : {}),
         replacementHosts: [...state.green],
         servingHosts: [...taking()],
       },

@@ -11,6 +11,7 @@ import type { InstanceHealth, RevisionHealth } from '../contracts/hosts.js';
 import type { DeploymentInput, TargetStatus } from '../contracts/deployment.js';
 import type { BlueGreenView, DeploymentWaitType, ListenerWeight } from '../contracts/blue-green.js';
 import type { TargetSelection } from '../contracts/targets.js';
+import type { CopiedFleet } from '../contracts/controller.js';
 
 /** A selected target with its health, as every planner receives it. */
 export interface CandidateTarget {
@@ -43,8 +44,13 @@ export type StrategyStep =
   | { kind: 'waitForHosts' }
   /** Wait this long (alarms are polled; a stop ends it early), then call bakeFinished(). */
   | { kind: 'bake'; seconds: number; detail?: string }
-  /** Select more targets (labelled), from the host registry. */
-  | { kind: 'selectTargets'; selection: TargetSelection; instanceLabel: 'Green' }
+  /**
+   * Select more targets (labelled), from the host registry. With waitForRegistration, named hosts
+   * whose agents have not registered are waited for (up to agentTimeouts.scheduleToStartSeconds).
+   */
+  | { kind: 'selectTargets'; selection: TargetSelection; instanceLabel: 'Blue' | 'Green'; waitForRegistration?: boolean }
+  /** Copy an Auto Scaling group (COPY_AUTO_SCALING_GROUP), or describe the copy made before. */
+  | { kind: 'copyFleet'; sourceName: string; copyName: string }
   /** Read what a listener (or rule) forwards to. */
   | { kind: 'readTraffic'; listenerArn: string }
   /** Make a listener (or rule) forward with these weights. */
@@ -54,8 +60,11 @@ export type StrategyStep =
    * `readyHosts` is set the deployment and those targets are Ready (DeploymentReady, InstanceReady).
    */
   | { kind: 'waitForContinue'; waitType: DeploymentWaitType; seconds: number; readyHosts?: string[] }
-  /** Terminate these hosts' EC2 instances (retireHosts), or only let them go (keepAlive). */
-  | { kind: 'retireHosts'; hostIds: string[]; keepAlive: boolean }
+  /**
+   * Terminate these hosts' EC2 instances, or only let them go (keepAlive). With autoScalingGroups,
+   * those groups are deleted instead, their instances with them.
+   */
+  | { kind: 'retireHosts'; hostIds: string[]; keepAlive: boolean; autoScalingGroups?: string[] }
   | { kind: 'succeeded' }
   | { kind: 'failed'; message: string; code?: StepFailureCode }
   /** The deployment ends Stopped without a stop request (a Ready wait that timed out). */
@@ -63,7 +72,8 @@ export type StrategyStep =
 
 /** The answer to a step that is not a host step. */
 export type StepResult =
-  | { kind: 'selectTargets'; targets: CandidateTarget[] }
+  | { kind: 'selectTargets'; targets: (CandidateTarget & { registered?: boolean })[] }
+  | { kind: 'copyFleet'; fleet: CopiedFleet }
   | { kind: 'readTraffic'; weights: ListenerWeight[] }
   | { kind: 'moveTraffic' }
   | { kind: 'waitForContinue'; timedOut: boolean }
@@ -84,7 +94,10 @@ export interface StrategyPlanOptions {
   /** Deploy only to hosts whose installed revision differs from this one (updateOutdatedInstancesOnly). */
   skipHostsRunning?: string;
   /** The deployment's own settings, for strategies that need more than the configuration. */
-  deployment?: Pick<DeploymentInput, 'loadBalancerInfo' | 'blueGreenDeploymentConfiguration' | 'targetInstances' | 'blueGreenRollback'>;
+  deployment?: Pick<DeploymentInput, 'loadBalancerInfo' | 'blueGreenDeploymentConfiguration' | 'targetInstances' | 'blueGreenRollback' | 'autoScalingGroups'>;
+  /** The deployment's ID and group name (a copied Auto Scaling group is named after them). */
+  deploymentId?: string;
+  deploymentGroupName?: string;
 }
 
 /** One deployment's run of a strategy. Its state is plain JSON, carried across continue-as-new. */
