@@ -36,7 +36,10 @@ export async function copyAutoScalingGroup(asg: AutoScalingClient, request: { so
     await asg.send(
       new CreateAutoScalingGroupCommand({
         AutoScalingGroupName: request.copyName,
-        ...(source.LaunchTemplate ? { LaunchTemplate: source.LaunchTemplate } : {}),
+        // One of ID or name (Auto Scaling refuses both), with the source's version.
+        ...(source.LaunchTemplate
+          ? { LaunchTemplate: source.LaunchTemplate.LaunchTemplateId ? { LaunchTemplateId: source.LaunchTemplate.LaunchTemplateId, Version: source.LaunchTemplate.Version } : { LaunchTemplateName: source.LaunchTemplate.LaunchTemplateName, Version: source.LaunchTemplate.Version } }
+          : {}),
         ...(source.LaunchConfigurationName ? { LaunchConfigurationName: source.LaunchConfigurationName } : {}),
         ...(source.MixedInstancesPolicy ? { MixedInstancesPolicy: source.MixedInstancesPolicy } : {}),
         MinSize: Math.min(source.MinSize ?? 0, size),
