@@ -276,4 +276,74 @@ describe('workflows/deployment: blue/green rollback through its group (fake host
     await harness.client.workflow.getHandle(rollbackId).result();
     expect(listeners.shown(arn)).toBe(`${prefix}-a=1`);
   });
+
+  /** A group over hosts 1 (blue) and 2 (green) with the pair, configured for one scenario. */
+  const pairGroup = async (suffix: string, blueGreenDeploymentConfiguration: BlueGreenDeploymentConfiguration, extra: Record<string, unknown> = {}): Promise<string> => {
+    const groupName = `${prefix}-${suffix}`;
+    listeners.forwarding.set(arn, [{ targetGroupArn: `arn:tg/${prefix}-a`, weight: 1 }]);
+    await createDeploymentGroup(
+      harness.client,
+      {
+        applicationName: 'bg-app',
+        deploymentGroupName: groupName,
+        targetHosts: [host(1)],
+        deploymentConfigName: 'CodeDeployDefault.AllAtOnce',
+        deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+        blueGreenDeploymentConfiguration,
+        loadBalancerInfo: { targetGroupPairInfoList: [{ targetGroups: [{ name: `${prefix}-a` }, { name: `${prefix}-b` }], prodTrafficRoute: { listenerArns: [arn] } }], trafficTimeoutSeconds: 1 },
+        ...extra,
+      },
+      harness.taskQueue,
+    );
+    const { deploymentId } = await createGroupDeployment(harness.client, { applicationName: 'bg-app', deploymentGroupName: groupName }, { revision: { revisionType: 'Local', local: { path: `/srv/${suffix}` } }, targetInstances: { targetHosts: [host(2)] } }, harness.taskQueue);
+    return deploymentId;
+  };
+  const rolledBack = async (deploymentId: string): Promise<DeploymentView> => {
+    await harness.client.workflow.getHandle(deploymentId).result().catch(() => undefined);
+    const ended = await getDeploymentSummary(harness.client, deploymentId);
+    const rollbackId = ended.rollbackInfo?.rollbackDeploymentId;
+    if (!rollbackId) throw new Error(`no rollback of ${deploymentId}: ${ended.rollbackInfo?.rollbackMessage ?? ended.status}`);
+    await harness.client.workflow.getHandle(rollbackId).result();
+    return getDeployment(harness.client, rollbackId);
+  };
+
+  it('stop with rollback during the Ready wait: Stopped, nothing had moved, green is taken out', async () => {
+    const id = await pairGroup('ready', { deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 60 } });
+    await expect.poll(async () => (await getDeploymentSummary(harness.client, id)).status, { timeout: 20_000, interval: 100 }).toBe('Ready');
+    await stopDeployment(harness.client, id, { autoRollback: true });
+    const rollback = await rolledBack(id);
+    expect((await getDeploymentSummary(harness.client, id)).status).toBe('Stopped');
+    expect(rollback.status).toBe('Succeeded');
+    expect(listeners.shown(arn)).toBe(`${prefix}-a=1`);
+    expect(rollback.targets.find((t) => t.targetId === host(2))?.lifecycleEvents.map((e) => e.lifecycleEventName)).toEqual(['BeforeBlockTraffic', 'BlockTraffic', 'AfterBlockTraffic']);
+  });
+
+  it('stop with rollback after the reroute, in the termination wait: traffic goes back to blue before anything is terminated', async () => {
+    const id = await pairGroup('term', { terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE', terminationWaitTimeInMinutes: 60 } });
+    await expect.poll(async () => (await getDeploymentSummary(harness.client, id)).currentStep?.detail, { timeout: 20_000, interval: 100 }).toBe('TERMINATION_WAIT');
+    expect(listeners.shown(arn)).toBe(`${prefix}-b=1`);
+    await stopDeployment(harness.client, id, { autoRollback: true });
+    const rollback = await rolledBack(id);
+    expect(rollback.status).toBe('Succeeded');
+    expect(listeners.shown(arn)).toBe(`${prefix}-a=1`);
+    expect(lb.calls.filter((c) => c.endsWith(' 10.8.0.1')).slice(-2)).toEqual([`deregister arn:tg/${prefix}-a 10.8.0.1`, `register arn:tg/${prefix}-a 10.8.0.1`]);
+    expect((await getDeploymentSummary(harness.client, id)).blueGreen?.originalInstances).toBeUndefined();
+  });
+
+  it('a stop during the green install (no rollback asked): Stopped, the hook cancelled, the listener never moved', async () => {
+    fleet.behaviour.set(host(2), { slowAt: 'ApplicationStart' });
+    try {
+      const id = await pairGroup('install', {});
+      await expect.poll(() => fleet.calls.filter((c) => c.startsWith(`${host(2)}:`)).at(-1), { timeout: 20_000, interval: 100 }).toBe(`${host(2)}:ApplicationStart`);
+      await stopDeployment(harness.client, id);
+      await harness.client.workflow.getHandle(id).result().catch(() => undefined);
+      const stopped = await getDeploymentSummary(harness.client, id);
+      expect(stopped.status).toBe('Stopped');
+      expect(stopped.blueGreen?.trafficRerouted).toBe(false);
+      expect(listeners.shown(arn)).toBe(`${prefix}-a=1`);
+      expect(fleet.cancelledEvents).toContain(`${host(2)}:ApplicationStart`);
+    } finally {
+      fleet.behaviour.delete(host(2));
+    }
+  });
 });
