@@ -5,7 +5,8 @@ import { continueDeployment, getDeployment, getDeploymentSummary, startDeploymen
 import { createDeploymentGroup, createGroupDeployment } from '../../workers/deployment-groups.js';
 import { startFakeFleet, type FakeFleet } from '../support/fake-hosts.js';
 import { fakeListeners, fakeRouter } from '../support/fake-router.js';
-import { startController, uniqueName, type Harness } from '../support/harness.js';
+import { motoEnv, startController, uniqueName, type Harness } from '../support/harness.js';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 
 /**
  * Blue/green on the engine, with scripted hosts and a scripted load balancer: every phase, each
@@ -344,6 +345,30 @@ describe('workflows/deployment: blue/green rollback through its group (fake host
       expect(fleet.cancelledEvents).toContain(`${host(2)}:ApplicationStart`);
     } finally {
       fleet.behaviour.delete(host(2));
+    }
+  });
+
+  it('an alarm during a canary bake stops the deployment (ALARM_ACTIVE) and DEPLOYMENT_STOP_ON_ALARM rolls the listener back', async () => {
+    const env = motoEnv();
+    const cloudwatch = new CloudWatchClient({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const alarm = `${prefix}-5xx`;
+    try {
+      await cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: alarm, MetricName: 'HTTPCode_Target_5XX_Count', Namespace: 'AWS/ApplicationELB', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
+      await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'OK', StateReason: 'test' }));
+      const id = await pairGroup('alarm', { trafficRoutingConfig: { type: 'TimeBasedCanary', timeBasedCanary: { canaryPercentage: 25, canaryInterval: 60 } } }, {
+        alarmConfiguration: { enabled: true, alarms: [{ name: alarm }], pollIntervalSeconds: 1 },
+        autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_STOP_ON_ALARM'] },
+      });
+      await expect.poll(() => listeners.shown(arn), { timeout: 20_000, interval: 100 }).toBe(`${prefix}-a=75,${prefix}-b=25`);
+      await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'ALARM', StateReason: 'canary errors' }));
+      const rollback = await rolledBack(id);
+      const stopped = await getDeploymentSummary(harness.client, id);
+      expect(stopped.status).toBe('Stopped');
+      expect(stopped.errorInformation?.code).toBe('ALARM_ACTIVE');
+      expect(rollback.status).toBe('Succeeded');
+      expect(listeners.shown(arn)).toBe(`${prefix}-a=1`);
+    } finally {
+      cloudwatch.destroy();
     }
   });
 });
