@@ -158,7 +158,10 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
     if (triggering?.creator === 'codeDeployRollback') {
       return `deployment ${triggering.deploymentId} is itself a rollback; Gantry does not roll back a rollback (deploy a revision instead)`;
     }
-    if (view.config.deploymentStyle?.deploymentType === 'BLUE_GREEN' && !request.toDeploymentId) {
+    if (view.config.deploymentStyle?.deploymentType === 'BLUE_GREEN' && request.toDeploymentId) {
+      return 'a blue/green group rolls back by giving traffic back to the original hosts of its last deployment; to go to an older revision, deploy it (with targetInstances)';
+    }
+    if (view.config.deploymentStyle?.deploymentType === 'BLUE_GREEN') {
       // Blue/green: the original hosts take traffic back; nothing is installed, so no earlier success is needed.
       const blueGreen = request.blueGreen ?? (triggering ? triggering.blueGreenRollback : undefined);
       if (!triggering || !blueGreen) {
