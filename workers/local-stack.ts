@@ -18,6 +18,8 @@ export interface LocalStackOptions {
   moto?: boolean;
   /** Forward the servers' own output to this process's stderr. */
   verbose?: boolean;
+  /** More dynamic config for the dev server (KEY=VALUE), e.g. a low continue-as-new suggestion in tests. */
+  dynamicConfig?: string[];
 }
 
 export interface LocalStack {
@@ -90,7 +92,7 @@ async function startTemporal(options: LocalStackOptions, namespace: string): Pro
     '--namespace', namespace,
     '--log-level', 'warn',
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
-    ...[...QUEUE_READ_RATES, ...SINGLE_PARTITION].flatMap((setting) => ['--dynamic-config-value', setting]),
+    ...[...QUEUE_READ_RATES, ...SINGLE_PARTITION, ...(options.dynamicConfig ?? [])].flatMap((setting) => ['--dynamic-config-value', setting]),
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...GANTRY_SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
   ];

@@ -30,7 +30,7 @@ import { GantrySearchAttributes } from './search-attributes.js';
 import { controller, entities } from './controller-proxies.js';
 import { interpret } from './interpreter.js';
 import { strategyFor } from './strategies/index.js';
-import type { StepFailureCode, StrategyKind } from './strategies/strategy.js';
+import type { StepFailureCode, StrategyKind, StrategyStep } from './strategies/strategy.js';
 import { TargetTracker } from './target-tracker.js';
 import { joinProblems, show } from './contracts/values.js';
 
@@ -65,6 +65,8 @@ export interface DeploymentProgress {
   /** Host results not yet reported to the registry. */
   unreported: { succeeded: string[]; failed: string[] };
   runs: number;
+  /** A bake or wait for continue that continued as new: the step and its deadline (epoch ms). */
+  resumeWait?: { step: StrategyStep; until: number };
 }
 
 /**

@@ -3,7 +3,9 @@ import {
   type CancellationScope,
   ChildWorkflowFailure,
   condition,
+  ContinueAsNew,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -38,6 +40,8 @@ const STARTS_PER_TASK = 100;
  * two events) and continues as new, so every run stays well under Temporal's 10,240-event limit.
  */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 6_000;
+/** patched() ID: long bakes continue as new instead of filling the history with alarm polls. */
+const CHECKPOINTED_WAITS_PATCH = 'checkpointed-waits';
 /** Failed targets whose failing event is kept in the summary (the rest: in their hostDeployment child). */
 const FAILED_EVENTS_KEPT = 1_000;
 const DEFAULT_TRAFFIC_TIMEOUT_SECONDS = 300;
@@ -167,7 +171,7 @@ export async function interpret(
   };
 
   /** Carries out a step of the deployment itself; a failed call fails the deployment, naming it. */
-  const carryOut = async (step: Exclude<StrategyStep, { kind: 'deployHosts' | 'waitForHosts' | 'bake' | 'succeeded' | 'failed' | 'stopped' }>): Promise<StepResult | { failed: string }> => {
+  const carryOut = async (step: Exclude<StrategyStep, { kind: 'deployHosts' | 'waitForHosts' | 'bake' | 'succeeded' | 'failed' | 'stopped' }>, resumedUntil?: number): Promise<StepResult | { failed: string }> => {
     at(step.kind, 'detail' in step ? step.detail : step.kind === 'waitForContinue' ? step.waitType : undefined);
     try {
       switch (step.kind) {
@@ -199,7 +203,7 @@ export async function interpret(
         case 'waitForContinue': {
           waiting = step.waitType;
           continued = false;
-          if (step.readyHosts) {
+          if (step.readyHosts && resumedUntil === undefined) {
             setStatus('Ready');
             for (const hostId of step.readyHosts) {
               const target = tracker.get(hostId);
@@ -208,7 +212,7 @@ export async function interpret(
             }
             notifier.send('DeploymentReady', (name) => deploymentPayload(summary, name));
           }
-          await waitFor(() => continued || summary.stopRequested !== undefined, step.seconds > 0 ? Date.now() + step.seconds * 1000 : Date.now());
+          await waitUntil(step, () => continued, resumedUntil ?? Date.now() + step.seconds * 1000, true);
           waiting = undefined;
           if (step.readyHosts && summary.status === 'Ready') setStatus('InProgress');
           return { kind: 'waitForContinue', timedOut: !continued && !summary.stopRequested };
@@ -225,15 +229,51 @@ export async function interpret(
         }
       }
     } catch (err) {
+      if (err instanceof ContinueAsNew) throw err; // a long wait goes on in the next run
       const cause = rootCause(err);
       return { failed: `${step.kind} failed: ${cause instanceof Error ? cause.message : String(cause)}` };
     }
   };
+  const historyLong = (): boolean => workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS || workflowInfo().continueAsNewSuggested;
+  /**
+   * Waits until `done`, a stop, or `until`. Alarm polls add events all the while, so a wait long
+   * enough to fill the history (a 48-hour Ready wait, a long bake) continues as new and the next run
+   * resumes the same wait (progress.resumeWait). Runs that began before this replay as they ran: a
+   * bake without the patch marker keeps waiting in the same run.
+   */
+  const waitUntil = async (step: StrategyStep, done: () => boolean, until: number, always: boolean): Promise<void> => {
+    let declined = false;
+    for (;;) {
+      await waitFor(() => done() || summary.stopRequested !== undefined || (!declined && historyLong()), until);
+      if (done() || summary.stopRequested || Date.now() >= until || !historyLong() || declined) return;
+      if (!always && !patched(CHECKPOINTED_WAITS_PATCH)) {
+        declined = true;
+        continue;
+      }
+      progress.resumeWait = { step, until };
+      await report();
+      await notifier.flush();
+      progress.runs += 1;
+      await continueAsNew(progress);
+    }
+  };
+
   /** Each target's fleet, as the strategy knows it. */
   const label = (): void => {
     for (const [hostId, fleet] of Object.entries(run.labels?.() ?? {})) if (tracker.has(hostId)) tracker.get(hostId).instanceLabel = fleet;
   };
   label();
+
+  // A wait that continued as new goes on here, until the same deadline.
+  const resume = progress.resumeWait;
+  progress.resumeWait = undefined;
+  if (resume?.step.kind === 'bake') {
+    await waitUntil(resume.step, () => false, resume.until, false);
+    if (!summary.stopRequested) run.bakeFinished();
+  } else if (resume?.step.kind === 'waitForContinue') {
+    const answer = await carryOut(resume.step, resume.until);
+    if (!('failed' in answer) && !summary.stopRequested) run.stepDone?.(answer);
+  }
 
   for (;;) {
     const zone = run.zone();
@@ -271,7 +311,7 @@ export async function interpret(
     if (step.kind === 'bake') {
       at('bake', step.detail ? `${step.seconds}s, ${step.detail}` : `${step.seconds}s`);
       // The bake ends early when the deployment is stopped (by request or by an alarm).
-      if (step.seconds > 0) await waitFor(() => summary.stopRequested !== undefined, Date.now() + step.seconds * 1000);
+      if (step.seconds > 0) await waitUntil(step, () => false, Date.now() + step.seconds * 1000, false);
       if (!summary.stopRequested) run.bakeFinished();
       continue;
     }

@@ -33,10 +33,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A client plus an in-process controller worker on the test's own task queue. */
-export async function startController(taskQueue: string, aws: Partial<ControllerDependencies> = {}): Promise<Harness> {
+/** A client plus an in-process controller worker on the test's own task queue (on the shared dev server, or `target`). */
+export async function startController(taskQueue: string, aws: Partial<ControllerDependencies> = {}, target: { address: string; namespace: string } = stackAddress()): Promise<Harness> {
   installRuntime();
-  const target = stackAddress();
   const { client, connection } = await connectClient(target);
   const { connection: workerConnection, namespace } = await connectWorker(target);
   const controller = await createControllerWorker({ connection: workerConnection, namespace, taskQueue, aws: { s3: lazyS3Client(motoEnv()), elbv2: lazyElbv2Client(motoEnv()), cloudwatch: lazyCloudWatchClient(motoEnv()), ec2: lazyEc2Client(motoEnv()), autoScaling: lazyAutoScalingClient(motoEnv()), ...aws } });
