@@ -264,11 +264,13 @@ export function validateDeploymentInput(input: unknown, options: ValidationOptio
     }
   }
   problems.push(...validateRevision(input.revision));
-  // A group of an Auto Scaling group's instances needs no other selection.
-  const byAutoScaling = Array.isArray(input.autoScalingGroups) && input.targetHosts === undefined && input.tagFilters === undefined && input.tagSet === undefined;
+  // A blue/green group copying its Auto Scaling group takes its hosts from it and needs no other selection.
+  const copies = isRecord(input.blueGreenDeploymentConfiguration) && isRecord(input.blueGreenDeploymentConfiguration.greenFleetProvisioningOption) && input.blueGreenDeploymentConfiguration.greenFleetProvisioningOption.action === 'COPY_AUTO_SCALING_GROUP';
+  const byAutoScaling = copies && Array.isArray(input.autoScalingGroups) && input.targetHosts === undefined && input.tagFilters === undefined && input.tagSet === undefined;
   if (!byAutoScaling) problems.push(...validateTargetSelection(input));
   if (input.autoScalingGroups !== undefined) {
     const groups = input.autoScalingGroups;
+    if (!copies) problems.push('autoScalingGroups is used by blue/green COPY_AUTO_SCALING_GROUP only in this version of Gantry; select the hosts of other groups with tags or targetHosts');
     if (!Array.isArray(groups) || groups.length === 0 || groups.length > 10 || groups.some((g) => typeof g !== 'string' || !/^[\x20-\x7e]{1,255}$/.test(g))) {
       problems.push(`autoScalingGroups must list 1-10 Auto Scaling group names; got ${show(groups)}`);
     }

@@ -236,6 +236,11 @@ describe('workflows/contracts/blue-green: settings as CodeDeploy names and limit
     expect(validateDeploymentInput({ ...base, deploymentStyle: style, loadBalancerInfo: lb }).join()).toMatch(/needs targetInstances/);
     expect(validateDeploymentInput({ ...base, deploymentStyle: style, loadBalancerInfo: lb, targetInstances: { targetHosts: ['g1'] } })).toEqual([]);
     expect(validateDeploymentInput({ ...base, deploymentStyle: style })).toEqual(['deploymentStyle.deploymentOption WITH_TRAFFIC_CONTROL needs loadBalancerInfo: the target groups hosts leave while they are deployed', 'a blue/green deployment with DISCOVER_EXISTING needs targetInstances: the replacement hosts (tagFilters, ec2TagSet or targetHosts)']);
+    const copy = { ...base, targetHosts: undefined, deploymentStyle: style, loadBalancerInfo: lb, blueGreenDeploymentConfiguration: { greenFleetProvisioningOption: { action: 'COPY_AUTO_SCALING_GROUP' } } };
+    expect(validateDeploymentInput({ ...copy, autoScalingGroups: ['web'] })).toEqual([]);
+    expect(validateDeploymentInput({ ...copy }).join()).toMatch(/autoScalingGroups must name exactly one/);
+    expect(validateDeploymentInput({ ...copy, autoScalingGroups: ['web'], targetInstances: { targetHosts: ['g1'] } }).join()).toMatch(/targetInstances applies to DISCOVER_EXISTING/);
+    expect(validateDeploymentInput({ ...base, autoScalingGroups: ['web'] }).join()).toMatch(/autoScalingGroups is used by blue\/green COPY_AUTO_SCALING_GROUP only/);
     const pairOnInPlace = { ...base, loadBalancerInfo: { targetGroupPairInfoList: [{ targetGroups: [{ name: 'a' }, { name: 'b' }], prodTrafficRoute: { listenerArns: [LISTENER] } }] } };
     expect(validateDeploymentInput(pairOnInPlace).join()).toMatch(/targetGroupPairInfoList applies only to blue\/green/);
   });
