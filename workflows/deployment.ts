@@ -48,6 +48,8 @@ const STEP_FAILURES: Record<StepFailureCode | 'HEALTH_CONSTRAINTS', { type: Fail
   NO_INSTANCES: { type: FailureType.NoInstances, code: 'NO_INSTANCES' },
   INVALID_TARGET_INSTANCES: { type: FailureType.InvalidDeploymentInput, code: 'INVALID_TARGET_INSTANCES' },
   TRAFFIC_CONTROL: { type: FailureType.TrafficControlFailed, code: 'ELASTIC_LOAD_BALANCING_INVALID' },
+  AUTO_SCALING: { type: FailureType.InvalidDeploymentInput, code: 'AUTO_SCALING_CONFIGURATION' },
+  INTERNAL: { type: FailureType.AgentError, code: 'INTERNAL_ERROR' },
 };
 
 /** What one run of a deployment hands to the next when it continues as new. */

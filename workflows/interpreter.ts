@@ -325,7 +325,8 @@ export async function interpret(
       if ('failed' in answer) {
         at('failed');
         await report();
-        return { kind: 'failed', message: answer.failed, code: 'TRAFFIC_CONTROL' };
+        const code = step.kind === 'copyFleet' ? 'AUTO_SCALING' : step.kind === 'readTraffic' || step.kind === 'moveTraffic' ? 'TRAFFIC_CONTROL' : 'INTERNAL';
+        return { kind: 'failed', message: answer.failed, code };
       }
       if (answer.kind === 'waitForContinue' && summary.stopRequested) continue;
       run.stepDone?.(answer);

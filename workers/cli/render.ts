@@ -44,7 +44,7 @@ export function summary(view: DeploymentView): string {
   if (bg) {
     const weights = (list: { targetGroupName: string; weight: number }[]): string => list.map((w) => `${w.targetGroupName}=${w.weight}`).join(',') || 'nothing';
     const lb = bg.listener ? `; listener forwards ${weights(bg.listener.current)} (was ${weights(bg.listener.before)})` : `; target groups ${bg.replacementTargetGroups.join(', ')}`;
-    lines.push(`  blue/green: ${bg.trafficMethod}${lb}; traffic ${bg.trafficRerouted ? 'rerouted' : 'not rerouted'}${bg.originalInstances ? `; originals ${bg.originalInstances === 'TERMINATED' ? 'terminated' : 'kept alive'}` : bg.instanceTerminationWaitTimeStarted ? '; termination wait started' : ''}`);
+    lines.push(`  blue/green: ${bg.trafficMethod}${lb}; traffic ${bg.trafficRerouted ? 'rerouted' : 'not rerouted'}${bg.originalInstances ? `; originals ${bg.originalInstances === 'TERMINATED' ? 'terminated' : 'kept alive'}` : bg.instanceTerminationWaitTimeStarted ? '; termination wait started' : ''}${bg.notTerminated ? ` (not EC2 instances, left running: ${bg.notTerminated.join(', ')})` : ''}`);
   }
   if (view.currentStep && (view.status === 'InProgress' || view.status === 'Ready')) {
     const zone = view.currentZone !== undefined ? ` (zone ${view.currentZone ?? 'none'})` : '';

@@ -116,6 +116,8 @@ export interface BlueGreenView {
   instanceTerminationWaitTimeStarted: boolean;
   /** What happened to the original hosts once the deployment succeeded. */
   originalInstances?: 'TERMINATED' | 'KEPT_ALIVE';
+  /** TERMINATE: original hosts that are not EC2 instances (no instance ID), so were left running. */
+  notTerminated?: string[];
   /** COPY_AUTO_SCALING_GROUP: the group copied, and its copy (a rollback names only the copy it deletes). */
   autoScalingGroups?: { original: string; replacement: string };
   /** The original (blue) and replacement (green) hosts. */

@@ -54,6 +54,8 @@ export type DeploymentErrorCode =
   | 'TIMEOUT'
   /** The load balancer is not as a blue/green deployment needs it (CodeDeploy's code), or a change to it failed. */
   | 'ELASTIC_LOAD_BALANCING_INVALID'
+  /** The Auto Scaling group to copy is missing or has no healthy instances (COPY_AUTO_SCALING_GROUP). */
+  | 'AUTO_SCALING_CONFIGURATION'
   /** Gantry: a blue/green deployment's targetInstances select hosts of the original environment. */
   | 'INVALID_TARGET_INSTANCES'
   | 'INTERNAL_ERROR';

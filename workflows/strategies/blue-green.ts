@@ -73,6 +73,7 @@ export interface BlueGreenState {
   rerouted: boolean;
   terminationWaitStarted: boolean;
   originals?: 'TERMINATED' | 'KEPT_ALIVE';
+  notTerminated?: string[];
 }
 
 const INSTALL_EVENTS: LifecycleEventName[] = [...IN_PLACE_EVENTS];
@@ -348,6 +349,7 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
             return;
           }
           state.originals = plan.blueInstances.action === 'KEEP_ALIVE' ? 'KEPT_ALIVE' : 'TERMINATED';
+          if (result.notTerminated.length > 0) state.notTerminated = result.notTerminated;
           state.phase = 'done';
           return;
       }
@@ -396,6 +398,7 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
         trafficRerouted: state.rerouted,
         instanceTerminationWaitTimeStarted: state.terminationWaitStarted,
         ...(state.originals ? { originalInstances: state.originals } : {}),
+        ...(state.notTerminated ? { notTerminated: state.notTerminated } : {}),
         originalHosts: [...state.original],
         ...(plan.copy ? { autoScalingGroups: { original: plan.copy.sourceName, replacement: plan.copy.copyName } } : plan.rollbackCopy ? { autoScalingGroups: { original: '', replacement: plan.rollbackCopy } } : {}),
         replacementHosts: [...state.green],

@@ -27,7 +27,7 @@ export interface CandidateTarget {
 export type StrategyKind = 'IN_PLACE' | 'BLUE_GREEN';
 
 /** Why a deployment failed, when it is not the health rules (HEALTH_CONSTRAINTS, the default). */
-export type StepFailureCode = 'NO_INSTANCES' | 'INVALID_TARGET_INSTANCES' | 'TRAFFIC_CONTROL';
+export type StepFailureCode = 'NO_INSTANCES' | 'INVALID_TARGET_INSTANCES' | 'TRAFFIC_CONTROL' | 'AUTO_SCALING' | 'INTERNAL';
 
 /**
  * What a strategy asks for next. Host steps, timers and waits for a person are the interpreter's own;
