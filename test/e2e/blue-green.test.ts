@@ -180,6 +180,47 @@ describe('e2e: blue/green on moto ELBv2 and EC2 with real agents', () => {
     expect(await health('b')).toEqual([]);
   });
 
+  it('stop with rollback in the Ready wait, then after the reroute in the termination wait: each time the load balancer goes back', async () => {
+    const group = `${name}-r`;
+    await createDeploymentGroup(
+      harness.client,
+      {
+        applicationName: 'bg-app', deploymentGroupName: group, targetHosts: b, deploymentConfigName: 'CodeDeployDefault.AllAtOnce', fileExistsBehavior: 'OVERWRITE', deploymentStyle: style, loadBalancerInfo: pairInfo,
+        blueGreenDeploymentConfiguration: { deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 60 }, terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE', terminationWaitTimeInMinutes: 60 } },
+      },
+      harness.taskQueue,
+    );
+    const deploy = async (): Promise<string> => (await createGroupDeployment(harness.client, { applicationName: 'bg-app', deploymentGroupName: group }, { revision: revision('v4'), targetInstances: { targetHosts: g } }, harness.taskQueue)).deploymentId;
+    const stopAndRollBack = async (id: string): Promise<DeploymentSummary> => {
+      await stopDeployment(harness.client, id, { autoRollback: true });
+      const stopped = await ended(id);
+      expect(stopped.status).toBe('Stopped');
+      return ended(stopped.rollbackInfo?.rollbackDeploymentId as string);
+    };
+
+    const ready = await deploy();
+    await expect.poll(async () => (await getDeploymentSummary(harness.client, ready)).status, { timeout: 60_000, interval: 250 }).toBe('Ready');
+    expect(await forwards()).toBe('a=1');
+    expect((await stopAndRollBack(ready)).status).toBe('Succeeded');
+    expect(await forwards()).toBe('a=1');
+    expect(await health('a')).toEqual([...b].sort());
+    expect(await health('b')).toEqual([]);
+
+    const rerouted = await deploy();
+    await expect.poll(async () => (await getDeploymentSummary(harness.client, rerouted)).status, { timeout: 60_000, interval: 250 }).toBe('Ready');
+    await continueDeployment(harness.client, rerouted, 'READY_WAIT');
+    await expect.poll(async () => (await getDeploymentSummary(harness.client, rerouted)).currentStep?.detail, { timeout: 60_000, interval: 250 }).toBe('TERMINATION_WAIT');
+    expect(await forwards()).toBe('b=1');
+    expect(await health('a')).toEqual([]);
+    const rollback = await stopAndRollBack(rerouted);
+    expect(rollback.status).toBe('Succeeded');
+    expect(await forwards()).toBe('a=1');
+    expect(await health('a')).toEqual([...b].sort());
+    expect(await health('b')).toEqual([]);
+    const instances = await ec2.send(new DescribeInstancesCommand({ InstanceIds: b }));
+    expect(instances.Reservations?.flatMap((r) => r.Instances ?? []).map((i) => i.State?.Name)).toEqual(['running', 'running']);
+  });
+
   it('LISTENER_SWITCH from the CLI: Ready until continue-deployment, then the switch, then TERMINATE once the termination wait is skipped', async () => {
     const started = await cli([
       'create-deployment', '--application-name', 'bg-app', '--deployment-group-name', `${name}-s`, '--local-location', `path=${join(base, 'v5')}`,

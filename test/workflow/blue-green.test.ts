@@ -5,6 +5,7 @@ import { continueDeployment, getDeployment, getDeploymentSummary, startDeploymen
 import { createDeploymentGroup, createGroupDeployment } from '../../workers/deployment-groups.js';
 import { startFakeFleet, type FakeFleet } from '../support/fake-hosts.js';
 import { fakeListeners, fakeRouter } from '../support/fake-router.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { motoEnv, startController, uniqueName, type Harness } from '../support/harness.js';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 
@@ -127,6 +128,23 @@ describe('workflows/deployment: blue/green (fake hosts and load balancer)', () =
     expect(view.status).toBe('Succeeded');
     expect(registered(`${prefix}-tg`, 10)).toBe(true);
     await expect(continueDeployment(harness.client, id, 'READY_WAIT')).rejects.toThrow(/has already completed/);
+  });
+
+  it('the Ready wait sends DeploymentReady and InstanceReady (for each green host) to the triggers', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const triggerConfigurations = [{ triggerName: 'ops', triggerTargetUrl: receiver.url, triggerEvents: ['DeploymentReady', 'InstanceReady', 'DeploymentSuccess'] }];
+      const id = await start([9], [10], { ...bg({ deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 60 } }), triggerConfigurations } as Partial<DeploymentInput>);
+      await expect.poll(() => receiver.received.filter((r) => r.body.deploymentId === id).map((r) => r.event).sort(), { timeout: 20_000, interval: 100 }).toEqual(['DeploymentReady', 'InstanceReady']);
+      const ready = receiver.received.find((r) => r.event === 'InstanceReady' && r.body.deploymentId === id);
+      expect(ready?.body).toMatchObject({ instanceId: host(10), instanceStatus: 'Ready' });
+      expect(receiver.received.find((r) => r.event === 'DeploymentReady' && r.body.deploymentId === id)?.body.status).toBe('READY');
+      await continueDeployment(harness.client, id, 'READY_WAIT');
+      await ended(id);
+      await expect.poll(() => receiver.received.filter((r) => r.body.deploymentId === id).map((r) => r.event), { timeout: 20_000, interval: 100 }).toContain('DeploymentSuccess');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('STOP_DEPLOYMENT: no continue within the wait ends the deployment Stopped, traffic untouched', async () => {

@@ -1,7 +1,7 @@
 import type { DeploymentSummary, HostDeploymentView } from './deployment.js';
 import { isRecord, show } from './values.js';
 
-/** CodeDeploy's trigger event types (the blue/green-only Ready events apply once blue/green exists). */
+/** CodeDeploy's trigger event types (DeploymentReady and InstanceReady come from blue/green Ready waits). */
 export const TRIGGER_EVENTS = [
   'DeploymentStart',
   'DeploymentSuccess',
