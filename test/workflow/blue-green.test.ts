@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlueGreenDeploymentConfiguration } from '../../workflows/contracts/blue-green.js';
 import type { DeploymentInput, DeploymentSummary, DeploymentView } from '../../workflows/contracts/deployment.js';
 import { continueDeployment, getDeployment, getDeploymentSummary, startDeployment, stopDeployment } from '../../workers/deployments.js';
-import { createDeploymentGroup, createGroupDeployment } from '../../workers/deployment-groups.js';
+import { createDeploymentGroup, createGroupDeployment, getDeploymentGroup, rollbackDeploymentGroup } from '../../workers/deployment-groups.js';
 import { startFakeFleet, type FakeFleet } from '../support/fake-hosts.js';
 import { fakeListeners, fakeRouter } from '../support/fake-router.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
@@ -371,5 +371,31 @@ describe('workflows/deployment: blue/green rollback through its group (fake host
     } finally {
       cloudwatch.destroy();
     }
+  });
+
+  it('a manual rollback after a KEEP_ALIVE success gives traffic back to the kept originals; the group then deploys from them', async () => {
+    const groupName = `${prefix}-manual`;
+    const tg = `${prefix}-m`;
+    const config = {
+      applicationName: 'bg-app',
+      deploymentGroupName: groupName,
+      targetHosts: [host(1)],
+      deploymentConfigName: 'CodeDeployDefault.AllAtOnce',
+      deploymentStyle: { deploymentType: 'BLUE_GREEN' as const, deploymentOption: 'WITH_TRAFFIC_CONTROL' as const },
+      loadBalancerInfo: { targetGroupInfoList: [{ name: tg }], trafficTimeoutSeconds: 1 },
+    };
+    await createDeploymentGroup(harness.client, config, harness.taskQueue);
+    const { deploymentId } = await createGroupDeployment(harness.client, config, { revision: { revisionType: 'Local', local: { path: '/srv/m1' } }, targetInstances: { targetHosts: [host(2)] } }, harness.taskQueue);
+    await harness.client.workflow.getHandle(deploymentId).result();
+    expect((await getDeploymentGroup(harness.client, 'bg-app', groupName, harness.taskQueue)).blueGreenFleet).toEqual([host(2)]);
+    await expect(rollbackDeploymentGroup(harness.client, config, { toDeploymentId: deploymentId }, harness.taskQueue)).rejects.toThrow(/a blue\/green group rolls back by giving traffic back/);
+    const { deploymentId: rollbackId } = await rollbackDeploymentGroup(harness.client, config, {}, harness.taskQueue);
+    await harness.client.workflow.getHandle(rollbackId).result();
+    const last = (ip: string) => lb.calls.filter((c) => c.startsWith(`register arn:tg/${tg} ${ip}`) || c.startsWith(`deregister arn:tg/${tg} ${ip}`)).at(-1);
+    expect([last('10.8.0.1'), last('10.8.0.2')]).toEqual([`register arn:tg/${tg} 10.8.0.1`, `deregister arn:tg/${tg} 10.8.0.2`]);
+    const group = await getDeploymentGroup(harness.client, 'bg-app', groupName, harness.taskQueue);
+    expect(group.blueGreenFleet).toEqual([host(1)]);
+    // A rollback is not rolled back again, and nothing is left to roll back to.
+    await expect(rollbackDeploymentGroup(harness.client, config, {}, harness.taskQueue)).rejects.toThrow(/is itself a rollback/);
   });
 });
