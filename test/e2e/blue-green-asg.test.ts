@@ -118,15 +118,20 @@ describe('e2e: blue/green COPY_AUTO_SCALING_GROUP on moto Auto Scaling, EC2 and 
     expect((await getDeploymentGroup(harness.client, 'asg-app', name, harness.taskQueue)).config.autoScalingGroups).toEqual([copy]);
   });
 
-  it('fails, naming them, when the copy\'s instances never start an agent within the wait', async () => {
+  it('fails, naming them, when the copy\'s instances never start an agent within the wait; the rollback deletes the copy', async () => {
     const group = (await getDeploymentGroup(harness.client, 'asg-app', name, harness.taskQueue)).config;
-    await updateDeploymentGroup(harness.client, { ...group, agentTimeouts: { scheduleToStartSeconds: 3 } }, harness.taskQueue);
+    await updateDeploymentGroup(harness.client, { ...group, agentTimeouts: { scheduleToStartSeconds: 3 }, autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE'] } }, harness.taskQueue);
     const { deploymentId } = await createGroupDeployment(harness.client, { applicationName: 'asg-app', deploymentGroupName: name }, { revision: { revisionType: 'Local', local: { path: join(base, 'v2') } } }, harness.taskQueue);
     const failed = await ended(deploymentId);
     expect(failed.status).toBe('Failed');
     expect(failed.errorInformation?.code).toBe('NO_INSTANCES');
     expect(failed.errorInformation?.message).toMatch(new RegExp(`The replacement instances i-[0-9a-f]+, i-[0-9a-f]+ of CodeDeploy_${name}_${deploymentId} registered no agent in time`));
     // Traffic never moved: the hosts serving before still serve.
+    expect(await healthy()).toEqual(group.autoScalingGroups ? await instancesOf(group.autoScalingGroups[0] as string) : []);
+    // The rollback gives traffic back to the originals (they kept it) and deletes the copy it made.
+    const rollback = await ended(failed.rollbackInfo?.rollbackDeploymentId as string);
+    expect(rollback.status, rollback.errorInformation?.message).toBe('Succeeded');
+    expect((await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`CodeDeploy_${name}_${deploymentId}`] }))).AutoScalingGroups).toEqual([]);
     expect(await healthy()).toEqual(group.autoScalingGroups ? await instancesOf(group.autoScalingGroups[0] as string) : []);
   });
 });
