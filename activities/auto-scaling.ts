@@ -4,7 +4,7 @@
  * has healthy and in service. The copy is not attached to any load balancer: green gets traffic only
  * through AllowTraffic. Every call is safe to repeat: an existing copy is described, not made again.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context, sleep } from '@temporalio/activity';
 import {
   type AutoScalingClient,
   type AutoScalingGroup,
@@ -23,7 +23,7 @@ async function describe(asg: AutoScalingClient, name: string): Promise<AutoScali
 const inService = (group: AutoScalingGroup): string[] =>
   (group.Instances ?? []).filter((i) => i.LifecycleState === 'InService' && i.HealthStatus === 'Healthy').map((i) => i.InstanceId ?? '').filter(Boolean).sort();
 
-export async function copyAutoScalingGroup(asg: AutoScalingClient, request: { sourceName: string; copyName: string }): Promise<CopiedFleet> {
+export async function copyAutoScalingGroup(asg: AutoScalingClient, request: { sourceName: string; copyName: string; launchTimeoutMs?: number }): Promise<CopiedFleet> {
   const source = await describe(asg, request.sourceName);
   if (!source) {
     throw ApplicationFailure.create({ type: FailureType.TrafficControlFailed, message: `Auto Scaling group ${request.sourceName} does not exist (the deployment group's autoScalingGroups)`, nonRetryable: true });
@@ -56,8 +56,22 @@ export async function copyAutoScalingGroup(asg: AutoScalingClient, request: { so
     });
     copy = await describe(asg, request.copyName);
   }
-  return { copyName: request.copyName, originalInstanceIds: originals, replacementInstanceIds: (copy?.Instances ?? []).map((i) => i.InstanceId ?? '').filter(Boolean).sort() };
+  // Auto Scaling lists a new group's instances as it launches them: wait (bounded) for all of them.
+  const deadline = Date.now() + (request.launchTimeoutMs ?? LAUNCH_TIMEOUT_MS);
+  const launched = (group: AutoScalingGroup | undefined): string[] => (group?.Instances ?? []).map((i) => i.InstanceId ?? '').filter(Boolean).sort();
+  while (launched(copy).length < (copy?.DesiredCapacity ?? 0)) {
+    if (Date.now() >= deadline) {
+      throw ApplicationFailure.create({ type: FailureType.NoInstances, message: `Auto Scaling group ${request.copyName} launched ${launched(copy).length} of ${copy?.DesiredCapacity} instances in time`, nonRetryable: true });
+    }
+    Context.current().heartbeat();
+    await sleep(2_000);
+    copy = await describe(asg, request.copyName);
+  }
+  return { copyName: request.copyName, originalInstanceIds: originals, replacementInstanceIds: launched(copy) };
 }
+
+/** How long the copy may take to list all its instances (the activity's own timeout is 5 minutes). */
+const LAUNCH_TIMEOUT_MS = 4 * 60_000;
 
 /** Deletes Auto Scaling groups with their instances; a group already gone counts as deleted. */
 export async function deleteAutoScalingGroups(asg: AutoScalingClient, names: readonly string[]): Promise<void> {

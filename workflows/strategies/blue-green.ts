@@ -48,6 +48,8 @@ export interface BlueGreenState {
   phase: Phase;
   /** The original hosts (the plan's, or a copied Auto Scaling group's source instances). */
   original: string[];
+  /** COPY_AUTO_SCALING_GROUP: the copy's instances, once made. */
+  copiedInstances?: string[];
   /** Every replacement host, and those that installed and take traffic. */
   green: string[];
   serving: string[];
@@ -203,7 +205,8 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
           return [{ kind: 'selectTargets', selection: { targetHosts: [...state.original] }, instanceLabel: 'Blue' }];
         case 'discover':
           state.awaiting = true;
-          return [{ kind: 'selectTargets', selection: plan.greenSelection ?? {}, instanceLabel: 'Green', ...(plan.copy ? { waitForRegistration: true } : {}) }];
+          if (plan.copy) return [{ kind: 'selectTargets', selection: { targetHosts: state.copiedInstances ?? [] }, instanceLabel: 'Green', waitForRegistration: true }];
+          return [{ kind: 'selectTargets', selection: plan.greenSelection ?? {}, instanceLabel: 'Green' }];
         case 'readTraffic':
           state.awaiting = true;
           return [{ kind: 'readTraffic', listenerArn: (plan.pair as NonNullable<BlueGreenPlan['pair']>).listenerArn }];
@@ -285,7 +288,7 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
       switch (result.kind) {
         case 'copyFleet':
           state.original = result.fleet.originalInstanceIds;
-          plan.greenSelection = { targetHosts: result.fleet.replacementInstanceIds };
+          state.copiedInstances = result.fleet.replacementInstanceIds;
           state.phase = state.original.length > 0 ? 'discoverOriginal' : 'discover';
           return;
         case 'selectTargets': {
