@@ -162,8 +162,11 @@ async function afterwards(input: DeploymentInput, summary: DeploymentSummary, no
   const group = input.group;
   const ended = summary.completeTime !== undefined;
   const ending = summary.status !== 'Stopped' ? 'failed' : summary.stopRequested?.alarm ? 'stoppedOnAlarm' : 'stoppedOnRequest';
+  // A blue/green Ready wait that timed out moved no traffic: there is nothing to roll back.
+  const readyTimedOut = summary.errorInformation?.code === 'TIMEOUT';
   const wantsRollback =
     ended &&
+    !readyTimedOut &&
     (summary.status === 'Failed' || summary.status === 'Stopped') &&
     ((summary.status === 'Stopped' && summary.stopRequested?.autoRollback === true) || rollsBack(group?.autoRollbackConfiguration, ending));
   if (wantsRollback) {

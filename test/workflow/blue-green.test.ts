@@ -398,4 +398,14 @@ describe('workflows/deployment: blue/green rollback through its group (fake host
     // A rollback is not rolled back again, and nothing is left to roll back to.
     await expect(rollbackDeploymentGroup(harness.client, config, {}, harness.taskQueue)).rejects.toThrow(/is itself a rollback/);
   });
+
+  it('a Ready wait that times out asks for no rollback, even when stops roll back', async () => {
+    const id = await pairGroup('timeout', { deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 1 / 60 } }, { autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_FAILURE'] } });
+    await harness.client.workflow.getHandle(id).result().catch(() => undefined);
+    const stopped = await getDeploymentSummary(harness.client, id);
+    expect(stopped.status).toBe('Stopped');
+    expect(stopped.errorInformation?.code).toBe('TIMEOUT');
+    expect(stopped.rollbackInfo?.rollbackDeploymentId).toBeUndefined();
+    expect(listeners.shown(arn)).toBe(`${prefix}-a=1`);
+  });
 });
