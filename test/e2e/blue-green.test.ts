@@ -221,6 +221,27 @@ describe('e2e: blue/green on moto ELBv2 and EC2 with real agents', () => {
     expect(instances.Reservations?.flatMap((r) => r.Instances ?? []).map((i) => i.State?.Name)).toEqual(['running', 'running']);
   });
 
+  it('a stop during the green install kills the running hook and leaves the listener and target groups alone', async () => {
+    writeFileSync(`${marker}.slow`, '60');
+    try {
+      const id = await startDeployment(
+        harness.client,
+        { applicationName: 'bg-app', deploymentGroupName: `${name}-i`, revision: revision('v4'), fileExistsBehavior: 'OVERWRITE', targetHosts: b, targetInstances: { targetHosts: g }, deploymentStyle: style, loadBalancerInfo: pairInfo } as DeploymentInput,
+        { taskQueue: harness.taskQueue },
+      );
+      await expect.poll(async () => (await getDeployment(harness.client, id)).targets.find((t) => t.targetId === g[0])?.lifecycleEvents.find((e) => e.lifecycleEventName === 'ApplicationStart')?.status, { timeout: 60_000, interval: 250 }).toBe('InProgress');
+      await stopDeployment(harness.client, id);
+      const stopped = await ended(id);
+      expect(stopped.status).toBe('Stopped');
+      expect(hooksRun(g[0] as string, id)).not.toContain('ApplicationStart');
+      expect(await forwards()).toBe('a=1');
+      expect(await health('a')).toEqual([...b].sort());
+      expect(await health('b')).toEqual([]);
+    } finally {
+      rmSync(`${marker}.slow`, { force: true });
+    }
+  });
+
   it('LISTENER_SWITCH from the CLI: Ready until continue-deployment, then the switch, then TERMINATE once the termination wait is skipped', async () => {
     const started = await cli([
       'create-deployment', '--application-name', 'bg-app', '--deployment-group-name', `${name}-s`, '--local-location', `path=${join(base, 'v5')}`,
