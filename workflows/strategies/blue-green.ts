@@ -8,6 +8,7 @@
  * listener is put back exactly as it was, green is taken out.
  */
 import type { DeploymentConfig } from '../contracts/deployment-config.js';
+import { minimumHealthyCount } from '../contracts/deployment-config.js';
 import type { BlueGreenView, ListenerWeight, ResolvedBlueGreen, ShiftStep, TrafficMethod } from '../contracts/blue-green.js';
 import { greenSelection, resolveBlueGreen, shiftSteps } from '../contracts/blue-green.js';
 import type { LoadBalancerInfo } from '../contracts/deployment.js';
@@ -55,9 +56,10 @@ export interface BlueGreenState {
   serving: string[];
   installPlan?: InPlacePlan;
   install?: RolloutState;
-  /** Hosts of the current host phase not started yet, and those in flight. */
+  /** Hosts of the current host phase not started yet, those in flight, and how many may be at once. */
   queue: string[];
   inFlight: string[];
+  batch?: number;
   /** Hosts that failed, in any phase. */
   failed: string[];
   failure?: { message: string; code?: StepFailureCode };
@@ -159,6 +161,8 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
   const enter = (phase: Phase): void => {
     state.phase = phase;
     state.queue = phase === 'allow' || phase === 'afterAllow' ? [...taking()] : phase === 'block' ? [...losing()] : [];
+    // Hosts gain and lose traffic in batches the configuration allows (OneAtATime: one at a time).
+    state.batch = Math.max(1, state.queue.length - minimumHealthyCount(plan.deploymentConfig.minimumHealthyHosts, state.queue.length));
   };
   const afterInstall = (): void => enter(plan.ready.action === 'STOP_DEPLOYMENT' ? 'ready' : 'allow');
   const afterAllow = (): void => enter(pairMethod ? 'shift' : 'block');
@@ -231,7 +235,7 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
         case 'afterAllow':
         case 'block': {
           if (state.failure) return [{ kind: 'waitForHosts' }];
-          const room = Math.max(0, limit - state.inFlight.length);
+          const room = Math.max(0, Math.min(limit, state.batch ?? limit) - state.inFlight.length);
           const hostIds = state.queue.splice(0, room);
           state.inFlight.push(...hostIds);
           if (state.phase === 'allow' && hostIds.length > 0 && !pairMethod) state.rerouted = true;

@@ -12,8 +12,8 @@ const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/a
 const candidates = (ids: string[]): CandidateTarget[] => ids.map((hostId) => ({ hostId, zone: null, instanceHealth: 'Healthy', revisionHealth: 'Current', installedRevision: null }));
 const allAtOnce = findPredefinedConfig('AllAtOnce') as DeploymentConfig;
 
-function plan(deployment: Partial<DeploymentInput>, blue = ['b1', 'b2']): BlueGreenPlan {
-  const result = blueGreen.plan(allAtOnce, candidates(blue), { deployment });
+function plan(deployment: Partial<DeploymentInput>, blue = ['b1', 'b2'], config = allAtOnce): BlueGreenPlan {
+  const result = blueGreen.plan(config, candidates(blue), { deployment });
   if (!result.ok) throw new Error(result.message);
   return result.plan;
 }
@@ -122,6 +122,11 @@ describe('workflows/strategies/blue-green: the phases in order', () => {
     const run = blueGreen.run(plan(pairs({ trafficRoutingConfig: { type: 'TimeBasedCanary', timeBasedCanary: { canaryPercentage: 10, canaryInterval: 5 } } })));
     const steps = drive(run, { listener: [{ targetGroupName: 'web-b', weight: 1 }, { targetGroupName: 'web-a', weight: 0 }] });
     expect(steps.filter((s) => s.startsWith('move') || s.startsWith('bake'))).toEqual(['move:web-b=90,web-a=10', 'bake:300', 'move:web-a=1']);
+  });
+
+  it('OneAtATime moves traffic one host at a time, both onto green and off blue', () => {
+    const steps = drive(blueGreen.run(plan(bg(), ['b1', 'b2'], findPredefinedConfig('OneAtATime') as DeploymentConfig)));
+    expect(steps.filter((s) => s.startsWith('allow-traffic') || s.startsWith('block-traffic')).map((s) => s.split(':').slice(0, 2).join(':'))).toEqual(['allow-traffic:g1', 'allow-traffic:g2', 'block-traffic:b1', 'block-traffic:b2']);
   });
 
   it('linear steps end at 100% whatever the step size', () => {
