@@ -31,32 +31,26 @@ export function s3ClientFromEnv(env: NodeJS.ProcessEnv = process.env): S3Client 
   });
 }
 
-/** An S3 client made on first use, so processes that never touch S3 never configure one. */
-export function lazyS3Client(env?: NodeJS.ProcessEnv): () => S3Client {
-  let client: S3Client | undefined;
-  return () => (client ??= s3ClientFromEnv(env));
+/** A client made on first use, so processes that never touch a service never configure one. */
+function lazy<T>(make: () => T): () => T {
+  let client: T | undefined;
+  return () => (client ??= make());
 }
 
-/** ELBv2 client from the same environment (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 or AWS_ENDPOINT_URL). */
-export function lazyElbv2Client(env: NodeJS.ProcessEnv = process.env): () => ElasticLoadBalancingV2Client {
-  let client: ElasticLoadBalancingV2Client | undefined;
-  return () => (client ??= new ElasticLoadBalancingV2Client(commonConfig(env, env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 ?? env.AWS_ENDPOINT_URL)));
+/** The service's own endpoint variable (AWS_ENDPOINT_URL_<SERVICE>, as the SDKs read it), else AWS_ENDPOINT_URL. */
+function endpointFor(env: NodeJS.ProcessEnv, service: string): string | undefined {
+  return env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
 }
 
-/** CloudWatch client from the same environment (AWS_ENDPOINT_URL_CLOUDWATCH or AWS_ENDPOINT_URL). */
-export function lazyCloudWatchClient(env: NodeJS.ProcessEnv = process.env): () => CloudWatchClient {
-  let client: CloudWatchClient | undefined;
-  return () => (client ??= new CloudWatchClient(commonConfig(env, env.AWS_ENDPOINT_URL_CLOUDWATCH ?? env.AWS_ENDPOINT_URL)));
-}
+export const lazyS3Client = (env?: NodeJS.ProcessEnv): (() => S3Client) => lazy(() => s3ClientFromEnv(env));
 
-/** EC2 client from the same environment (AWS_ENDPOINT_URL_EC2 or AWS_ENDPOINT_URL): blue/green terminates original instances. */
-export function lazyEc2Client(env: NodeJS.ProcessEnv = process.env): () => EC2Client {
-  let client: EC2Client | undefined;
-  return () => (client ??= new EC2Client(commonConfig(env, env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL)));
-}
+export const lazyElbv2Client = (env: NodeJS.ProcessEnv = process.env): (() => ElasticLoadBalancingV2Client) =>
+  lazy(() => new ElasticLoadBalancingV2Client(commonConfig(env, endpointFor(env, 'ELASTIC_LOAD_BALANCING_V2'))));
 
-/** Auto Scaling client from the same environment (AWS_ENDPOINT_URL_AUTO_SCALING or AWS_ENDPOINT_URL). */
-export function lazyAutoScalingClient(env: NodeJS.ProcessEnv = process.env): () => AutoScalingClient {
-  let client: AutoScalingClient | undefined;
-  return () => (client ??= new AutoScalingClient(commonConfig(env, env.AWS_ENDPOINT_URL_AUTO_SCALING ?? env.AWS_ENDPOINT_URL)));
-}
+export const lazyCloudWatchClient = (env: NodeJS.ProcessEnv = process.env): (() => CloudWatchClient) => lazy(() => new CloudWatchClient(commonConfig(env, endpointFor(env, 'CLOUDWATCH'))));
+
+/** Blue/green terminates original instances. */
+export const lazyEc2Client = (env: NodeJS.ProcessEnv = process.env): (() => EC2Client) => lazy(() => new EC2Client(commonConfig(env, endpointFor(env, 'EC2'))));
+
+/** Blue/green's COPY_AUTO_SCALING_GROUP. */
+export const lazyAutoScalingClient = (env: NodeJS.ProcessEnv = process.env): (() => AutoScalingClient) => lazy(() => new AutoScalingClient(commonConfig(env, endpointFor(env, 'AUTO_SCALING'))));

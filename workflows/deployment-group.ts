@@ -61,10 +61,13 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
       deploymentGroupName: config.deploymentGroupName,
       deploymentGroupId: view.deploymentGroupId,
       revision: request.revision,
-      ...(fleet ? { targetHosts: fleet } : {}),
-      ...(config.targetHosts && !fleet ? { targetHosts: config.targetHosts } : {}),
-      ...(config.tagFilters && !fleet ? { tagFilters: config.tagFilters } : {}),
-      ...(config.tagSet && !fleet ? { tagSet: config.tagSet } : {}),
+      ...(fleet
+        ? { targetHosts: fleet }
+        : {
+            ...(config.targetHosts ? { targetHosts: config.targetHosts } : {}),
+            ...(config.tagFilters ? { tagFilters: config.tagFilters } : {}),
+            ...(config.tagSet ? { tagSet: config.tagSet } : {}),
+          }),
       ...(request.deploymentConfigName ? { deploymentConfigName: request.deploymentConfigName } : config.deploymentConfig ? { deploymentConfig: config.deploymentConfig } : config.deploymentConfigName ? { deploymentConfigName: config.deploymentConfigName } : {}),
       ...(config.loadBalancerInfo ? { loadBalancerInfo: config.loadBalancerInfo } : {}),
       ...(config.deploymentStyle ? { deploymentStyle: config.deploymentStyle } : {}),

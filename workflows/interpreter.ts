@@ -141,9 +141,13 @@ export async function interpret(
 
   /** The step the deployment is at, in its status (kept while it stays the same kind). */
   const at = (kind: NonNullable<DeploymentSummary['currentStep']>['kind'], detail?: string): void => {
-    Object.assign(summary, run.view?.() ?? {});
     if (summary.currentStep?.kind === kind && summary.currentStep.detail === detail) return;
     summary.currentStep = { kind, ...(detail ? { detail } : {}), since: new Date().toISOString() };
+    refreshView();
+  };
+  /** The strategy's own part of the status; refreshed when the step changes, not on every host. */
+  const refreshView = (): void => {
+    if (run.view) Object.assign(summary, run.view());
   };
 
   // Blue/green waits: `continue` ends the one in progress (CodeDeploy's ContinueDeployment).
@@ -223,9 +227,11 @@ export async function interpret(
             await cloud.deleteAutoScalingGroups({ names: step.autoScalingGroups });
             return { kind: 'retireHosts', notTerminated: [] };
           }
-          const instanceIds = step.hostIds.map((h) => (isEc2InstanceId(h) ? h : progress.loadBalancerTargets?.[h]?.id)).filter((id): id is string => id !== undefined && isEc2InstanceId(id));
+          // A host is an instance by its ID or by its load balancer target; any other host cannot be terminated.
+          const instanceOf = (hostId: string): string | undefined => [hostId, progress.loadBalancerTargets?.[hostId]?.id].find((id) => id !== undefined && isEc2InstanceId(id));
+          const instanceIds = step.hostIds.map(instanceOf).filter((id): id is string => id !== undefined);
           if (instanceIds.length > 0) await cloud.terminateInstances({ instanceIds });
-          return { kind: 'retireHosts', notTerminated: step.hostIds.filter((h) => !isEc2InstanceId(h) && !isEc2InstanceId(progress.loadBalancerTargets?.[h]?.id ?? '')) };
+          return { kind: 'retireHosts', notTerminated: step.hostIds.filter((h) => instanceOf(h) === undefined) };
         }
       }
     } catch (err) {
@@ -284,6 +290,7 @@ export async function interpret(
     await checkAlarms();
     const stopping = summary.stopRequested !== undefined;
     if (stopping && run.inFlight() === 0) {
+      refreshView();
       await report();
       return { kind: 'stopped' };
     }
@@ -331,7 +338,7 @@ export async function interpret(
       if (answer.kind === 'waitForContinue' && summary.stopRequested) continue;
       run.stepDone?.(answer);
       label();
-      Object.assign(summary, run.view?.() ?? {});
+      refreshView();
       continue;
     }
     at('deployHosts');

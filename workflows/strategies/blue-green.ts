@@ -284,6 +284,26 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
     }
   };
 
+  /** What a finished host phase means for the target. */
+  const hostOutcome = (hostId: string, succeeded: boolean): HostOutcome => {
+    if (state.phase === 'install') {
+      const install = rollout() as InPlaceRollout;
+      install.finish(hostId, succeeded);
+      if (succeeded) state.serving.push(hostId);
+      else state.failed.push(hostId);
+      return succeeded ? { status: 'InProgress', report: true, final: false } : { status: 'Failed', report: true, final: true };
+    }
+    state.inFlight = state.inFlight.filter((h) => h !== hostId);
+    if (!succeeded) {
+      state.failed.push(hostId);
+      const what = state.phase === 'block' ? 'could not be taken out of service' : 'could not be given traffic';
+      failedHere(state, `The overall deployment failed because ${hostId} ${what} (${plan.rollback ? 'rollback' : state.phase === 'block' ? 'original' : 'replacement'} environment).`);
+      return { status: 'Failed', report: false, final: true };
+    }
+    const final = state.phase === 'block' || (state.phase === 'allow' && !pairMethod) || state.phase === 'afterAllow';
+    return { status: final ? 'Succeeded' : 'InProgress', report: false, final };
+  };
+
   return {
     state,
     next,
@@ -361,26 +381,9 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
           return;
       }
     },
-    hostOutcome(hostId, succeeded): HostOutcome {
-      if (state.phase === 'install') {
-        const install = rollout() as InPlaceRollout;
-        install.finish(hostId, succeeded);
-        if (succeeded) state.serving.push(hostId);
-        else state.failed.push(hostId);
-        return succeeded ? { status: 'InProgress', report: true, final: false } : { status: 'Failed', report: true, final: true };
-      }
-      state.inFlight = state.inFlight.filter((h) => h !== hostId);
-      if (!succeeded) {
-        state.failed.push(hostId);
-        const what = state.phase === 'block' ? 'could not be taken out of service' : 'could not be given traffic';
-        failedHere(state, `The overall deployment failed because ${hostId} ${what} (${plan.rollback ? 'rollback' : state.phase === 'block' ? 'original' : 'replacement'} environment).`);
-        return { status: 'Failed', report: false, final: true };
-      }
-      const final = state.phase === 'block' || (state.phase === 'allow' && !pairMethod) || state.phase === 'afterAllow';
-      return { status: final ? 'Succeeded' : 'InProgress', report: false, final };
-    },
+    hostOutcome,
     hostFinished(hostId, succeeded) {
-      this.hostOutcome?.(hostId, succeeded);
+      hostOutcome(hostId, succeeded);
     },
     bakeFinished() {
       if (state.phase === 'install') {
