@@ -13,6 +13,9 @@ import { sendNotification } from './notifications.js';
 import { pinS3Revision } from './revision-pinning.js';
 import { elbv2ListenerRouter, readTrafficWeights, setTrafficWeights, type ListenerRouter } from './listener-routing.js';
 import { controlTraffic, elbv2Router, type TrafficRouter } from './traffic.js';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { invokeHook, routeAlias } from './lambda-alias.js';
+import { resolveLambdaRevision } from './lambda-revision.js';
 
 export interface ControllerDependencies {
   s3: () => S3Client;
@@ -22,6 +25,8 @@ export interface ControllerDependencies {
   ec2: () => EC2Client;
   /** Auto Scaling: blue/green's COPY_AUTO_SCALING_GROUP. */
   autoScaling: () => AutoScalingClient;
+  /** Lambda: alias traffic shifting and validation functions. */
+  lambda: () => LambdaClient;
   /** Replaces ELBv2 (tests script unhealthy and stuck targets with it). */
   trafficRouter?: TrafficRouter;
   /** Replaces ELBv2 for whole-group traffic moves (listener switches and weights). */
@@ -62,5 +67,8 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
     terminateInstances: ({ instanceIds }) => terminateInstances(deps.ec2(), instanceIds),
     copyAutoScalingGroup: (request) => copyAutoScalingGroup(deps.autoScaling(), request),
     deleteAutoScalingGroups: ({ names }) => deleteAutoScalingGroups(deps.autoScaling(), names),
+    resolveLambdaRevision: ({ revision }) => resolveLambdaRevision(deps, revision),
+    routeAlias: (request) => routeAlias(deps.lambda(), request),
+    invokeLambdaHook: (request) => invokeHook(deps.lambda(), request),
   };
 }

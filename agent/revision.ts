@@ -295,6 +295,7 @@ export async function fetchRevision(revision: RevisionLocation, options: FetchOp
     switch (revision.revisionType) {
       case 'S3': {
         const { bundleType } = revision.s3Location;
+        if (bundleType === 'YAML' || bundleType === 'JSON') throw new RevisionError(`revision ${label} is a Lambda AppSpec (bundleType ${bundleType}); hosts install tar, tgz or zip archives`, 'InvalidRevision');
         const stream = guarded(await openS3(revision, limits.maxBytes, options), label, options);
         return await readArchive({ stream, bundleType, label, maxBytes: limits.maxBytes, stagingFile: staging(bundleType) }, options, limits);
       }
@@ -339,6 +340,8 @@ export async function fetchRevision(revision: RevisionLocation, options: FetchOp
         checkDigest(path, sha256, fetched.sha256);
         return sha256 === undefined ? { bytes: fetched.bytes } : fetched;
       }
+      case 'AppSpecContent':
+        throw new RevisionError('an AppSpecContent revision is a Lambda AppSpec; hosts install tar, tgz or zip archives', 'InvalidRevision');
     }
   } catch (err) {
     await rm(options.archiveDir, { recursive: true, force: true });

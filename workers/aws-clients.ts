@@ -3,6 +3,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 
 /**
  * AWS clients configured from the standard environment (AWS_REGION, credentials chain) plus
@@ -54,3 +55,11 @@ export const lazyEc2Client = (env: NodeJS.ProcessEnv = process.env): (() => EC2C
 
 /** Blue/green's COPY_AUTO_SCALING_GROUP. */
 export const lazyAutoScalingClient = (env: NodeJS.ProcessEnv = process.env): (() => AutoScalingClient) => lazy(() => new AutoScalingClient(commonConfig(env, endpointFor(env, 'AUTO_SCALING'))));
+
+/** Lambda deployments: aliases and validation functions. */
+export const lazyLambdaClient = (env: NodeJS.ProcessEnv = process.env): (() => LambdaClient) => lazy(() => new LambdaClient(commonConfig(env, endpointFor(env, 'LAMBDA'))));
+
+/** Every AWS client the controller uses, each made on first use. */
+export function lazyAwsClients(env: NodeJS.ProcessEnv = process.env) {
+  return { s3: lazyS3Client(env), elbv2: lazyElbv2Client(env), cloudwatch: lazyCloudWatchClient(env), ec2: lazyEc2Client(env), autoScaling: lazyAutoScalingClient(env), lambda: lazyLambdaClient(env) };
+}

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createControllerActivities, type ControllerDependencies } from '../activities/index.js';
-import { lazyAutoScalingClient, lazyCloudWatchClient, lazyEc2Client, lazyElbv2Client, lazyS3Client } from './aws-clients.js';
+import { lazyAwsClients } from './aws-clients.js';
 import { CONTROLLER_TASK_QUEUE } from '../workflows/contracts/naming.js';
 
 const require = createRequire(import.meta.url);
@@ -28,6 +28,6 @@ export async function createControllerWorker(options: ControllerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? CONTROLLER_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createControllerActivities({ s3: lazyS3Client(), elbv2: lazyElbv2Client(), cloudwatch: lazyCloudWatchClient(), ec2: lazyEc2Client(), autoScaling: lazyAutoScalingClient(), ...options.aws }),
+    activities: createControllerActivities({ ...lazyAwsClients(), ...options.aws }),
   });
 }

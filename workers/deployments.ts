@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { DeploymentInput, DeploymentSummary, DeploymentView, HostDeploymentView, TargetSummary, TargetView } from '../workflows/contracts/deployment.js';
 import { isTerminal, validateDeploymentInput } from '../workflows/contracts/deployment.js';
 import type { DeploymentConfig } from '../workflows/contracts/deployment-config.js';
-import { findPredefinedConfig, validateCustomConfig } from '../workflows/contracts/deployment-config.js';
+import { findPredefinedConfig, platformMismatch, validateCustomConfig } from '../workflows/contracts/deployment-config.js';
 import {
   CONTROLLER_TASK_QUEUE,
   DEPLOYMENT_ID_PATTERN,
@@ -21,7 +21,9 @@ import {
   hostStatusQuery,
   stopSignal,
   continueUpdate,
+  putHookStatusUpdate,
 } from '../workflows/messages.js';
+import { type HookStatusReport, validateHookStatusReport } from '../workflows/contracts/lambda.js';
 import { deploymentSearchAttributes, GantrySearchAttributes } from '../workflows/search-attributes.js';
 import { joinProblems } from '../workflows/contracts/values.js';
 import { DEPLOYMENT_WAIT_TYPES, type DeploymentWaitType } from '../workflows/contracts/blue-green.js';
@@ -48,12 +50,16 @@ export async function startDeployment(
 ): Promise<string> {
   const taskQueue = options.taskQueue ?? CONTROLLER_TASK_QUEUE;
   const problems = validateDeploymentInput(input);
-  if (problems.length === 0 && !input.deploymentConfig && !findPredefinedConfig(input.deploymentConfigName)) {
+  const platform = input.computePlatform ?? 'Server';
+  if (problems.length === 0 && !input.deploymentConfig && !findPredefinedConfig(input.deploymentConfigName, platform)) {
     const custom = await listDeploymentConfigs(client, taskQueue);
-    if (!custom.some((c) => c.deploymentConfigName === input.deploymentConfigName)) {
-      problems.push(
-        `deploymentConfigName ${JSON.stringify(input.deploymentConfigName)} is not a known deployment configuration: predefined OneAtATime, HalfAtATime, AllAtOnce${custom.length ? `; custom ${custom.map((c) => c.deploymentConfigName).join(', ')}` : ''}`,
-      );
+    const found = custom.find((c) => c.deploymentConfigName === input.deploymentConfigName);
+    const mismatch = found && platformMismatch(found, platform);
+    if (mismatch) problems.push(mismatch);
+    if (!found) {
+      const predefined = platform === 'Lambda' ? 'CodeDeployDefault.LambdaCanary10Percent5Minutes (and the other Lambda* ones)' : 'OneAtATime, HalfAtATime, AllAtOnce';
+      const ownPlatform = custom.filter((c) => (c.computePlatform ?? 'Server') === platform);
+      problems.push(`deploymentConfigName ${JSON.stringify(input.deploymentConfigName)} is not a known deployment configuration: predefined ${predefined}${ownPlatform.length ? `; custom ${ownPlatform.map((c) => c.deploymentConfigName).join(', ')}` : ''}`);
     }
   }
   if (problems.length > 0) throw new UsageError(`invalid deployment: ${joinProblems(problems)}`);
@@ -134,6 +140,8 @@ export async function getDeploymentTarget(client: Client, summary: DeploymentSum
   const target = summary.targets.find((t) => t.targetId === targetId);
   if (!target) throw new UsageError(`deployment ${summary.deploymentId} has no target ${targetId}`);
   const notRun = (): TargetView => ({ ...target, lifecycleEvents: [] });
+  // A Lambda deployment's target is its function's alias: its events are the deployment's own.
+  if (target.deploymentTargetType === 'LambdaTarget') return { ...target, lifecycleEvents: summary.lambda?.lifecycleEvents ?? [] };
   if (target.status === 'Pending' || target.status === 'Skipped') return notRun();
   // A blue/green host runs a child per phase: <id>/<host>, then <id>/<host>/<phase>; its events are theirs in order.
   const childIds = [hostWorkflowId(summary.deploymentId, targetId), ...(target.phases ?? []).map((phase) => `${hostWorkflowId(summary.deploymentId, targetId)}/${phase}`)];
@@ -222,6 +230,17 @@ export async function continueDeployment(client: Client, deploymentId: string, d
   const before = await getDeploymentSummary(client, deploymentId);
   if (isTerminal(before.status)) throw new UsageError(`deployment ${deploymentId} has already completed (${before.status}); there is nothing to continue`);
   return refusalsAsUsageErrors(() => client.workflow.getHandle(deploymentId).executeUpdate(continueUpdate, { args: [{ deploymentWaitType }] }), `deployment ${deploymentId} does not exist`);
+}
+
+/**
+ * `put-lifecycle-event-hook-execution-status`: a Lambda validation function's report (CodeDeploy's
+ * PutLifecycleEventHookExecutionStatus). Refused, saying why, for an unknown execution ID or one that
+ * has already completed.
+ */
+export async function putLifecycleEventHookExecutionStatus(client: Client, deploymentId: string, report: HookStatusReport): Promise<{ lifecycleEventHookExecutionId: string }> {
+  const problems = validateHookStatusReport(report);
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  return refusalsAsUsageErrors(() => client.workflow.getHandle(deploymentId).executeUpdate(putHookStatusUpdate, { args: [report] }), `deployment ${deploymentId} does not exist`);
 }
 
 /** `list-deployments`: deployments of an application (and group), newest first, from Temporal visibility. */

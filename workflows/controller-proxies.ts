@@ -15,8 +15,8 @@ export const controller = proxyActivities<ControllerActivities>({ startToCloseTi
  */
 export const entities = proxyLocalActivities<ControllerActivities>({ startToCloseTimeout: '1 minute', retry: CONTROLLER_RETRY });
 
-/** Load balancer and EC2 calls of strategies (listeners, retiring instances): a missing resource is not retried. */
+/** Load balancer, EC2 and Lambda calls of strategies (listeners, instances, aliases, hooks): a missing resource is not retried. */
 export const cloud = proxyActivities<ControllerActivities>({
   startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: [FailureType.TrafficControlFailed] },
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: [FailureType.TrafficControlFailed, FailureType.HookInvocationFailed] },
 });

@@ -61,6 +61,8 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
       deploymentGroupName: config.deploymentGroupName,
       deploymentGroupId: view.deploymentGroupId,
       revision: request.revision,
+      ...(config.computePlatform === 'Lambda' ? { computePlatform: 'Lambda' as const } : {}),
+      ...(config.lambdaHookTimeoutSeconds ? { lambdaHookTimeoutSeconds: config.lambdaHookTimeoutSeconds } : {}),
       ...(fleet
         ? { targetHosts: fleet }
         : {
@@ -113,6 +115,7 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
 
   const watch = async (): Promise<void> => {
     const { targetHosts, tagFilters, tagSet } = view.config;
+    if (view.config.computePlatform === 'Lambda') return; // no hosts to hear of
     busy += 1;
     try {
       await controller.watchTargets({ controllerTaskQueue: info.taskQueue, watch: { groupWorkflowId: info.workflowId, deploymentGroupId: view.deploymentGroupId, selection: { targetHosts, tagFilters, tagSet } } });
@@ -137,12 +140,12 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
 
   setHandler(createGroupDeploymentUpdate, (request) => start(request), {
     validator: (request) => {
-      const { deploymentStyle, loadBalancerInfo, blueGreenDeploymentConfiguration, autoScalingGroups } = view.config;
+      const { deploymentStyle, loadBalancerInfo, blueGreenDeploymentConfiguration, autoScalingGroups, computePlatform } = view.config;
       const problems = validateDeploymentInput({
         ...request,
         applicationName: view.config.applicationName,
         deploymentGroupName: view.config.deploymentGroupName,
-        targetHosts: ['validation-only'],
+        ...(computePlatform === 'Lambda' ? { computePlatform } : { targetHosts: ['validation-only'] }),
         ...(deploymentStyle ? { deploymentStyle } : {}),
         ...(loadBalancerInfo ? { loadBalancerInfo } : {}),
         ...(blueGreenDeploymentConfiguration ? { blueGreenDeploymentConfiguration } : {}),
@@ -160,6 +163,9 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
     const triggering = request.triggeringDeploymentId ? record(request.triggeringDeploymentId) : view.lastAttemptedDeployment;
     if (triggering?.creator === 'codeDeployRollback') {
       return `deployment ${triggering.deploymentId} is itself a rollback; Gantry does not roll back a rollback (deploy a revision instead)`;
+    }
+    if (view.config.computePlatform === 'Lambda') {
+      return 'a Lambda deployment rolls back by itself: on a failure, an alarm or a stop with rollback it puts the alias back on CurrentVersion. To go back to an earlier version later, deploy an AppSpec whose TargetVersion is that version';
     }
     if (view.config.deploymentStyle?.deploymentType === 'BLUE_GREEN' && request.toDeploymentId) {
       return 'a blue/green group rolls back by giving traffic back to the original hosts of its last deployment; to go to an older revision, deploy it (with targetInstances)';

@@ -8,11 +8,12 @@ import {
   patched,
   setHandler,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import { findPredefinedConfig } from './contracts/deployment-config.js';
+import { findPredefinedConfig, platformMismatch } from './contracts/deployment-config.js';
 import type { DeploymentContext, DeploymentInput, DeploymentSummary } from './contracts/deployment.js';
-import { deriveDeploymentGroupId, isBlueGreen, validateDeploymentInput } from './contracts/deployment.js';
+import { deriveDeploymentGroupId, isBlueGreen, isLambda, validateDeploymentInput } from './contracts/deployment.js';
 import { rollbackOf } from './contracts/blue-green.js';
 import type { ErrorInformation } from './contracts/errors.js';
 import { FailureType } from './contracts/errors.js';
@@ -39,7 +40,7 @@ const HARDENED_INPUT_PATCH = 'hardened-deployment-input';
 
 /** The deployment's strategy, from its deploymentStyle. */
 function strategyOf(input: DeploymentInput): StrategyKind {
-  return isBlueGreen(input) ? 'BLUE_GREEN' : 'IN_PLACE';
+  return isLambda(input) ? 'LAMBDA' : isBlueGreen(input) ? 'BLUE_GREEN' : 'IN_PLACE';
 }
 
 /** Failure type and error code of a strategy's failure. */
@@ -50,7 +51,20 @@ const STEP_FAILURES: Record<StepFailureCode | 'HEALTH_CONSTRAINTS', { type: Fail
   TRAFFIC_CONTROL: { type: FailureType.TrafficControlFailed, code: 'ELASTIC_LOAD_BALANCING_INVALID' },
   AUTO_SCALING: { type: FailureType.InvalidDeploymentInput, code: 'AUTO_SCALING_CONFIGURATION' },
   INTERNAL: { type: FailureType.AgentError, code: 'INTERNAL_ERROR' },
+  INVALID_REVISION: { type: FailureType.InvalidRevision, code: 'INVALID_REVISION' },
+  INVALID_LAMBDA_FUNCTION: { type: FailureType.InvalidLambdaConfiguration, code: 'INVALID_LAMBDA_FUNCTION' },
+  INVALID_LAMBDA_CONFIGURATION: { type: FailureType.InvalidLambdaConfiguration, code: 'INVALID_LAMBDA_CONFIGURATION' },
+  HOOK_EXECUTION_FAILURE: { type: FailureType.HookFailed, code: 'HOOK_EXECUTION_FAILURE' },
 };
+
+/** A validation function invoked by the deployment, waiting for (or past) its status report. */
+export interface HookExecution {
+  lifecycleEventName: string;
+  status: 'InProgress' | 'Succeeded' | 'Failed';
+  startTime: string;
+  reportedAt?: string;
+  timedOut?: boolean;
+}
 
 /** What one run of a deployment hands to the next when it continues as new. */
 export interface DeploymentProgress {
@@ -69,6 +83,8 @@ export interface DeploymentProgress {
   runs: number;
   /** A bake or wait for continue that continued as new: the step and its deadline (epoch ms). */
   resumeWait?: { step: StrategyStep; until: number };
+  /** Lambda validation functions invoked, by lifecycleEventHookExecutionId, and what they reported. */
+  hookExecutions?: Record<string, HookExecution>;
 }
 
 /**
@@ -169,7 +185,13 @@ async function afterwards(input: DeploymentInput, summary: DeploymentSummary, no
     !readyTimedOut &&
     (summary.status === 'Failed' || summary.status === 'Stopped') &&
     ((summary.status === 'Stopped' && summary.stopRequested?.autoRollback === true) || rollsBack(group?.autoRollbackConfiguration, ending));
-  if (wantsRollback) {
+  const lambdaRollback = summary.lambda?.rollback;
+  if (lambdaRollback) {
+    // A Lambda deployment rolls back by itself: the alias is already back on CurrentVersion.
+    summary.rollbackInfo = { rollbackMessage: `The alias ${summary.lambda?.functionAlias ?? ''} of ${summary.lambda?.functionName ?? ''} was put back on version ${summary.lambda?.currentVersion ?? ''}: ${lambdaRollback.reason}` };
+  } else if (wantsRollback && summary.computePlatform === 'Lambda') {
+    summary.rollbackInfo = { rollbackMessage: 'No rollback: no traffic had moved to the target version.' };
+  } else if (wantsRollback) {
     if (!group) {
       summary.rollbackInfo = { rollbackMessage: 'No rollback: the deployment was not started by a deployment group, so there is no last successful revision to go back to.' };
     } else if (summary.creator === 'codeDeployRollback') {
@@ -206,7 +228,8 @@ function newSummary(input: DeploymentInput, deploymentId: string, startTime: Dat
     applicationName: input.applicationName,
     deploymentGroupName: input.deploymentGroupName,
     deploymentGroupId: input.deploymentGroupId ?? deriveDeploymentGroupId(input.applicationName, input.deploymentGroupName),
-    deploymentConfigName: input.deploymentConfig?.deploymentConfigName ?? findPredefinedConfig(input.deploymentConfigName)?.deploymentConfigName ?? input.deploymentConfigName ?? '',
+    deploymentConfigName: input.deploymentConfig?.deploymentConfigName ?? findPredefinedConfig(input.deploymentConfigName, input.computePlatform)?.deploymentConfigName ?? input.deploymentConfigName ?? '',
+    ...(isLambda(input) ? { computePlatform: 'Lambda' as const } : {}),
     revision: input.revision,
     creator: input.creator ?? 'user',
     description: input.description,
@@ -233,7 +256,7 @@ async function prepare(
     { key: GantrySearchAttributes.revision, value: describeRevision(input.revision) },
     { key: GantrySearchAttributes.status, value: 'InProgress' },
   ]);
-  let config = input.deploymentConfig ?? findPredefinedConfig(input.deploymentConfigName);
+  let config = input.deploymentConfig ?? findPredefinedConfig(input.deploymentConfigName, input.computePlatform);
   if (!config) {
     try {
       config = await entities.resolveDeploymentConfig({ controllerTaskQueue, deploymentConfigName: input.deploymentConfigName ?? '' });
@@ -244,6 +267,8 @@ async function prepare(
     }
   }
   summary.deploymentConfigName = config.deploymentConfigName;
+  const mismatch = isLambda(input) || config.computePlatform ? platformMismatch(config, input.computePlatform ?? 'Server') : undefined;
+  if (mismatch) throw failed(FailureType.InvalidDeploymentInput, { code: isLambda(input) ? 'INVALID_LAMBDA_CONFIGURATION' : 'INVALID_DEPLOYMENT_CONFIGURATION', message: mismatch });
 
   const context: DeploymentContext = {
     deploymentId: summary.deploymentId,
@@ -258,7 +283,8 @@ async function prepare(
   };
   // Targets first, so a deployment that fails on its revision still lists them (Skipped).
   const selection = { targetHosts: input.targetHosts, tagFilters: input.tagFilters, tagSet: input.tagSet };
-  const selected: SelectedTarget[] = await entities.selectTargets({ controllerTaskQueue, query: { deploymentGroupId: context.deploymentGroupId, selection } });
+  // A Lambda deployment has no hosts: its one target (function:alias) is known once its AppSpec is read.
+  const selected: SelectedTarget[] = isLambda(input) ? [] : await entities.selectTargets({ controllerTaskQueue, query: { deploymentGroupId: context.deploymentGroupId, selection } });
   tracker.add(selected.map((t) => ({ targetId: t.hostId, status: 'Pending', zone: t.zone })));
   if (needsPinning(context.revision)) {
     try {
@@ -274,9 +300,10 @@ async function prepare(
 
   const revisionKey = revisionIdentity(context.revision);
   const strategy = strategyFor(strategyOf(input));
-  const { loadBalancerInfo, blueGreenDeploymentConfiguration, targetInstances, blueGreenRollback, autoScalingGroups } = input;
+  const { loadBalancerInfo, blueGreenDeploymentConfiguration, targetInstances, blueGreenRollback, autoScalingGroups, lambdaHookTimeoutSeconds } = input;
   const blueGreen = { deployment: { loadBalancerInfo, blueGreenDeploymentConfiguration, targetInstances, blueGreenRollback, autoScalingGroups }, deploymentId: summary.deploymentId, deploymentGroupName: input.deploymentGroupName };
-  const planned = strategy.plan(config, selected, { ...(input.updateOutdatedInstancesOnly ? { skipHostsRunning: revisionKey } : {}), ...(isBlueGreen(input) ? blueGreen : {}) });
+  const lambda = { deployment: { lambdaHookTimeoutSeconds }, newId: uuid4 };
+  const planned = strategy.plan(config, selected, { ...(input.updateOutdatedInstancesOnly ? { skipHostsRunning: revisionKey } : {}), ...(isBlueGreen(input) ? blueGreen : {}), ...(isLambda(input) ? lambda : {}) });
   if (!planned.ok) {
     const message = planned.code === 'NO_INSTANCES' ? `No host matches ${describeSelection(selection)}: are their agents registered with these tags?` : planned.message;
     throw failed(planned.code === 'NO_INSTANCES' ? FailureType.NoInstances : FailureType.HealthConstraintsInvalid, { code: planned.code, message });

@@ -15,7 +15,9 @@ import { cloud, controller, entities } from './controller-proxies.js';
 import type { DeploymentWaitType, ListenerWeight } from './contracts/blue-green.js';
 import type { SelectedTarget } from './contracts/hosts.js';
 import { isEc2InstanceId } from './contracts/naming.js';
-import { continueUpdate } from './messages.js';
+import { continueUpdate, putHookStatusUpdate } from './messages.js';
+import { validateHookStatusReport } from './contracts/lambda.js';
+import { rollsBack } from './contracts/deployment-group.js';
 import { GantrySearchAttributes } from './search-attributes.js';
 import type { DeploymentInput, DeploymentSummary, HostDeploymentView } from './contracts/deployment.js';
 import { usesTrafficControl } from './contracts/deployment.js';
@@ -169,6 +171,28 @@ export async function interpret(
       },
     },
   );
+  // Lambda validation functions report here (CodeDeploy's PutLifecycleEventHookExecutionStatus).
+  const hookExecutions = (progress.hookExecutions ??= {});
+  setHandler(
+    putHookStatusUpdate,
+    ({ lifecycleEventHookExecutionId: id, status }) => {
+      const execution = hookExecutions[id];
+      if (execution) Object.assign(execution, { status, reportedAt: new Date().toISOString() });
+      return { lifecycleEventHookExecutionId: id };
+    },
+    {
+      validator: (report) => {
+        const problems = validateHookStatusReport(report);
+        if (problems.length > 0) throw new Error(problems.join('; '));
+        const execution = hookExecutions[report.lifecycleEventHookExecutionId];
+        if (!execution) throw new Error(`deployment ${summary.deploymentId} has no lifecycle event hook execution ${report.lifecycleEventHookExecutionId} (InvalidLifecycleEventHookExecutionId)`);
+        if (execution.status !== 'InProgress') {
+          throw new Error(`lifecycle event hook execution ${report.lifecycleEventHookExecutionId} (${execution.lifecycleEventName}) has already completed: ${execution.status}${execution.timedOut ? ', no status came in time' : ''} (LifecycleEventAlreadyCompleted)`);
+        }
+      },
+    },
+  );
+
   const setStatus = (status: 'Ready' | 'InProgress'): void => {
     summary.status = status;
     upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: status }]);
@@ -221,6 +245,33 @@ export async function interpret(
           if (step.readyHosts && summary.status === 'Ready') setStatus('InProgress');
           return { kind: 'waitForContinue', timedOut: !continued && !summary.stopRequested };
         }
+        case 'readLambdaRevision':
+          return { kind: 'readLambdaRevision', resolution: await cloud.resolveLambdaRevision({ revision: context.revision }) };
+        case 'routeAlias':
+          await cloud.routeAlias({ functionName: step.functionName, alias: step.alias, routing: step.routing });
+          return { kind: 'routeAlias', at: new Date().toISOString() };
+        case 'invokeHook': {
+          const id = step.lifecycleEventHookExecutionId;
+          const execution = (hookExecutions[id] ??= { lifecycleEventName: step.lifecycleEventName, status: 'InProgress', startTime: new Date().toISOString() });
+          const ended = (message: string): StepResult => ({ kind: 'invokeHook', status: execution.status === 'Succeeded' ? 'Succeeded' : 'Failed', message, startTime: execution.startTime, endTime: execution.reportedAt ?? new Date().toISOString() });
+          if (resumedUntil === undefined) {
+            try {
+              await cloud.invokeLambdaHook({ functionName: step.functionName, deploymentId: summary.deploymentId, lifecycleEventHookExecutionId: id });
+            } catch (err) {
+              const cause = rootCause(err);
+              execution.status = 'Failed';
+              return ended(`it could not be invoked: ${cause instanceof Error ? cause.message : String(cause)}`);
+            }
+          }
+          await waitUntil(step, () => execution.status !== 'InProgress', resumedUntil ?? Date.now() + step.timeoutSeconds * 1000, true);
+          if (execution.status === 'InProgress') {
+            execution.status = 'Failed';
+            if (summary.stopRequested) return ended('the deployment was stopped before it reported');
+            execution.timedOut = true;
+            return ended(`it reported no status within ${step.timeoutSeconds}s (lambdaHookTimeoutSeconds)`);
+          }
+          return ended(execution.status === 'Succeeded' ? 'it reported Succeeded' : 'it reported Failed');
+        }
         case 'retireHosts': {
           if (step.keepAlive) return { kind: 'retireHosts', notTerminated: [] };
           if (step.autoScalingGroups) {
@@ -239,6 +290,23 @@ export async function interpret(
       const cause = rootCause(err);
       return { failed: `${step.kind} failed: ${cause instanceof Error ? cause.message : String(cause)}` };
     }
+  };
+  /**
+   * A stopped deployment's last steps, from the strategy (Lambda: the alias back on CurrentVersion
+   * when the stop asks for a rollback, an alarm stopped it, or the group rolls back on such a stop).
+   */
+  const windDown = async (): Promise<void> => {
+    if (!run.windDown || !summary.stopRequested) return;
+    const { alarm, autoRollback } = summary.stopRequested;
+    const rollback = alarm !== undefined || autoRollback === true || rollsBack(input.group?.autoRollbackConfiguration, 'stoppedOnRequest');
+    const reason = alarm ? `the deployment was stopped because ${alarm}` : autoRollback ? 'the deployment was stopped with rollback' : 'the deployment was stopped (the group rolls back on DEPLOYMENT_STOP_ON_REQUEST)';
+    for (const step of run.windDown({ rollback, reason })) {
+      if (step.kind === 'deployHosts' || step.kind === 'waitForHosts' || step.kind === 'bake' || step.kind === 'succeeded' || step.kind === 'failed' || step.kind === 'stopped') continue;
+      const answer = await carryOut(step);
+      if ('failed' in answer) run.stepFailed?.(step, answer.failed);
+      else run.stepDone?.(answer);
+    }
+    label();
   };
   const historyLong = (): boolean => workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS || workflowInfo().continueAsNewSuggested;
   /**
@@ -264,9 +332,13 @@ export async function interpret(
     }
   };
 
-  /** Each target's fleet, as the strategy knows it. */
+  /** Each target's fleet, and the targets that are not hosts, as the strategy knows them. */
   const label = (): void => {
     for (const [hostId, fleet] of Object.entries(run.labels?.() ?? {})) if (tracker.has(hostId)) tracker.get(hostId).instanceLabel = fleet;
+    for (const { targetId, status } of run.targets?.() ?? []) {
+      if (!tracker.has(targetId)) tracker.add([{ targetId, status, deploymentTargetType: 'LambdaTarget' }]);
+      else if (tracker.get(targetId).status !== status) tracker.set(tracker.get(targetId), status);
+    }
   };
   label();
 
@@ -279,6 +351,10 @@ export async function interpret(
   } else if (resume?.step.kind === 'waitForContinue') {
     const answer = await carryOut(resume.step, resume.until);
     if (!('failed' in answer) && !summary.stopRequested) run.stepDone?.(answer);
+  } else if (resume?.step.kind === 'invokeHook') {
+    const answer = await carryOut(resume.step, resume.until);
+    if (!('failed' in answer)) run.stepDone?.(answer);
+    label();
   }
 
   for (;;) {
@@ -290,6 +366,7 @@ export async function interpret(
     await checkAlarms();
     const stopping = summary.stopRequested !== undefined;
     if (stopping && run.inFlight() === 0) {
+      await windDown();
       refreshView();
       await report();
       return { kind: 'stopped' };
@@ -329,6 +406,12 @@ export async function interpret(
         continue;
       }
       const answer = await carryOut(step);
+      if ('failed' in answer && run.stepFailed) {
+        // The strategy may undo what it did before it fails (Lambda puts the alias back).
+        run.stepFailed(step, answer.failed);
+        label();
+        continue;
+      }
       if ('failed' in answer) {
         at('failed');
         await report();

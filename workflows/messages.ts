@@ -5,12 +5,16 @@ import type { DeploymentOutcomes, HostRegistration, SelectedTarget, TargetQuery,
 import type { DeploymentFinished, DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRequest, RollbackRequest } from './contracts/deployment-group.js';
 import { MessageName } from './contracts/naming.js';
 import type { DeploymentWaitType } from './contracts/blue-green.js';
+import type { HookStatusReport } from './contracts/lambda.js';
 
 /** `deployment` workflow: the deployment, its overview and every target's status. */
 export const deploymentStatusQuery = defineQuery<DeploymentSummary>(MessageName.status);
 
 /** `deployment` workflow (blue/green): end a Ready wait (reroute now) or the termination wait (retire now). */
 export const continueUpdate = defineUpdate<{ deploymentId: string; deploymentWaitType: DeploymentWaitType }, [{ deploymentWaitType: DeploymentWaitType }]>(MessageName.continue);
+
+/** `deployment` workflow (Lambda): a validation function reports Succeeded or Failed (PutLifecycleEventHookExecutionStatus). */
+export const putHookStatusUpdate = defineUpdate<{ lifecycleEventHookExecutionId: string }, [HookStatusReport]>(MessageName.putLifecycleEventHookExecutionStatus);
 
 /** `deployment` workflow: stop it; MANUAL_STOP. `autoRollback` asks for a rollback afterwards. */
 export const stopSignal = defineSignal<[StopRequest?]>(MessageName.stop);

@@ -8,7 +8,7 @@ import { startAgentProcess, type AgentProcess } from '../../workers/agent-proces
 import { connectClient, connectWorker } from '../../workers/connection.js';
 import { createControllerWorker } from '../../workers/controller.js';
 import { installRuntime } from '../../workers/runtime.js';
-import { lazyAutoScalingClient, lazyCloudWatchClient, lazyEc2Client, lazyElbv2Client, lazyS3Client } from '../../workers/aws-clients.js';
+import { lazyAwsClients } from '../../workers/aws-clients.js';
 import type { ControllerDependencies } from '../../activities/index.js';
 
 /** A task queue / host-ID prefix unique to a test, as the SDK's own tests derive them from titles. */
@@ -38,7 +38,7 @@ export async function startController(taskQueue: string, aws: Partial<Controller
   installRuntime();
   const { client, connection } = await connectClient(target);
   const { connection: workerConnection, namespace } = await connectWorker(target);
-  const controller = await createControllerWorker({ connection: workerConnection, namespace, taskQueue, aws: { s3: lazyS3Client(motoEnv()), elbv2: lazyElbv2Client(motoEnv()), cloudwatch: lazyCloudWatchClient(motoEnv()), ec2: lazyEc2Client(motoEnv()), autoScaling: lazyAutoScalingClient(motoEnv()), ...aws } });
+  const controller = await createControllerWorker({ connection: workerConnection, namespace, taskQueue, aws: { ...lazyAwsClients(motoEnv()), ...aws } });
   const running = controller.run();
   return {
     client,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import type { DeploymentSummary } from '../../workflows/contracts/deployment.js';
 import { createControllerActivities } from '../../activities/index.js';
-import { lazyAutoScalingClient, lazyCloudWatchClient, lazyEc2Client, lazyElbv2Client, lazyS3Client } from '../../workers/aws-clients.js';
+import { lazyAwsClients } from '../../workers/aws-clients.js';
 import { getDeploymentSummary, startDeployment } from '../../workers/deployments.js';
 import { motoEnv, startController, uniqueName, type Harness } from '../support/harness.js';
 
@@ -29,7 +29,7 @@ describe('workflows/deployment at fleet scale (10,000 simulated hosts)', () => {
       namespace: harness.client.options.namespace,
       taskQueue: queue,
       workflowsPath: require.resolve('../support/scale-workflows.ts'),
-      activities: createControllerActivities({ s3: lazyS3Client(motoEnv()), elbv2: lazyElbv2Client(motoEnv()), cloudwatch: lazyCloudWatchClient(motoEnv()), ec2: lazyEc2Client(motoEnv()), autoScaling: lazyAutoScalingClient(motoEnv()) }),
+      activities: createControllerActivities(lazyAwsClients(motoEnv())),
       maxConcurrentWorkflowTaskExecutions: 40,
     });
     running = worker.run();

@@ -19,6 +19,7 @@ import {
   listDeployments,
   startDeployment,
   stopDeployment,
+  putLifecycleEventHookExecutionStatus,
   continueDeployment,
   UsageError,
 } from '../deployments.js';
@@ -39,7 +40,9 @@ import {
 import { CONTROLLER_TASK_QUEUE } from '../../workflows/contracts/naming.js';
 import { startLocalStack } from '../local-stack.js';
 import { REPO_ROOT } from '../tools.js';
-import { parseJson, parseList, parseShorthand, parseTags, required } from './args.js';
+import { parseJson, parseList, parseNestedShorthand, parseShorthand, parseTags, required } from './args.js';
+import { parseListen, serveHookStatus } from '../hook-status-endpoint.js';
+import type { HookStatusReport } from '../../workflows/contracts/lambda.js';
 import { progressLines, summary } from './render.js';
 import { runDemo } from '../demo.js';
 import { installRuntime } from '../runtime.js';
@@ -104,6 +107,14 @@ Deployments (flags mirror \`aws deploy\`):
   continue-deployment      --deployment-id d-XXXXXXXXX [--deployment-wait-type READY_WAIT|TERMINATION_WAIT]
   get-deployment-target    --deployment-id d-XXXXXXXXX --target-id HOST
   stop-deployment    --deployment-id d-XXXXXXXXX [--auto-rollback-enabled]
+  put-lifecycle-event-hook-execution-status  --deployment-id d-XXXXXXXXX
+                     --lifecycle-event-hook-execution-id ID --status Succeeded|Failed   (a Lambda validation function's report)
+
+Lambda deployments: --compute-platform Lambda, a revision that is the AppSpec
+  (--s3-location bucket=B,key=appspec.yaml,bundleType=YAML|JSON|zip|tgz
+   | --revision '{"revisionType":"AppSpecContent","appSpecContent":{"content":"…","sha256":"…"}}'),
+  --deployment-config-name CodeDeployDefault.LambdaCanary10Percent5Minutes|LambdaLinear10PercentEvery1Minute|LambdaAllAtOnce|…
+  [--lambda-hook-timeout S (default 3600)]; no targets, no load balancer.
 
 Deployment groups (a group decides targets and settings; create-deployment then only names a revision):
   create-deployment-group  --application-name A --deployment-group-name G (targets and settings as above)
@@ -118,13 +129,16 @@ Deployment groups (a group decides targets and settings; create-deployment then 
 Deployment configurations:
   create-deployment-config --deployment-config-name N --minimum-healthy-hosts type=FLEET_PERCENT,value=75
                            [--zonal-config JSON]
+                         | --deployment-config-name N --compute-platform Lambda
+                           --traffic-routing-config type=TimeBasedCanary,timeBasedCanary={canaryPercentage=10,canaryInterval=5}
+                             (or TimeBasedLinear with timeBasedLinear={linearPercentage=10,linearInterval=1}, or AllAtOnce; or JSON)
   get-deployment-config    --deployment-config-name N
   list-deployment-configs
   delete-deployment-config --deployment-config-name N
 
 Processes:
   dev                embedded Temporal dev server (+ moto with --moto) and a controller worker, in the foreground
-  worker             a controller worker
+  worker             a controller worker [--hook-status-listen HOST:PORT: the endpoint Lambda validation functions report to]
   agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--elb-target ID[:PORT]] [--simulated-host]
                      [--controller-task-queue gantry] [--max-revisions 5] [--download-stall-timeout 60]
   demo               the Quickstart: stack, controller, three simulated hosts, sample deployment [--keep-running]
@@ -166,6 +180,8 @@ const DEPLOYMENT_SETTINGS = {
   'blue-green-deployment-configuration': { type: 'string' },
   'load-balancer-info': { type: 'string' },
   'auto-scaling-groups': { type: 'string', multiple: true },
+  'compute-platform': { type: 'string' },
+  'lambda-hook-timeout': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** The deployment settings given on the command line (only those given). */
@@ -198,6 +214,8 @@ function settingsFromFlags(values: Values): Partial<DeploymentGroupConfig> {
   if (values['deployment-config-name']) settings.deploymentConfigName = values['deployment-config-name'] as string;
   if (values['file-exists-behavior']) settings.fileExistsBehavior = (values['file-exists-behavior'] as string).toUpperCase() as FileExistsBehavior;
   if (values['alarm-configuration']) settings.alarmConfiguration = parseJson('--alarm-configuration', values['alarm-configuration'] as string) as AlarmConfiguration;
+  if (values['compute-platform']) settings.computePlatform = values['compute-platform'] as DeploymentGroupConfig['computePlatform'];
+  if (values['lambda-hook-timeout']) settings.lambdaHookTimeoutSeconds = seconds('--lambda-hook-timeout', values['lambda-hook-timeout']);
   const autoScaling = parseList((values['auto-scaling-groups'] as string[] | undefined) ?? []);
   if (autoScaling.length > 0) settings.autoScalingGroups = autoScaling;
   if (values['blue-green-deployment-configuration']) {
@@ -252,7 +270,7 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
   try {
     if (await deploymentGroupExists(client, applicationName, deploymentGroupName, taskQueue)) {
       // The group decides targets and settings; only per-deployment overrides are accepted here.
-      const groupOnly = ['target-hosts', 'tag-filters', 'tag-set', 'target-group-names', 'traffic-timeout', 'deployment-style', 'schedule-to-start-timeout', 'heartbeat-timeout', 'alarm-configuration', 'blue-green-deployment-configuration', 'load-balancer-info', 'auto-scaling-groups', 'deployment-id'].filter((f) => values[f] !== undefined);
+      const groupOnly = ['target-hosts', 'tag-filters', 'tag-set', 'target-group-names', 'traffic-timeout', 'deployment-style', 'schedule-to-start-timeout', 'heartbeat-timeout', 'alarm-configuration', 'blue-green-deployment-configuration', 'load-balancer-info', 'auto-scaling-groups', 'compute-platform', 'lambda-hook-timeout', 'deployment-id'].filter((f) => values[f] !== undefined);
       if (groupOnly.length > 0) throw new UsageError(`deployment group ${applicationName}/${deploymentGroupName} exists and sets these itself; change them with update-deployment-group: ${groupOnly.map((f) => `--${f}`).join(' ')}`);
       const started = await createGroupDeployment(client, { applicationName, deploymentGroupName }, {
         revision,
@@ -449,12 +467,24 @@ async function getDeploymentTargetCommand(argv: string[]): Promise<number> {
 }
 
 async function createDeploymentConfigCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { 'deployment-config-name': { type: 'string' }, 'minimum-healthy-hosts': { type: 'string' }, 'zonal-config': { type: 'string' } });
-  const minimum = parseShorthand('--minimum-healthy-hosts', required('--minimum-healthy-hosts', values['minimum-healthy-hosts'] as string | undefined));
+  const values = parse(argv, {
+    'deployment-config-name': { type: 'string' },
+    'minimum-healthy-hosts': { type: 'string' },
+    'zonal-config': { type: 'string' },
+    'compute-platform': { type: 'string' },
+    'traffic-routing-config': { type: 'string' },
+  });
+  const platform = (values['compute-platform'] as string | undefined) ?? 'Server';
+  const minimumText = values['minimum-healthy-hosts'] as string | undefined;
+  if (platform !== 'Lambda' && minimumText === undefined) throw new UsageError('--minimum-healthy-hosts type=FLEET_PERCENT|HOST_COUNT,value=N is required (or --compute-platform Lambda --traffic-routing-config …)');
+  const minimum = minimumText === undefined ? undefined : parseShorthand('--minimum-healthy-hosts', minimumText);
+  const routing = values['traffic-routing-config'] as string | undefined;
   const config = {
     deploymentConfigName: required('--deployment-config-name', values['deployment-config-name'] as string | undefined),
-    minimumHealthyHosts: { type: minimum.type, value: minimum.value === undefined ? undefined : Number(minimum.value) } as MinimumHealthyHosts,
+    ...(values['compute-platform'] ? { computePlatform: platform } : {}),
+    ...(minimum ? { minimumHealthyHosts: { type: minimum.type, value: minimum.value === undefined ? undefined : Number(minimum.value) } as MinimumHealthyHosts } : {}),
     ...(values['zonal-config'] ? { zonalConfig: parseJson('--zonal-config', values['zonal-config'] as string) } : {}),
+    ...(routing ? { trafficRoutingConfig: routing.trim().startsWith('{') ? parseJson('--traffic-routing-config', routing) : parseNestedShorthand('--traffic-routing-config', routing) } : {}),
   } as DeploymentConfig;
   const created = await withClient(values, (client) => createDeploymentConfig(client, config, taskQueueOf(values)));
   print({ deploymentConfigInfo: created });
@@ -500,13 +530,44 @@ async function getDeploymentCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** `--hook-status-listen HOST:PORT` (or GANTRY_HOOK_STATUS_LISTEN): where Lambda validation functions report. */
+const HOOK_STATUS_FLAGS = { 'hook-status-listen': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+/** Serves the hook status endpoint while `body` runs, when asked for. */
+async function withHookStatusEndpoint(values: Values, temporal: TemporalTarget, body: () => Promise<void>): Promise<void> {
+  const listen = (values['hook-status-listen'] as string | undefined) ?? process.env.GANTRY_HOOK_STATUS_LISTEN;
+  if (!listen) return body();
+  const { client, connection } = await connectClient(temporal);
+  const endpoint = await serveHookStatus(client, { ...parseListen(listen), token: process.env.GANTRY_HOOK_STATUS_TOKEN });
+  console.error(`Lambda hook status endpoint: ${endpoint.url} (PutLifecycleEventHookExecutionStatus)`);
+  try {
+    await body();
+  } finally {
+    await endpoint.close();
+    await connection.close();
+  }
+}
+
 async function workerCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, {});
+  const values = parse(argv, HOOK_STATUS_FLAGS);
   const { connection, namespace } = await connectWorker(target(values));
   const worker = await createControllerWorker({ connection, namespace, taskQueue: values['task-queue'] as string | undefined });
   console.error(`gantry controller worker: ${resolveTemporalConfig(target(values)).address}, namespace ${namespace}, task queue ${worker.options.taskQueue}`);
-  await worker.run();
+  await withHookStatusEndpoint(values, target(values), () => worker.run());
   await connection.close();
+  return 0;
+}
+
+async function putHookStatusCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'deployment-id': { type: 'string' }, 'lifecycle-event-hook-execution-id': { type: 'string' }, status: { type: 'string' } });
+  const deploymentId = required('--deployment-id', values['deployment-id'] as string | undefined);
+  const report = {
+    lifecycleEventHookExecutionId: required('--lifecycle-event-hook-execution-id', values['lifecycle-event-hook-execution-id'] as string | undefined),
+    status: required('--status', values.status as string | undefined) as HookStatusReport['status'],
+  };
+  const answer = await withClient(values, (client) => putLifecycleEventHookExecutionStatus(client, deploymentId, report));
+  if (output(values) === 'json') print(answer);
+  else console.log(answer.lifecycleEventHookExecutionId);
   return 0;
 }
 
@@ -577,6 +638,7 @@ async function devCommand(argv: string[]): Promise<number> {
     headless: { type: 'boolean' },
     'data-dir': { type: 'string' },
     moto: { type: 'boolean' },
+    ...HOOK_STATUS_FLAGS,
   });
   const stack = await startLocalStack({
     dataDir: (values['data-dir'] as string | undefined) ?? join(REPO_ROOT, '.gantry', 'dev'),
@@ -593,7 +655,7 @@ async function devCommand(argv: string[]): Promise<number> {
     if (stack.motoEndpoint) console.log(`AWS emulator (moto): ${stack.motoEndpoint}`);
     console.log(`Join it: export TEMPORAL_ADDRESS=${stack.temporalAddress}; gantry agent --host-id h1 --root /tmp/h1`);
     console.log('Controller worker running; Ctrl-C stops everything.');
-    await worker.run();
+    await withHookStatusEndpoint(values, { address: stack.temporalAddress, namespace: stack.namespace }, () => worker.run());
     await connection.close();
   } finally {
     await stack.stop();
@@ -621,6 +683,8 @@ export async function main(argv: string[]): Promise<number> {
       return listDeploymentGroupsCommand(rest);
     case 'rollback':
       return rollbackCommand(rest);
+    case 'put-lifecycle-event-hook-execution-status':
+      return putHookStatusCommand(rest);
     case 'continue-deployment':
       return continueDeploymentCommand(rest);
     case 'stop-deployment':

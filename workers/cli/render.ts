@@ -46,6 +46,14 @@ export function summary(view: DeploymentView): string {
     const lb = bg.listener ? `; listener forwards ${weights(bg.listener.current)} (was ${weights(bg.listener.before)})` : `; target groups ${bg.replacementTargetGroups.join(', ')}`;
     lines.push(`  blue/green: ${bg.trafficMethod}${lb}; traffic ${bg.trafficRerouted ? 'rerouted' : 'not rerouted'}${bg.originalInstances ? `; originals ${bg.originalInstances === 'TERMINATED' ? 'terminated' : 'kept alive'}` : bg.instanceTerminationWaitTimeStarted ? '; termination wait started' : ''}${bg.notTerminated ? ` (not EC2 instances, left running: ${bg.notTerminated.join(', ')})` : ''}`);
   }
+  const fn = view.lambda;
+  if (fn) {
+    lines.push(`  lambda: ${fn.functionName ?? '?'}:${fn.functionAlias ?? '?'} version ${fn.currentVersion ?? '?'} → ${fn.targetVersion ?? '?'}; target version weight ${Math.round(fn.targetVersionWeight * 100)}%`);
+    const steps = fn.shifts.map((s) => `${s.targetVersionPercent}%${s.holdSeconds ? ` for ${s.holdSeconds}s` : ''}${s.at ? ` at ${s.at}` : ''}`);
+    lines.push(`  shift: ${steps.join(' → ')}`);
+    for (const hook of fn.hooks) lines.push(`  hook ${hook.lifecycleEventName} ${hook.functionName}: ${hook.status}${hook.message ? ` (${hook.message})` : ''} [${hook.lifecycleEventHookExecutionId}]`);
+    if (fn.rollback) lines.push(`  rolled back: alias on version ${fn.currentVersion ?? '?'} again: ${fn.rollback.reason}`);
+  }
   if (view.currentStep && (view.status === 'InProgress' || view.status === 'Ready')) {
     const zone = view.currentZone !== undefined ? ` (zone ${view.currentZone ?? 'none'})` : '';
     lines.push(`  step: ${view.currentStep.kind}${view.currentStep.detail ? ` ${view.currentStep.detail}` : ''}${zone} since ${view.currentStep.since}`);

@@ -204,6 +204,13 @@ export function validateTrafficRouting(value: unknown, field = 'trafficRoutingCo
   };
   step('timeBasedCanary', 'canaryPercentage', 'canaryInterval');
   step('timeBasedLinear', 'linearPercentage', 'linearInterval');
+  const linear = value.timeBasedLinear;
+  if (problems.length === 0 && value.type === 'TimeBasedLinear' && isRecord(linear)) {
+    // CodeDeploy: at most 2,880 minutes between the first traffic shift and the last.
+    const holds = Math.ceil(100 / (linear.linearPercentage as number)) - 1;
+    const total = holds * (linear.linearInterval as number);
+    if (total > MAX_WAIT_MINUTES) problems.push(`${field}.timeBasedLinear shifts over ${holds} intervals of ${String(linear.linearInterval)} minutes (${total}); the first and last shift must be at most ${MAX_WAIT_MINUTES} minutes apart`);
+  }
   return problems;
 }
 

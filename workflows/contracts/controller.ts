@@ -4,6 +4,7 @@ import type { RollbackRequest } from './deployment-group.js';
 import type { DeploymentOutcomes, LoadBalancerTarget, SelectedTarget, TargetQuery, TargetWatch } from './hosts.js';
 import type { RevisionLocation } from './revision.js';
 import type { Notification } from './triggers.js';
+import type { AliasRouting, LambdaResolution } from './lambda.js';
 
 /** BlockTraffic / AllowTraffic for one host. */
 export interface TrafficRequest {
@@ -86,4 +87,10 @@ export interface ControllerActivities {
   copyAutoScalingGroup(request: { sourceName: string; copyName: string }): Promise<CopiedFleet>;
   /** Deletes Auto Scaling groups and their instances (ForceDelete); one already gone counts as deleted. */
   deleteAutoScalingGroups(request: { names: string[] }): Promise<void>;
+  /** Lambda: reads the AppSpec and checks the function, versions, alias and validation functions. */
+  resolveLambdaRevision(request: { revision: RevisionLocation }): Promise<LambdaResolution>;
+  /** Lambda: makes an alias route as asked (version and additional weights); a repeat changes nothing. */
+  routeAlias(request: { functionName: string; alias: string; routing: AliasRouting }): Promise<{ before: AliasRouting; after: AliasRouting; changed: boolean }>;
+  /** Lambda: invokes a validation function asynchronously with DeploymentId and LifecycleEventHookExecutionId. */
+  invokeLambdaHook(request: { functionName: string; deploymentId: string; lifecycleEventHookExecutionId: string }): Promise<{ statusCode: number; requestId?: string }>;
 }

@@ -1,9 +1,14 @@
+import type { TrafficRoutingConfig } from './blue-green.js';
+import { validateTrafficRouting } from './blue-green.js';
+import type { ComputePlatform } from './lambda.js';
+import { COMPUTE_PLATFORMS } from './lambda.js';
 import { NAME_PATTERN } from './naming.js';
 import { isRecord, show } from './values.js';
 
 /**
- * In-place deployment configurations: the predefined ones, custom ones (minimum healthy hosts and an
- * optional zonal configuration), their validation, and the minimum-healthy-hosts arithmetic. Pure.
+ * Deployment configurations: the predefined ones, custom ones (Server: minimum healthy hosts and an
+ * optional zonal configuration; Lambda: how the alias's traffic shifts), their validation, and the
+ * minimum-healthy-hosts arithmetic. Pure.
  */
 export type MinimumHealthyHosts =
   | { type: 'HOST_COUNT'; value: number }
@@ -23,24 +28,67 @@ export interface ZonalConfig {
 
 export interface DeploymentConfig {
   deploymentConfigName: string;
-  minimumHealthyHosts: MinimumHealthyHosts;
+  /** Server (the default) or Lambda; a configuration is used only by deployments of its platform. */
+  computePlatform?: ComputePlatform;
+  /** Server configurations: how many hosts stay healthy. */
+  minimumHealthyHosts?: MinimumHealthyHosts;
   zonalConfig?: ZonalConfig;
+  /** Lambda configurations: how traffic moves to the target version (canary, linear, all at once). */
+  trafficRoutingConfig?: TrafficRoutingConfig;
+}
+
+/** The platform a configuration is for. */
+export function platformOf(config: Pick<DeploymentConfig, 'computePlatform'>): ComputePlatform {
+  return config.computePlatform ?? 'Server';
+}
+
+/** A Server configuration's rule (a configuration without one keeps no host healthy: AllAtOnce's). */
+export function healthyHostsRule(config: DeploymentConfig): MinimumHealthyHosts {
+  return config.minimumHealthyHosts ?? { type: 'HOST_COUNT', value: 0 };
 }
 
 export const PREDEFINED_PREFIX = 'CodeDeployDefault.';
+
+const lambdaCanary = (minutes: number): DeploymentConfig => ({
+  deploymentConfigName: `${PREDEFINED_PREFIX}LambdaCanary10Percent${minutes}Minutes`,
+  computePlatform: 'Lambda',
+  trafficRoutingConfig: { type: 'TimeBasedCanary', timeBasedCanary: { canaryPercentage: 10, canaryInterval: minutes } },
+});
+const lambdaLinear = (minutes: number): DeploymentConfig => ({
+  deploymentConfigName: `${PREDEFINED_PREFIX}LambdaLinear10PercentEvery${minutes}Minute${minutes === 1 ? '' : 's'}`,
+  computePlatform: 'Lambda',
+  trafficRoutingConfig: { type: 'TimeBasedLinear', timeBasedLinear: { linearPercentage: 10, linearInterval: minutes } },
+});
 
 export const PREDEFINED_CONFIGS: readonly DeploymentConfig[] = [
   { deploymentConfigName: `${PREDEFINED_PREFIX}OneAtATime`, minimumHealthyHosts: { type: 'MOST_CONCURRENCY', value: 1 } },
   { deploymentConfigName: `${PREDEFINED_PREFIX}HalfAtATime`, minimumHealthyHosts: { type: 'FLEET_PERCENT', value: 50 } },
   { deploymentConfigName: `${PREDEFINED_PREFIX}AllAtOnce`, minimumHealthyHosts: { type: 'HOST_COUNT', value: 0 } },
+  ...[5, 10, 15, 30].map(lambdaCanary),
+  ...[1, 2, 3, 10].map(lambdaLinear),
+  { deploymentConfigName: `${PREDEFINED_PREFIX}LambdaAllAtOnce`, computePlatform: 'Lambda', trafficRoutingConfig: { type: 'AllAtOnce' } },
 ];
 
 export const DEFAULT_CONFIG_NAME = `${PREDEFINED_PREFIX}OneAtATime`;
+/** A Lambda deployment that names no configuration moves all traffic at once. */
+export const DEFAULT_LAMBDA_CONFIG_NAME = `${PREDEFINED_PREFIX}LambdaAllAtOnce`;
 
-/** Finds a predefined configuration by name, with or without the `CodeDeployDefault.` prefix. */
-export function findPredefinedConfig(name: string | undefined): DeploymentConfig | undefined {
-  const wanted = name === undefined ? DEFAULT_CONFIG_NAME : name.startsWith(PREDEFINED_PREFIX) ? name : `${PREDEFINED_PREFIX}${name}`;
+/**
+ * Finds a predefined configuration by name, with or without the `CodeDeployDefault.` prefix; no name
+ * gives the platform's default.
+ */
+export function findPredefinedConfig(name: string | undefined, platform: ComputePlatform = 'Server'): DeploymentConfig | undefined {
+  const fallback = platform === 'Lambda' ? DEFAULT_LAMBDA_CONFIG_NAME : DEFAULT_CONFIG_NAME;
+  const wanted = name === undefined ? fallback : name.startsWith(PREDEFINED_PREFIX) ? name : `${PREDEFINED_PREFIX}${name}`;
   return PREDEFINED_CONFIGS.find((config) => config.deploymentConfigName === wanted);
+}
+
+/** Why a configuration cannot be used on a platform (CodeDeploy keeps Server and Lambda configurations apart); undefined if it can. */
+export function platformMismatch(config: DeploymentConfig, platform: ComputePlatform): string | undefined {
+  const own = platformOf(config);
+  if (own === platform) return undefined;
+  const hint = platform === 'Lambda' ? 'a CodeDeployDefault.Lambda* configuration or a custom one with computePlatform Lambda' : 'CodeDeployDefault.OneAtATime, HalfAtATime, AllAtOnce or a custom Server configuration';
+  return `deployment configuration ${config.deploymentConfigName} is for the ${own} compute platform and cannot be used by a ${platform} deployment; use ${hint}`;
 }
 
 /** Minimum number of healthy hosts for a fleet, fixed at the start (FLEET_PERCENT rounds up). */
@@ -87,8 +135,20 @@ export function validateCustomConfig(config: unknown): string[] {
   } else if (name.startsWith(PREDEFINED_PREFIX)) {
     problems.push(`deploymentConfigName ${name} must not start with ${PREDEFINED_PREFIX} (reserved for predefined configurations)`);
   }
-  checkMinimum('minimumHealthyHosts', config.minimumHealthyHosts, problems);
-  const zonal = config.zonalConfig;
+  const platform = config.computePlatform ?? 'Server';
+  if (!(COMPUTE_PLATFORMS as readonly unknown[]).includes(platform)) {
+    problems.push(`computePlatform must be Server or Lambda (Gantry does not deploy to ECS); got ${show(platform)}`);
+  } else if (platform === 'Lambda') {
+    if (config.trafficRoutingConfig === undefined) problems.push('a Lambda configuration needs trafficRoutingConfig: {"type": "TimeBasedCanary"|"TimeBasedLinear"|"AllAtOnce", …}');
+    else problems.push(...validateTrafficRouting(config.trafficRoutingConfig));
+    for (const key of ['minimumHealthyHosts', 'zonalConfig'] as const) {
+      if (config[key] !== undefined) problems.push(`${key} is for Server configurations; a Lambda configuration sets trafficRoutingConfig only`);
+    }
+  } else {
+    checkMinimum('minimumHealthyHosts', config.minimumHealthyHosts, problems);
+    if (config.trafficRoutingConfig !== undefined) problems.push('trafficRoutingConfig is for Lambda configurations (computePlatform Lambda); a Server configuration sets minimumHealthyHosts');
+  }
+  const zonal = platform === 'Server' ? config.zonalConfig : undefined;
   if (zonal !== undefined) {
     if (!isRecord(zonal)) {
       problems.push('zonalConfig must be an object');
@@ -108,7 +168,7 @@ export function validateCustomConfig(config: unknown): string[] {
     }
   }
   for (const key of Object.keys(config)) {
-    if (!['deploymentConfigName', 'minimumHealthyHosts', 'zonalConfig'].includes(key)) problems.push(`${key} is not a deployment configuration setting`);
+    if (!['deploymentConfigName', 'computePlatform', 'minimumHealthyHosts', 'zonalConfig', 'trafficRoutingConfig'].includes(key)) problems.push(`${key} is not a deployment configuration setting`);
   }
   return problems;
 }

@@ -1,5 +1,6 @@
 import type { BlueGreenDeploymentConfiguration, BlueGreenRollback, TargetInstances } from './blue-green.js';
 import type { DeploymentConfig } from './deployment-config.js';
+import type { ComputePlatform } from './lambda.js';
 import type { AgentTimeouts, AlarmConfiguration, DeploymentStatus, DeploymentStyle, FileExistsBehavior, LoadBalancerInfo } from './deployment.js';
 import { validateDeploymentInput } from './deployment.js';
 import { NAME_PATTERN } from './naming.js';
@@ -19,6 +20,10 @@ export interface AutoRollbackConfiguration {
 /** A deployment group's configuration (CreateDeploymentGroup's fields that apply to Gantry). */
 export interface DeploymentGroupConfig extends TargetSelection {
   applicationName: string;
+  /** Server (the default) or Lambda: a Lambda group has no hosts; its deployments move an alias. */
+  computePlatform?: ComputePlatform;
+  /** Lambda: how long a validation function has to report (default and at most 3600 s). */
+  lambdaHookTimeoutSeconds?: number;
   /** CodeDeploy's autoScalingGroups: the group's hosts are these groups' instances. */
   autoScalingGroups?: string[];
   deploymentGroupName: string;
@@ -119,7 +124,8 @@ export function validateGroupConfig(config: unknown): string[] {
   if (!isRecord(config)) return [`deployment group must be a JSON object; got ${show(config)}`];
   const { autoRollbackConfiguration: rollback, outdatedInstancesStrategy, concurrentDeployments, ...rest } = config;
   // The deployment fields are checked as a deployment would be (a placeholder revision stands in).
-  const problems = validateDeploymentInput({ ...rest, revision: { revisionType: 'Local', local: { path: '/group' } } }, { groupConfig: true });
+  const placeholder = rest.computePlatform === 'Lambda' ? { revisionType: 'AppSpecContent', appSpecContent: { content: 'group' } } : { revisionType: 'Local', local: { path: '/group' } };
+  const problems = validateDeploymentInput({ ...rest, revision: placeholder }, { groupConfig: true });
   if (typeof config.deploymentGroupName === 'string' && !NAME_PATTERN.test(config.deploymentGroupName)) problems.push('deploymentGroupName is not a valid name');
   if (rollback !== undefined) {
     if (!isRecord(rollback) || typeof rollback.enabled !== 'boolean' || !Array.isArray(rollback.events)) {

@@ -1,6 +1,6 @@
 import type { DeploymentConfig } from './deployment-config.js';
 import type { AutoRollbackConfiguration, RollbackInfo } from './deployment-group.js';
-import { validateCustomConfig } from './deployment-config.js';
+import { findPredefinedConfig, platformMismatch, validateCustomConfig } from './deployment-config.js';
 import type { ErrorInformation } from './errors.js';
 import type { Diagnostics, LifecycleEventName, LifecycleEventView } from './lifecycle.js';
 import { DEPLOYMENT_ID_PATTERN, HOST_ID_PATTERN, NAME_PATTERN } from './naming.js';
@@ -11,6 +11,8 @@ import type { TriggerConfig } from './triggers.js';
 import { validateTriggers } from './triggers.js';
 import { validateTargetSelection } from './targets.js';
 import { isRecord, show } from './values.js';
+import type { ComputePlatform, LambdaView } from './lambda.js';
+import { COMPUTE_PLATFORMS, MAX_HOOK_TIMEOUT_SECONDS } from './lambda.js';
 import type { BlueGreenDeploymentConfiguration, BlueGreenRollback, BlueGreenView, TargetGroupPairInfo, TargetInstances } from './blue-green.js';
 import { resolveBlueGreen, validateBlueGreenConfiguration, validateTargetGroupPairs, validateTargetInstances } from './blue-green.js';
 
@@ -23,7 +25,14 @@ export type FileExistsBehavior = 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
 export interface DeploymentInput extends TargetSelection {
   applicationName: string;
   deploymentGroupName: string;
+  /**
+   * Server (the default): hosts install an archive. Lambda: an AppSpec moves a function's alias from
+   * one version to another (no hosts, no load balancer).
+   */
+  computePlatform?: ComputePlatform;
   revision: RevisionLocation;
+  /** Lambda: how long a validation function has to report its status (default and at most 3600 s). */
+  lambdaHookTimeoutSeconds?: number;
   /**
    * A predefined configuration (with or without the `CodeDeployDefault.` prefix) or a custom one made
    * with `gantry create-deployment-config`. Default: OneAtATime.
@@ -134,7 +143,7 @@ export interface DeploymentContext {
 }
 
 /** The kinds of step a deployment's status names as its current one. */
-export type StepKind = 'deployHosts' | 'bake' | 'succeeded' | 'failed' | 'selectTargets' | 'copyFleet' | 'readTraffic' | 'moveTraffic' | 'waitForContinue' | 'retireHosts';
+export type StepKind = 'deployHosts' | 'bake' | 'succeeded' | 'failed' | 'selectTargets' | 'copyFleet' | 'readTraffic' | 'moveTraffic' | 'waitForContinue' | 'retireHosts' | 'readLambdaRevision' | 'routeAlias' | 'invokeHook';
 
 export type DeploymentStatus = 'Created' | 'Queued' | 'InProgress' | 'Ready' | 'Succeeded' | 'Failed' | 'Stopped';
 export type TargetStatus = 'Pending' | 'InProgress' | 'Succeeded' | 'Failed' | 'Skipped' | 'Unknown' | 'Ready';
@@ -163,6 +172,8 @@ export interface TargetSummary {
   instanceLabel?: 'Blue' | 'Green';
   /** Blue/green: the host's later hostDeployment children after its first (their ID suffixes), in order. */
   phases?: string[];
+  /** CodeDeploy's deploymentTargetType: absent for hosts (InstanceTarget); LambdaTarget for a Lambda deployment's `<function>:<alias>`. */
+  deploymentTargetType?: 'LambdaTarget';
 }
 
 /** A target with its lifecycle events (read from its hostDeployment child). */
@@ -194,6 +205,9 @@ export interface DeploymentSummary {
   currentStep?: { kind: StepKind; detail?: string; since: string };
   /** Blue/green: the traffic method, the fleets and the load balancer as Gantry set it. */
   blueGreen?: BlueGreenView;
+  /** Lambda: the function, alias and versions, the target version's weight, each shift step and the hooks. */
+  lambda?: LambdaView;
+  computePlatform?: ComputePlatform;
   /** Zonal configurations: the zone being deployed, or baking after (null: hosts without a zone). */
   currentZone?: string | null;
   targets: TargetSummary[];
@@ -263,6 +277,12 @@ export function validateDeploymentInput(input: unknown, options: ValidationOptio
       problems.push(`${field} must be 1-100 characters of letters, digits and . _ + = , @ -; got ${show(value)}`);
     }
   }
+  const platform = input.computePlatform ?? 'Server';
+  if (!(COMPUTE_PLATFORMS as readonly unknown[]).includes(platform)) {
+    return [...problems, `computePlatform must be Server or Lambda (Gantry does not deploy to ECS); got ${show(platform)}`];
+  }
+  if (platform === 'Lambda') return [...problems, ...validateLambdaInput(input, options)];
+  if (input.lambdaHookTimeoutSeconds !== undefined) problems.push('lambdaHookTimeoutSeconds applies only to Lambda deployments (computePlatform Lambda)');
   problems.push(...validateRevision(input.revision));
   // A blue/green group copying its Auto Scaling group takes its hosts from it and needs no other selection.
   const copies = isRecord(input.blueGreenDeploymentConfiguration) && isRecord(input.blueGreenDeploymentConfiguration.greenFleetProvisioningOption) && input.blueGreenDeploymentConfiguration.greenFleetProvisioningOption.action === 'COPY_AUTO_SCALING_GROUP';
@@ -278,9 +298,15 @@ export function validateDeploymentInput(input: unknown, options: ValidationOptio
   if (input.deploymentConfigName !== undefined && typeof input.deploymentConfigName !== 'string') {
     problems.push(`deploymentConfigName must be a string; got ${show(input.deploymentConfigName)}`);
   }
+  const predefined = typeof input.deploymentConfigName === 'string' ? findPredefinedConfig(input.deploymentConfigName) : undefined;
+  const predefinedMismatch = predefined && platformMismatch(predefined, 'Server');
+  if (predefinedMismatch) problems.push(predefinedMismatch);
   if (input.deploymentConfig !== undefined) {
     if (input.deploymentConfigName !== undefined) problems.push('give deploymentConfigName or deploymentConfig, not both');
-    problems.push(...validateCustomConfig(input.deploymentConfig).map((p) => `deploymentConfig: ${p}`));
+    const custom = validateCustomConfig(input.deploymentConfig).map((p) => `deploymentConfig: ${p}`);
+    problems.push(...custom);
+    const mismatch = custom.length === 0 && platformMismatch(input.deploymentConfig as DeploymentConfig, 'Server');
+    if (mismatch) problems.push(mismatch);
   }
   if (input.updateOutdatedInstancesOnly !== undefined && typeof input.updateOutdatedInstancesOnly !== 'boolean') {
     problems.push(`updateOutdatedInstancesOnly must be true or false; got ${show(input.updateOutdatedInstancesOnly)}`);
@@ -305,17 +331,7 @@ export function validateDeploymentInput(input: unknown, options: ValidationOptio
   if (input.creator !== undefined && !CREATORS.includes(String(input.creator))) {
     problems.push(`creator must be one of ${CREATORS.join(', ')}; got ${show(input.creator)}`);
   }
-  if (!hardened && input.deploymentGroupId !== undefined && (typeof input.deploymentGroupId !== 'string' || !HOST_ID_PATTERN.test(input.deploymentGroupId))) {
-    problems.push(`deploymentGroupId must be letters, digits, . _ -; got ${show(input.deploymentGroupId)}`);
-  }
-  if (hardened && input.deploymentGroupId !== undefined && typeof input.applicationName === 'string' && typeof input.deploymentGroupName === 'string') {
-    // Agents keep each group's files under its ID: a caller must never be able to choose one that names
-    // another group's files, or the agent's own.
-    const derived = deriveDeploymentGroupId(input.applicationName, input.deploymentGroupName);
-    if (input.deploymentGroupId !== derived) {
-      problems.push(`deploymentGroupId is derived from applicationName and deploymentGroupName (${derived}) and cannot be chosen; leave it out (got ${show(input.deploymentGroupId)})`);
-    }
-  }
+  problems.push(...deploymentGroupIdProblems(input, hardened));
   if (input.agentTimeouts !== undefined) {
     if (!isRecord(input.agentTimeouts)) {
       problems.push('agentTimeouts must be an object');
@@ -333,6 +349,81 @@ export function validateDeploymentInput(input: unknown, options: ValidationOptio
     }
   }
   return problems;
+}
+
+/** Settings of Server deployments (hosts, load balancers, files) that a Lambda deployment cannot have. */
+const SERVER_ONLY_FIELDS = [
+  'targetHosts',
+  'tagFilters',
+  'tagSet',
+  'loadBalancerInfo',
+  'blueGreenDeploymentConfiguration',
+  'targetInstances',
+  'autoScalingGroups',
+  'blueGreenRollback',
+  'fileExistsBehavior',
+  'ignoreApplicationStopFailures',
+  'updateOutdatedInstancesOnly',
+  'agentTimeouts',
+] as const;
+
+/** A Lambda deployment: its revision, configuration and hook timeout, and none of the Server settings. */
+function validateLambdaInput(input: Record<string, unknown>, options: ValidationOptions): string[] {
+  const problems = validateRevision(input.revision, 'Lambda');
+  for (const field of SERVER_ONLY_FIELDS) {
+    if (input[field] !== undefined) problems.push(`${field} is a Server setting; a Lambda deployment has no hosts (it moves a function's alias)`);
+  }
+  const style = input.deploymentStyle;
+  if (style !== undefined && !(isRecord(style) && style.deploymentType === 'BLUE_GREEN' && style.deploymentOption === 'WITH_TRAFFIC_CONTROL')) {
+    problems.push(`a Lambda deployment's deploymentStyle is always {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"}; got ${show(style)}`);
+  }
+  if (input.deploymentConfigName !== undefined) {
+    if (typeof input.deploymentConfigName !== 'string') problems.push(`deploymentConfigName must be a string; got ${show(input.deploymentConfigName)}`);
+    else {
+      const predefined = findPredefinedConfig(input.deploymentConfigName, 'Lambda');
+      const mismatch = predefined && platformMismatch(predefined, 'Lambda');
+      if (mismatch) problems.push(mismatch);
+    }
+  }
+  if (input.deploymentConfig !== undefined) {
+    if (input.deploymentConfigName !== undefined) problems.push('give deploymentConfigName or deploymentConfig, not both');
+    const custom = validateCustomConfig(input.deploymentConfig).map((p) => `deploymentConfig: ${p}`);
+    problems.push(...custom);
+    const mismatch = custom.length === 0 && platformMismatch(input.deploymentConfig as DeploymentConfig, 'Lambda');
+    if (mismatch) problems.push(mismatch);
+  }
+  const timeout = input.lambdaHookTimeoutSeconds;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > MAX_HOOK_TIMEOUT_SECONDS)) {
+    problems.push(`lambdaHookTimeoutSeconds must be a whole number of seconds from 1 to ${MAX_HOOK_TIMEOUT_SECONDS}; got ${show(timeout)}`);
+  }
+  if (input.triggerConfigurations !== undefined) problems.push(...validateTriggers(input.triggerConfigurations));
+  if (input.alarmConfiguration !== undefined) problems.push(...validateAlarms(input.alarmConfiguration));
+  if (input.group !== undefined && (!isRecord(input.group) || typeof input.group.workflowId !== 'string' || typeof input.group.queued !== 'boolean')) {
+    problems.push('group is set by the deploymentGroup workflow: {"workflowId": …, "queued": true|false}');
+  }
+  if (input.description !== undefined && (typeof input.description !== 'string' || input.description.length > 256)) {
+    problems.push('description must be a string of at most 256 characters');
+  }
+  if (input.creator !== undefined && !CREATORS.includes(String(input.creator))) {
+    problems.push(`creator must be one of ${CREATORS.join(', ')}; got ${show(input.creator)}`);
+  }
+  problems.push(...deploymentGroupIdProblems(input, options.hardened ?? true));
+  return problems;
+}
+
+/** Whether a deployment moves a Lambda alias. */
+export function isLambda(input: Pick<DeploymentInput, 'computePlatform'>): boolean {
+  return input.computePlatform === 'Lambda';
+}
+
+function deploymentGroupIdProblems(input: Record<string, unknown>, hardened: boolean): string[] {
+  if (input.deploymentGroupId === undefined) return [];
+  if (!hardened) return typeof input.deploymentGroupId !== 'string' || !HOST_ID_PATTERN.test(input.deploymentGroupId) ? [`deploymentGroupId must be letters, digits, . _ -; got ${show(input.deploymentGroupId)}`] : [];
+  if (typeof input.applicationName !== 'string' || typeof input.deploymentGroupName !== 'string') return [];
+  // Agents keep each group's files under its ID: a caller must never be able to choose one that names
+  // another group's files, or the agent's own.
+  const derived = deriveDeploymentGroupId(input.applicationName, input.deploymentGroupName);
+  return input.deploymentGroupId !== derived ? [`deploymentGroupId is derived from applicationName and deploymentGroupName (${derived}) and cannot be chosen; leave it out (got ${show(input.deploymentGroupId)})`] : [];
 }
 
 function validateAlarms(config: unknown): string[] {

@@ -35,6 +35,12 @@ export const FailureType = {
   ManualStop: 'ManualStop',
   /** A CloudWatch alarm of the deployment was in ALARM (or could not be read): it was stopped. */
   AlarmActive: 'AlarmActive',
+  /** Lambda: a validation function could not be invoked (it does not exist). */
+  HookInvocationFailed: 'HookInvocationFailed',
+  /** Lambda: a validation function reported Failed, or did not report in time. */
+  HookFailed: 'HookFailed',
+  /** Lambda: the function, a version or the alias is not as the AppSpec says. */
+  InvalidLambdaConfiguration: 'InvalidLambdaConfiguration',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -58,6 +64,14 @@ export type DeploymentErrorCode =
   | 'AUTO_SCALING_CONFIGURATION'
   /** Gantry: a blue/green deployment's targetInstances select hosts of the original environment. */
   | 'INVALID_TARGET_INSTANCES'
+  /** Lambda: the AppSpec names a function (or validation function) that does not exist. */
+  | 'INVALID_LAMBDA_FUNCTION'
+  /** Lambda: a version or the alias is missing, the alias does not serve CurrentVersion, or a change to it failed. */
+  | 'INVALID_LAMBDA_CONFIGURATION'
+  /** Lambda: a validation function reported Failed or did not report within the hook timeout. */
+  | 'HOOK_EXECUTION_FAILURE'
+  /** Gantry: the deployment configuration is for another compute platform. */
+  | 'INVALID_DEPLOYMENT_CONFIGURATION'
   | 'INTERNAL_ERROR';
 
 export interface ErrorInformation {

@@ -44,6 +44,12 @@ export const MessageName = {
   stop: 'stop',
   /** Update on a blue/green `deployment`: `{deploymentWaitType: READY_WAIT|TERMINATION_WAIT}` ends that wait now (continue-deployment). */
   continue: 'continue',
+  /**
+   * Update on a Lambda `deployment`: `{lifecycleEventHookExecutionId, status: Succeeded|Failed}`, sent
+   * by a validation function (CodeDeploy's PutLifecycleEventHookExecutionStatus); refused for an
+   * unknown ID or one that already completed.
+   */
+  putLifecycleEventHookExecutionStatus: 'putLifecycleEventHookExecutionStatus',
   /** Signal on a queued `deployment`, sent by its group: its turn has come. */
   proceed: 'proceed',
   /** Update on `deploymentGroup`: start (or queue) a deployment of a revision; returns its ID. */

@@ -9,10 +9,15 @@ export const ARCHIVE_BUNDLE_TYPES = ['tar', 'tgz', 'zip'] as const;
 export type ArchiveBundleType = (typeof ARCHIVE_BUNDLE_TYPES)[number];
 export type LocalBundleType = 'directory' | ArchiveBundleType;
 
+/** A Lambda deployment's S3 revision may also be the AppSpec itself. */
+export const APPSPEC_BUNDLE_TYPES = ['YAML', 'JSON'] as const;
+export type AppSpecBundleType = (typeof APPSPEC_BUNDLE_TYPES)[number];
+
 export interface S3Location {
   bucket: string;
   key: string;
-  bundleType: ArchiveBundleType;
+  /** tar, tgz or zip; for Lambda also YAML or JSON (the object is the AppSpec). */
+  bundleType: ArchiveBundleType | AppSpecBundleType;
   /** Object version; filled in when the deployment starts if the bucket is versioned. */
   version?: string;
   /** Object ETag (quotes optional); filled in when the deployment starts, then checked by every host. */
@@ -36,10 +41,21 @@ export interface UrlLocation {
   bundleType: ArchiveBundleType;
 }
 
+/** CodeDeploy's AppSpecContent: a Lambda AppSpec given inline, optionally pinned by its SHA-256. */
+export interface AppSpecContent {
+  content: string;
+  /** Hex SHA-256 of `content`; checked when the deployment starts. */
+  sha256?: string;
+}
+
 export type RevisionLocation =
   | { revisionType: 'S3'; s3Location: S3Location }
   | { revisionType: 'Local'; local: LocalLocation }
-  | { revisionType: 'URL'; url: UrlLocation };
+  | { revisionType: 'URL'; url: UrlLocation }
+  | { revisionType: 'AppSpecContent'; appSpecContent: AppSpecContent };
+
+/** Inline AppSpec content is bounded like CodeDeploy's revision content. */
+export const MAX_APPSPEC_CONTENT_CHARACTERS = 64 * 1024;
 
 const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 
@@ -63,6 +79,8 @@ export function describeRevision(revision: RevisionLocation): string {
       return `local:${revision.local.path}`;
     case 'URL':
       return revision.url.url;
+    case 'AppSpecContent':
+      return `appspec-content:${revision.appSpecContent.sha256 ?? `${revision.appSpecContent.content.length} characters`}`;
   }
 }
 
@@ -78,6 +96,8 @@ export function revisionIdentity(revision: RevisionLocation): string {
       return `${describeRevision(revision)}${revision.local.sha256 ? `#sha256:${revision.local.sha256}` : ''}`;
     case 'URL':
       return `${describeRevision(revision)}#sha256:${revision.url.sha256}`;
+    case 'AppSpecContent':
+      return describeRevision(revision);
   }
 }
 
@@ -88,8 +108,11 @@ export function normalizeETag(eTag: string): string {
 
 
 
-/** Checks a revision location; one message per problem, each naming the field and the bad value. */
-export function validateRevision(revision: unknown): string[] {
+/**
+ * Checks a revision location; one message per problem, each naming the field and the bad value.
+ * Lambda deployments take an AppSpec (inline, or an S3 object that is one or holds appspec.yaml).
+ */
+export function validateRevision(revision: unknown, platform: 'Server' | 'Lambda' = 'Server'): string[] {
   const example = '{"revisionType":"S3","s3Location":{"bucket":"b","key":"app.tgz","bundleType":"tgz"}}';
   if (!isRecord(revision)) return [`revision must be an object such as ${example}; got ${show(revision)}`];
   const problems: string[] = [];
@@ -109,7 +132,8 @@ export function validateRevision(revision: unknown): string[] {
       if (typeof s3.key !== 'string' || s3.key.length === 0 || s3.key.length > 1024) {
         problems.push(`revision.s3Location.key must be a non-empty object key; got ${show(s3.key)}`);
       }
-      bundleTypes(ARCHIVE_BUNDLE_TYPES, 'revision.s3Location.bundleType', s3.bundleType);
+      bundleTypes(platform === 'Lambda' ? [...APPSPEC_BUNDLE_TYPES, ...ARCHIVE_BUNDLE_TYPES] : ARCHIVE_BUNDLE_TYPES, 'revision.s3Location.bundleType', s3.bundleType);
+      if (platform === 'Server' && (APPSPEC_BUNDLE_TYPES as readonly unknown[]).includes(s3.bundleType)) problems.push(`revision.s3Location.bundleType ${String(s3.bundleType)} is for Lambda deployments (computePlatform Lambda); a Server revision is an archive`);
       for (const field of ['version', 'eTag'] as const) {
         if (s3[field] !== undefined && (typeof s3[field] !== 'string' || s3[field] === '')) {
           problems.push(`revision.s3Location.${field} must be a non-empty string; got ${show(s3[field])}`);
@@ -118,6 +142,7 @@ export function validateRevision(revision: unknown): string[] {
       return problems;
     }
     case 'Local': {
+      if (platform === 'Lambda') return ['revision.revisionType Local is for Server deployments; a Lambda revision is S3 (YAML, JSON or an archive holding appspec.yaml) or AppSpecContent'];
       const local = revision.local;
       if (!isRecord(local) || typeof local.path !== 'string' || !local.path.startsWith('/')) {
         return [`revision.local.path must be an absolute path; got ${show(isRecord(local) ? local.path : local)}`];
@@ -130,6 +155,7 @@ export function validateRevision(revision: unknown): string[] {
       return problems;
     }
     case 'URL': {
+      if (platform === 'Lambda') return ['revision.revisionType URL is for Server deployments; a Lambda revision is S3 (YAML, JSON or an archive holding appspec.yaml) or AppSpecContent'];
       const url = revision.url;
       if (!isRecord(url)) return [`revision.url must be an object with url, sha256 and bundleType; got ${show(url)}`];
       let parsed: URL | undefined;
@@ -143,8 +169,16 @@ export function validateRevision(revision: unknown): string[] {
       bundleTypes(ARCHIVE_BUNDLE_TYPES, 'revision.url.bundleType', url.bundleType);
       return problems;
     }
+    case 'AppSpecContent': {
+      const inline = revision.appSpecContent;
+      if (platform !== 'Lambda') return ['revision.revisionType AppSpecContent is for Lambda deployments (computePlatform Lambda); a Server revision is an S3, Local or URL archive'];
+      if (!isRecord(inline) || typeof inline.content !== 'string' || inline.content.trim() === '') return [`revision.appSpecContent.content must be the AppSpec's YAML or JSON text; got ${show(isRecord(inline) ? inline.content : inline)}`];
+      if (inline.content.length > MAX_APPSPEC_CONTENT_CHARACTERS) problems.push(`revision.appSpecContent.content is ${inline.content.length} characters; at most ${MAX_APPSPEC_CONTENT_CHARACTERS}`);
+      if (inline.sha256 !== undefined) sha('revision.appSpecContent.sha256', inline.sha256);
+      return problems;
+    }
     default:
-      return [`revision.revisionType must be "S3", "Local" or "URL"; got ${show(revision.revisionType)}`];
+      return [`revision.revisionType must be ${platform === 'Lambda' ? '"S3" or "AppSpecContent"' : '"S3", "Local" or "URL"'}; got ${show(revision.revisionType)}`];
   }
 }
 

@@ -8,7 +8,7 @@
  * listener is put back exactly as it was, green is taken out.
  */
 import type { DeploymentConfig } from '../contracts/deployment-config.js';
-import { minimumHealthyCount } from '../contracts/deployment-config.js';
+import { healthyHostsRule, minimumHealthyCount } from '../contracts/deployment-config.js';
 import type { BlueGreenView, ListenerWeight, ResolvedBlueGreen, ShiftStep, TrafficMethod } from '../contracts/blue-green.js';
 import { greenSelection, resolveBlueGreen, shiftSteps } from '../contracts/blue-green.js';
 import type { LoadBalancerInfo } from '../contracts/deployment.js';
@@ -162,7 +162,7 @@ export function runBlueGreen(plan: BlueGreenPlan, saved?: BlueGreenState): Strat
     state.phase = phase;
     state.queue = phase === 'allow' || phase === 'afterAllow' ? [...taking()] : phase === 'block' ? [...losing()] : [];
     // Hosts gain and lose traffic in batches the configuration allows (OneAtATime: one at a time).
-    state.batch = Math.max(1, state.queue.length - minimumHealthyCount(plan.deploymentConfig.minimumHealthyHosts, state.queue.length));
+    state.batch = Math.max(1, state.queue.length - minimumHealthyCount(healthyHostsRule(plan.deploymentConfig), state.queue.length));
   };
   const afterInstall = (): void => enter(plan.ready.action === 'STOP_DEPLOYMENT' ? 'ready' : 'allow');
   const afterAllow = (): void => enter(pairMethod ? 'shift' : 'block');

@@ -1,5 +1,5 @@
 import type { DeploymentConfig } from '../contracts/deployment-config.js';
-import { minimumHealthyCount } from '../contracts/deployment-config.js';
+import { healthyHostsRule, minimumHealthyCount } from '../contracts/deployment-config.js';
 import { IN_PLACE_EVENTS, LIFECYCLE_EVENTS } from '../contracts/lifecycle.js';
 import type { CandidateTarget, DeploymentStrategy, StrategyPlanOptions, StrategyPlanResult, StrategyStep } from './strategy.js';
 
@@ -62,7 +62,7 @@ function zoneOrder(a: string | null, b: string | null): number {
 export function planInPlace(config: DeploymentConfig, targets: readonly CandidateTarget[], options: PlanOptions = {}): PlanResult {
   if (targets.length === 0) return { ok: false, code: 'NO_INSTANCES', message: 'The deployment has no targets: no registered host matches the deployment group.' };
   const fleetSize = targets.length;
-  const minimumHealthy = minimumHealthyCount(config.minimumHealthyHosts, fleetSize);
+  const minimumHealthy = minimumHealthyCount(healthyHostsRule(config), fleetSize);
   const isUpToDate = (t: CandidateTarget): boolean =>
     options.skipHostsRunning !== undefined && t.instanceHealth === 'Healthy' && t.installedRevision === options.skipHostsRunning;
   const upToDate = targets.filter(isUpToDate).map((t) => t.hostId);

@@ -4,6 +4,7 @@
  */
 import { blueGreen } from './blue-green.js';
 import { inPlace } from './in-place.js';
+import { lambda } from './lambda.js';
 import type { DeploymentStrategy, StrategyKind } from './strategy.js';
 
 // Plans and states are each strategy's own JSON; the engine only hands them back to it.
@@ -11,6 +12,7 @@ import type { DeploymentStrategy, StrategyKind } from './strategy.js';
 export const STRATEGIES: { [K in StrategyKind]: DeploymentStrategy<any, any> } = {
   IN_PLACE: inPlace,
   BLUE_GREEN: blueGreen,
+  LAMBDA: lambda,
 };
 
 export function strategyFor(kind: StrategyKind | undefined): DeploymentStrategy<unknown, unknown> {

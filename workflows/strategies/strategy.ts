@@ -12,6 +12,7 @@ import type { DeploymentInput, TargetStatus } from '../contracts/deployment.js';
 import type { BlueGreenView, DeploymentWaitType, ListenerWeight } from '../contracts/blue-green.js';
 import type { TargetSelection } from '../contracts/targets.js';
 import type { CopiedFleet } from '../contracts/controller.js';
+import type { AliasRouting, LambdaHookEvent, LambdaResolution, LambdaView } from '../contracts/lambda.js';
 
 /** A selected target with its health, as every planner receives it. */
 export interface CandidateTarget {
@@ -24,10 +25,19 @@ export interface CandidateTarget {
 }
 
 /** The strategies the engine knows; the wire value of a deployment's strategy in its progress. */
-export type StrategyKind = 'IN_PLACE' | 'BLUE_GREEN';
+export type StrategyKind = 'IN_PLACE' | 'BLUE_GREEN' | 'LAMBDA';
 
 /** Why a deployment failed, when it is not the health rules (HEALTH_CONSTRAINTS, the default). */
-export type StepFailureCode = 'NO_INSTANCES' | 'INVALID_TARGET_INSTANCES' | 'TRAFFIC_CONTROL' | 'AUTO_SCALING' | 'INTERNAL';
+export type StepFailureCode =
+  | 'NO_INSTANCES'
+  | 'INVALID_TARGET_INSTANCES'
+  | 'TRAFFIC_CONTROL'
+  | 'AUTO_SCALING'
+  | 'INTERNAL'
+  | 'INVALID_REVISION'
+  | 'INVALID_LAMBDA_FUNCTION'
+  | 'INVALID_LAMBDA_CONFIGURATION'
+  | 'HOOK_EXECUTION_FAILURE';
 
 /**
  * What a strategy asks for next. Host steps, timers and waits for a person are the interpreter's own;
@@ -65,6 +75,15 @@ export type StrategyStep =
    * those groups are deleted instead, their instances with them.
    */
   | { kind: 'retireHosts'; hostIds: string[]; keepAlive: boolean; autoScalingGroups?: string[] }
+  /** Lambda: read the revision's AppSpec and check it against the function, versions and alias. */
+  | { kind: 'readLambdaRevision' }
+  /** Lambda: make the alias route so (its version and additional version weights). */
+  | { kind: 'routeAlias'; functionName: string; alias: string; routing: AliasRouting; detail: string }
+  /**
+   * Lambda: invoke a validation function (asynchronously) and wait, up to timeoutSeconds, for it to
+   * report Succeeded or Failed with the putLifecycleEventHookExecutionStatus update.
+   */
+  | { kind: 'invokeHook'; lifecycleEventName: LambdaHookEvent; functionName: string; lifecycleEventHookExecutionId: string; timeoutSeconds: number }
   | { kind: 'succeeded' }
   | { kind: 'failed'; message: string; code?: StepFailureCode }
   /** The deployment ends Stopped without a stop request (a Ready wait that timed out). */
@@ -77,7 +96,10 @@ export type StepResult =
   | { kind: 'readTraffic'; weights: ListenerWeight[] }
   | { kind: 'moveTraffic' }
   | { kind: 'waitForContinue'; timedOut: boolean }
-  | { kind: 'retireHosts'; notTerminated: string[] };
+  | { kind: 'retireHosts'; notTerminated: string[] }
+  | { kind: 'readLambdaRevision'; resolution: LambdaResolution }
+  | { kind: 'routeAlias'; at: string }
+  | { kind: 'invokeHook'; status: 'Succeeded' | 'Failed'; message: string; startTime: string; endTime: string };
 
 /** What became of a host whose child finished (default: Succeeded or Failed, reported, final). */
 export interface HostOutcome {
@@ -94,7 +116,9 @@ export interface StrategyPlanOptions {
   /** Deploy only to hosts whose installed revision differs from this one (updateOutdatedInstancesOnly). */
   skipHostsRunning?: string;
   /** The deployment's own settings, for strategies that need more than the configuration. */
-  deployment?: Pick<DeploymentInput, 'loadBalancerInfo' | 'blueGreenDeploymentConfiguration' | 'targetInstances' | 'blueGreenRollback' | 'autoScalingGroups'>;
+  deployment?: Pick<DeploymentInput, 'loadBalancerInfo' | 'blueGreenDeploymentConfiguration' | 'targetInstances' | 'blueGreenRollback' | 'autoScalingGroups' | 'lambdaHookTimeoutSeconds'>;
+  /** A new unique ID (the workflow's deterministic uuid4), for strategies that name what they start. */
+  newId?: () => string;
   /** The deployment's ID and group name (a copied Auto Scaling group is named after them). */
   deploymentId?: string;
   deploymentGroupName?: string;
@@ -117,10 +141,19 @@ export interface StrategyRun<State> {
   stepDone?(result: StepResult): void;
   /** Like hostFinished, for a strategy whose hosts run several phases; called instead of it. */
   hostOutcome?(hostId: string, succeeded: boolean): HostOutcome;
-  /** The strategy's own part of the status (blue/green: fleets and load balancer). */
-  view?(): { blueGreen?: BlueGreenView };
+  /** A step that is not a host step failed (its message): the strategy may still undo what it did. Without it, the deployment fails at once. */
+  stepFailed?(step: StrategyStep, message: string): void;
+  /**
+   * The steps to carry out when the deployment is stopped (once no host is in flight): `rollback` says
+   * whether what was changed is put back (a stop with rollback, an alarm, the group's auto-rollback).
+   */
+  windDown?(request: { rollback: boolean; reason: string }): StrategyStep[];
+  /** The strategy's own part of the status (blue/green: fleets and load balancer; Lambda: the alias). */
+  view?(): { blueGreen?: BlueGreenView; lambda?: LambdaView };
   /** Host IDs and their fleet label, once known (blue/green). */
   labels?(): Record<string, 'Blue' | 'Green'>;
+  /** Targets that are not hosts, and their status (Lambda: `<function>:<alias>`). */
+  targets?(): { targetId: string; status: TargetStatus }[];
 }
 
 export interface DeploymentStrategy<Plan, State> {

@@ -36,7 +36,7 @@ describe('workflows/contracts/deployment-config', () => {
     ['negative count', { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'HOST_COUNT', value: -1 } }, /whole number of at least 0; got -1/],
     ['fractional bake', { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'HOST_COUNT', value: 0 }, zonalConfig: { monitorDurationInSeconds: 1.5 } }, /monitorDurationInSeconds must be a whole number/],
     ['unknown zonal key', { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'HOST_COUNT', value: 0 }, zonalConfig: { zones: 2 } }, /zonalConfig\.zones is not a known setting/],
-    ['unknown key', { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'HOST_COUNT', value: 0 }, computePlatform: 'Lambda' }, /computePlatform is not a deployment configuration setting/],
+    ['unknown key', { deploymentConfigName: 'X', minimumHealthyHosts: { type: 'HOST_COUNT', value: 0 }, computeCapacity: 'Lambda' }, /computeCapacity is not a deployment configuration setting/],
   ])('refuses %s', (_name, config, message) => {
     expect(validateCustomConfig(config).join('; ')).toMatch(message);
   });

@@ -36,7 +36,7 @@ function drive(run: StrategyRun<RolloutState>, failing: string[] = []): Strategy
 
 describe('workflows/strategies: the engine contract', () => {
   it('registers every strategy by kind, in-place being the default', () => {
-    expect(Object.keys(STRATEGIES)).toEqual(['IN_PLACE', 'BLUE_GREEN']);
+    expect(Object.keys(STRATEGIES)).toEqual(['IN_PLACE', 'BLUE_GREEN', 'LAMBDA']);
     expect(strategyFor('BLUE_GREEN').kind).toBe('BLUE_GREEN');
     expect(strategyFor(undefined)).toBe(inPlace);
     expect(strategyFor('IN_PLACE').kind).toBe('IN_PLACE');
