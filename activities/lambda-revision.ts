@@ -6,7 +6,7 @@
  * failures, so the deployment fails once, naming them.
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetAliasCommand, GetFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { Parser, type ReadEntry } from 'tar';
@@ -65,21 +65,24 @@ async function appSpecText(s3: () => S3Client, revision: RevisionLocation): Prom
 /** The AppSpec at the top of a tar or tgz archive. */
 async function fromTar(body: Buffer, gzip: boolean): Promise<string | undefined> {
   const files = new Map<string, string>();
+  let tar: Buffer;
+  try {
+    tar = gzip ? gunzipSync(body, { maxOutputLength: MAX_LAMBDA_REVISION_BYTES }) : body;
+  } catch (err) {
+    throw new RevisionProblem(`the tgz archive cannot be read: ${(err as Error).message}`);
+  }
   await new Promise<void>((resolve, reject) => {
-    const parser = new Parser({
-      ...(gzip ? {} : { gzip: false }),
-      onwarn: () => undefined,
-      onentry: (entry: ReadEntry) => {
-        const name = entry.path.replace(/^\.\//, '');
-        if (entry.type !== 'File' || !APPSPEC_NAMES.includes(name)) return void entry.resume();
-        const chunks: Buffer[] = [];
-        entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-        entry.on('end', () => files.set(name, Buffer.concat(chunks).toString('utf8')));
-      },
+    const parser = new Parser({ strict: true });
+    parser.on('entry', (entry: ReadEntry) => {
+      const name = entry.path.replace(/^\.\//, '');
+      if (entry.type !== 'File' || !APPSPEC_NAMES.includes(name)) return void entry.resume();
+      const chunks: Buffer[] = [];
+      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+      entry.on('end', () => files.set(name, Buffer.concat(chunks).toString('utf8')));
     });
-    parser.on('error', (err: Error) => reject(new RevisionProblem(`the archive cannot be read: ${err.message}`)));
+    parser.on('error', (err: Error) => reject(new RevisionProblem(`the tar archive cannot be read: ${err.message}`)));
     parser.on('end', () => resolve());
-    Readable.from([body]).pipe(parser);
+    parser.end(tar);
   });
   return APPSPEC_NAMES.map((n) => files.get(n)).find((t) => t !== undefined);
 }

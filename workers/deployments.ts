@@ -240,7 +240,16 @@ export async function continueDeployment(client: Client, deploymentId: string, d
 export async function putLifecycleEventHookExecutionStatus(client: Client, deploymentId: string, report: HookStatusReport): Promise<{ lifecycleEventHookExecutionId: string }> {
   const problems = validateHookStatusReport(report);
   if (problems.length > 0) throw new UsageError(problems.join('; '));
-  return refusalsAsUsageErrors(() => client.workflow.getHandle(deploymentId).executeUpdate(putHookStatusUpdate, { args: [report] }), `deployment ${deploymentId} does not exist`);
+  try {
+    return await refusalsAsUsageErrors(() => client.workflow.getHandle(deploymentId).executeUpdate(putHookStatusUpdate, { args: [report] }), `deployment ${deploymentId} does not exist`);
+  } catch (err) {
+    // A deployment that has ended takes no update; its status still says what became of the hook.
+    const ended = err instanceof UsageError ? await getDeploymentSummary(client, deploymentId).catch(() => undefined) : undefined;
+    if (!ended) throw err;
+    const hook = ended.lambda?.hooks.find((h) => h.lifecycleEventHookExecutionId === report.lifecycleEventHookExecutionId);
+    if (hook) throw new UsageError(`lifecycle event hook execution ${hook.lifecycleEventHookExecutionId} (${hook.lifecycleEventName}) has already completed: ${hook.status} (LifecycleEventAlreadyCompleted)`);
+    throw new UsageError(`deployment ${deploymentId} has already completed (${ended.status}) and has no lifecycle event hook execution ${report.lifecycleEventHookExecutionId} waiting (InvalidLifecycleEventHookExecutionId)`);
+  }
 }
 
 /** `list-deployments`: deployments of an application (and group), newest first, from Temporal visibility. */

@@ -383,6 +383,7 @@ export async function interpret(
       for (const hostId of step.hostIds) void runHost(hostId, step);
     }
     if (step.kind === 'succeeded' || step.kind === 'failed') {
+      label();
       at(step.kind);
       await report(step.kind === 'succeeded');
       return step;
