@@ -3,7 +3,8 @@
  * versions and an alias, and reads of the alias's real routing. moto's simple Lambda backend runs no
  * code, so the tests play each validation function's part by reporting its status.
  */
-import { CreateAliasCommand, CreateFunctionCommand, GetAliasCommand, LambdaClient, PublishVersionCommand, UpdateAliasCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import type { LambdaClient} from '@aws-sdk/client-lambda';
+import { CreateAliasCommand, CreateFunctionCommand, GetAliasCommand, PublishVersionCommand, UpdateAliasCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { inject } from 'vitest';
 import { lazyLambdaClient } from '../../workers/aws-clients.js';
 import { motoEnv } from './harness.js';
