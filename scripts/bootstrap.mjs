@@ -2,7 +2,8 @@
 // Brings everything Gantry needs onto a fresh machine, idempotently, using Node built-ins only:
 //   1. npm dependencies (from the committed lockfile),
 //   2. the official Temporal CLI (dev server), built once from the Go module proxy and cached per user,
-//   3. moto server (AWS API emulator) in a project-local Python virtualenv.
+//   3. moto server (AWS API emulator) in a project-local Python virtualenv,
+//   4. Temporal's time-skipping test server (Java, from Maven Central), where Java and Maven exist.
 // A second run finds everything in place and takes a few seconds. Resolved tool paths are written to
 // .gantry/tools.json, where the local stack looks them up.
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ const MIN_GO = [1, 25];
 const MOTO_REQUIREMENTS = join(ROOT, 'scripts', 'moto-requirements.txt');
 const MOTO_VENV = join(ROOT, '.venv-moto');
 const MANIFEST = join(ROOT, '.gantry', 'tools.json');
+const TEST_SERVER_POM = join(ROOT, 'scripts', 'temporal-test-server', 'pom.xml');
 
 class BootstrapError extends Error {}
 
@@ -227,14 +229,51 @@ function ensureMoto() {
   return server;
 }
 
+// ---------- Temporal's time-skipping test server ----------
+/**
+ * Resolves the Java test server's classpath from Maven Central (cached per user, keyed by the pom's
+ * hash) and writes a launcher the TypeScript SDK runs as an existing executable. Without Java and
+ * Maven it is left out, and the tests that need it say why they cannot run.
+ */
+function ensureTimeSkippingServer() {
+  const stamp = createHash('sha256').update(readFileSync(TEST_SERVER_POM)).digest('hex').slice(0, 16);
+  const dir = join(cacheRoot(), 'temporal-test-server', stamp);
+  const launcher = join(dir, 'temporal-test-server');
+  if (existsSync(launcher)) {
+    info(`Temporal time-skipping test server: ${launcher}`);
+    return launcher;
+  }
+  const java = onPath('java');
+  const mvn = onPath('mvn');
+  if (!java || !mvn) {
+    announce('Temporal time-skipping test server: left out (it needs java and mvn on PATH); the tests of long Lambda shifts will say so.');
+    return undefined;
+  }
+  announce('resolving Temporal\'s time-skipping test server from Maven Central (first run only)…');
+  mkdirSync(dir, { recursive: true });
+  const classpathFile = join(dir, 'classpath.txt');
+  const resolved = spawnSync(mvn, ['-q', '-B', '-f', TEST_SERVER_POM, 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`], { stdio: QUIET ? 'ignore' : 'inherit' });
+  if (resolved.status !== 0 || !existsSync(classpathFile)) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new BootstrapError('mvn could not resolve io.temporal:temporal-test-server (scripts/temporal-test-server/pom.xml): check that Maven Central is reachable.');
+  }
+  const classpath = readFileSync(classpathFile, 'utf8').trim();
+  const script = `#!/bin/sh\n# Temporal's time-skipping test server; the SDK passes the port.\nexec "${java}" -cp "${classpath}" io.temporal.testserver.TestServer "$@"\n`;
+  writeFileSync(`${launcher}.tmp`, script, { mode: 0o755 });
+  renameSync(`${launcher}.tmp`, launcher);
+  announce(`  test server ready → ${launcher}`);
+  return launcher;
+}
+
 async function main() {
   const started = Date.now();
   checkNode();
   ensureNodeModules();
   const temporal = await ensureTemporalCli();
   const motoServer = ensureMoto();
+  const timeSkippingServer = ensureTimeSkippingServer();
   mkdirSync(dirname(MANIFEST), { recursive: true });
-  writeFileSync(MANIFEST, `${JSON.stringify({ temporal, motoServer }, null, 2)}\n`);
+  writeFileSync(MANIFEST, `${JSON.stringify({ temporal, motoServer, ...(timeSkippingServer ? { timeSkippingServer } : {}) }, null, 2)}\n`);
   info(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 

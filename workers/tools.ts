@@ -8,6 +8,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 interface ToolManifest {
   temporal?: string;
   motoServer?: string;
+  timeSkippingServer?: string;
 }
 
 function manifest(): ToolManifest {
@@ -32,4 +33,10 @@ export function motoServerPath(): string {
     throw new Error('moto server is not installed: run `npm run bootstrap`, or set GANTRY_MOTO_SERVER to an existing moto_server executable.');
   }
   return path;
+}
+
+/** Temporal's time-skipping test server: GANTRY_TEST_SERVER, else what the bootstrap resolved (undefined without Java and Maven). */
+export function timeSkippingServerPath(): string | undefined {
+  const path = process.env.GANTRY_TEST_SERVER || manifest().timeSkippingServer;
+  return path && existsSync(path) ? path : undefined;
 }
