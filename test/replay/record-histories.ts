@@ -17,6 +17,8 @@ import { deploymentConfigsWorkflowId, deploymentGroupWorkflowId, hostRegistryWor
 import { startFakeFleet, type FakeFleet } from '../support/fake-hosts.js';
 import { fakeListeners, fakeRouter } from '../support/fake-router.js';
 import { startController, uniqueName, type Harness } from '../support/harness.js';
+import { aliasRouting, createFunction, createLambdaRole, motoLambda } from '../support/moto-lambda.js';
+import { putLifecycleEventHookExecutionStatus } from '../../workers/deployments.js';
 
 const OUT = join(import.meta.dirname, 'histories');
 /** Names this recording's files apart from earlier ones, which stay (GANTRY_HISTORY_PREFIX=v2- …). */
@@ -146,5 +148,33 @@ describe('record workflow histories for replay', () => {
     await save('blue-green-weighted-failed', shifted);
     await save('blue-green-rollback', rollback);
     await save('blue-green-group', deploymentGroupWorkflowId(group.applicationName, group.deploymentGroupName, harness.taskQueue));
+  });
+
+  it('Lambda: a canary between validation functions, the last failing (the alias put back), and a group deployment', async () => {
+    const lambda = motoLambda();
+    const role = await createLambdaRole(`replay-${prefix}`.slice(0, 60));
+    const fn = `replay-${prefix}`;
+    await createFunction(lambda, role, fn, { versions: 2, alias: 'live' });
+    await createFunction(lambda, role, `${fn}-check`);
+    const appSpec = `version: 0.0\nResources:\n  - f:\n      Type: AWS::Lambda::Function\n      Properties: {Name: ${fn}, Alias: live, CurrentVersion: 1, TargetVersion: 2}\nHooks:\n  - BeforeAllowTraffic: ${fn}-check\n  - AfterAllowTraffic: ${fn}-check\n`;
+    const config = { deploymentConfigName: `${prefix}-canary`, computePlatform: 'Lambda' as const, trafficRoutingConfig: { type: 'TimeBasedCanary' as const, timeBasedCanary: { canaryPercentage: 10, canaryInterval: 1 / 60 } } };
+    const hooked = await startDeployment(harness.client, { applicationName: 'replay-app', deploymentGroupName: `${prefix}-lambda`, computePlatform: 'Lambda', revision: { revisionType: 'AppSpecContent', appSpecContent: { content: appSpec } }, deploymentConfig: config }, { taskQueue: harness.taskQueue });
+    for (const [event, status] of [['BeforeAllowTraffic', 'Succeeded'], ['AfterAllowTraffic', 'Failed']] as const) {
+      let execution = '';
+      await waitUntil(`${event} to be invoked`, async () => Boolean((execution = (await getDeploymentSummary(harness.client, hooked)).lambda?.hooks.find((h) => h.lifecycleEventName === event && h.status === 'InProgress')?.lifecycleEventHookExecutionId ?? '')), 30_000);
+      await putLifecycleEventHookExecutionStatus(harness.client, hooked, { lifecycleEventHookExecutionId: execution, status });
+    }
+    expect((await ended(hooked)).status).toBe('Failed');
+    expect(await aliasRouting(lambda, fn, 'live')).toBe('1');
+    await save('lambda-hook-failed', hooked);
+
+    const group = { applicationName: 'replay-app', deploymentGroupName: `${prefix}-lambda-group`, computePlatform: 'Lambda' as const, deploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce' };
+    await createDeploymentGroup(harness.client, group, harness.taskQueue);
+    const plain = appSpec.slice(0, appSpec.indexOf('Hooks:'));
+    const { deploymentId } = await createGroupDeployment(harness.client, group, { revision: { revisionType: 'AppSpecContent', appSpecContent: { content: plain } } }, harness.taskQueue);
+    expect((await ended(deploymentId)).status).toBe('Succeeded');
+    expect(await aliasRouting(lambda, fn, 'live')).toBe('2');
+    await save('lambda-group-deployment', deploymentId);
+    await save('lambda-group', deploymentGroupWorkflowId(group.applicationName, group.deploymentGroupName, harness.taskQueue));
   });
 });
