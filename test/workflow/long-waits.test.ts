@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { continueDeployment, getDeploymentSummary, startDeployment, stopDeployment } from '../../workers/deployments.js';
+import { continueDeployment, getDeploymentSummary, putLifecycleEventHookExecutionStatus, startDeployment, stopDeployment } from '../../workers/deployments.js';
+import { aliasRouting, createFunction, createLambdaRole, motoLambda } from '../support/moto-lambda.js';
 import { startLocalStack, type LocalStack } from '../../workers/local-stack.js';
 import type { DeploymentInput } from '../../workflows/contracts/deployment.js';
 import { startFakeFleet, type FakeFleet } from '../support/fake-hosts.js';
@@ -89,5 +90,33 @@ describe('workflows/deployment: long blue/green waits continue as new (own dev s
     await stopDeployment(harness.client, id);
     await harness.client.workflow.getHandle(id).result().catch(() => undefined);
     expect((await getDeploymentSummary(harness.client, id)).status).toBe('Stopped');
+  });
+
+  it('a Lambda validation function awaited across continue-as-new is invoked once and its report still lands', async () => {
+    const lambda = motoLambda();
+    const fn = `${prefix}-fn`;
+    const role = await createLambdaRole(`${prefix}-role`.slice(0, 60));
+    await createFunction(lambda, role, fn, { versions: 2, alias: 'live' });
+    await createFunction(lambda, role, `${fn}-check`);
+    const content = `version: 0.0\nResources:\n  - f:\n      Type: AWS::Lambda::Function\n      Properties: {Name: ${fn}, Alias: live, CurrentVersion: 1, TargetVersion: 2}\nHooks:\n  - BeforeAllowTraffic: ${fn}-check\n`;
+    const id = await startDeployment(
+      harness.client,
+      { applicationName: 'long-app', deploymentGroupName: prefix, computePlatform: 'Lambda', revision: { revisionType: 'AppSpecContent', appSpecContent: { content } }, alarmConfiguration: { enabled: true, alarms: [{ name: alarm }], pollIntervalSeconds: 1 } },
+      { taskQueue: harness.taskQueue },
+    );
+    await expect.poll(async () => (await getDeploymentSummary(harness.client, id)).lambda?.hooks[0]?.status, { timeout: 20_000 }).toBe('InProgress');
+    const execution = (await getDeploymentSummary(harness.client, id)).lambda?.hooks[0]?.lifecycleEventHookExecutionId as string;
+    await expect.poll(() => runsOf(id), { timeout: 50_000, interval: 1_000 }).toBeGreaterThan(1);
+    const waiting = await getDeploymentSummary(harness.client, id);
+    expect(waiting.lambda?.hooks).toMatchObject([{ lifecycleEventHookExecutionId: execution, status: 'InProgress' }]);
+    // Invoked once: the runs after the first resumed the wait without invoking the function again.
+    const history = [];
+    for await (const run of harness.client.workflow.list({ query: `WorkflowId = '${id}'` })) history.push(...(await harness.client.workflow.getHandle(id, run.runId).fetchHistory()).events ?? []);
+    expect(history.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'invokeLambdaHook')).toHaveLength(1);
+    expect(await aliasRouting(lambda, fn, 'live')).toBe('1');
+    await putLifecycleEventHookExecutionStatus(harness.client, id, { lifecycleEventHookExecutionId: execution, status: 'Succeeded' });
+    await harness.client.workflow.getHandle(id).result();
+    expect((await getDeploymentSummary(harness.client, id)).status).toBe('Succeeded');
+    expect(await aliasRouting(lambda, fn, 'live')).toBe('2');
   });
 });
