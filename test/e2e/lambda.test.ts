@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { temporalCliPath } from '../../workers/tools.js';
+import { newDeploymentId } from '../../workers/deployments.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutMetricAlarmCommand, SetAlarmStateCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -120,6 +124,24 @@ describe('e2e: Lambda alias traffic shifting on moto', () => {
     expect(text.stdout).toContain(`lambda: ${fn}:live version 1 → 2; target version weight 100%`);
     await resetAlias(lambda, fn, 'live');
   });
+  it('is driven from the Temporal CLI alone: workflow start, the status query, the hook status update', async () => {
+    const temporal = async (...args: string[]): Promise<string> => (await promisify(execFile)(temporalCliPath(), [...args, '--address', address, '--namespace', namespace])).stdout;
+    const id = newDeploymentId();
+    const input = { applicationName: 'shop', deploymentGroupName: name, computePlatform: 'Lambda', deploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce', revision: { revisionType: 'AppSpecContent', appSpecContent: { content: appSpec({ hooks: { BeforeAllowTraffic: before } }) } } };
+    await temporal('workflow', 'start', '--task-queue', harness.taskQueue, '--type', 'deployment', '--workflow-id', id, '--input', JSON.stringify(input));
+    let execution = '';
+    await expect
+      .poll(async () => {
+        const status = JSON.parse(await temporal('workflow', 'query', '--workflow-id', id, '--name', 'status', '--output', 'json')) as { queryResult: [DeploymentSummary] };
+        return (execution = status.queryResult[0].lambda?.hooks[0]?.lifecycleEventHookExecutionId ?? '');
+      }, { timeout: 30_000, interval: 250 })
+      .not.toBe('');
+    await temporal('workflow', 'update', 'execute', '--workflow-id', id, '--name', 'putLifecycleEventHookExecutionStatus', '--input', JSON.stringify({ lifecycleEventHookExecutionId: execution, status: 'Succeeded' }));
+    expect((await ended(id)).status).toBe('Succeeded');
+    expect(await routing()).toBe('2');
+    await resetAlias(lambda, fn, 'live');
+  });
+
   it.each([
     'LambdaCanary10Percent5Minutes',
     'LambdaCanary10Percent10Minutes',
