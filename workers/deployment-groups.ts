@@ -5,19 +5,22 @@ import { CONTROLLER_TASK_QUEUE, deploymentGroupWorkflowId, WorkflowType } from '
 import { createGroupDeploymentUpdate, deploymentGroupQuery, rollbackUpdate, updateDeploymentGroupUpdate } from '../workflows/messages.js';
 import { refusalsAsUsageErrors, UsageError } from './deployments.js';
 import { joinProblems } from '../workflows/contracts/values.js';
+import { fitGroupToApplication } from './applications.js';
 
 
 const missing = (config: { applicationName: string; deploymentGroupName: string }): string =>
   `deployment group ${config.applicationName}/${config.deploymentGroupName} does not exist: create it with gantry create-deployment-group`;
 
 /** `create-deployment-group`: starts the group's entity workflow; refused when it already exists. */
-export async function createDeploymentGroup(client: Client, config: DeploymentGroupConfig, taskQueue = CONTROLLER_TASK_QUEUE): Promise<DeploymentGroupView> {
+export async function createDeploymentGroup(client: Client, given: DeploymentGroupConfig, taskQueue = CONTROLLER_TASK_QUEUE): Promise<DeploymentGroupView> {
+  const { config, register } = await fitGroupToApplication(client, given, taskQueue);
   const problems = validateGroupConfig(config);
   if (problems.length > 0) throw new UsageError(`invalid deployment group: ${joinProblems(problems)}`);
   const workflowId = deploymentGroupWorkflowId(config.applicationName, config.deploymentGroupName, taskQueue);
   if (await getDeploymentGroup(client, config.applicationName, config.deploymentGroupName, taskQueue).catch(() => undefined)) {
     throw new UsageError(`deployment group ${config.applicationName}/${config.deploymentGroupName} already exists (use update-deployment-group)`);
   }
+  await register();
   // Update-with-start: created and configured in one step, the validator checking the configuration.
   return refusalsAsUsageErrors(
     () =>

@@ -134,6 +134,9 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
       if (config.applicationName !== view.config.applicationName || config.deploymentGroupName !== view.config.deploymentGroupName) {
         problems.push('the application and deployment group names cannot change');
       }
+      if ((config.computePlatform ?? 'Server') !== (view.config.computePlatform ?? 'Server')) {
+        problems.push(`computePlatform cannot change (${view.config.computePlatform ?? 'Server'}): it is the application's`);
+      }
       if (problems.length > 0) throw new Error(`invalid deployment group: ${joinProblems(problems)}`);
     },
   });

@@ -6,6 +6,7 @@ import type { DeploymentFinished, DeploymentGroupConfig, DeploymentGroupView, Gr
 import { MessageName } from './contracts/naming.js';
 import type { DeploymentWaitType } from './contracts/blue-green.js';
 import type { HookStatusReport } from './contracts/lambda.js';
+import type { ApplicationInfo, CreateApplicationRequest } from './contracts/applications.js';
 
 /** `deployment` workflow: the deployment, its overview and every target's status. */
 export const deploymentStatusQuery = defineQuery<DeploymentSummary>(MessageName.status);
@@ -69,3 +70,9 @@ export const watchTargetsSignal = defineSignal<[TargetWatch]>(MessageName.watchT
 
 /** `deploymentGroup` workflow: a host it selects registered and does not run its last successful revision. */
 export const hostJoinedSignal = defineSignal<[{ hostId: string }]>(MessageName.hostJoined);
+
+/** `applications` workflow: registers an application and its compute platform; refused when it exists (unless ifAbsent) or is invalid. */
+export const createApplicationUpdate = defineUpdate<ApplicationInfo, [CreateApplicationRequest]>(MessageName.createApplication);
+
+/** `applications` workflow: every application, sorted by name. */
+export const applicationsQuery = defineQuery<ApplicationInfo[]>(MessageName.applications);

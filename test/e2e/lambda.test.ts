@@ -11,7 +11,8 @@ import type { LambdaHookEvent } from '../../workflows/contracts/lambda.js';
 import type { RevisionLocation } from '../../workflows/contracts/revision.js';
 import { s3ClientFromEnv } from '../../workers/aws-clients.js';
 import { createDeploymentConfig, getDeployment, getDeploymentSummary, putLifecycleEventHookExecutionStatus, startDeployment, stopDeployment } from '../../workers/deployments.js';
-import { createDeploymentGroup, createGroupDeployment, rollbackDeploymentGroup } from '../../workers/deployment-groups.js';
+import { createDeploymentGroup, createGroupDeployment, rollbackDeploymentGroup, updateDeploymentGroup } from '../../workers/deployment-groups.js';
+import { createApplication, getApplication } from '../../workers/applications.js';
 import { HOOK_STATUS_TARGET, serveHookStatus, type HookStatusEndpoint } from '../../workers/hook-status-endpoint.js';
 import { tgzArchive, zipArchive } from '../support/archives.js';
 import { connectedGantry } from '../support/cli.js';
@@ -274,6 +275,28 @@ describe('e2e: Lambda alias traffic shifting on moto', () => {
     await expect(deploy(inline(appSpec()), { targetHosts: ['h1'] })).rejects.toThrow(/targetHosts is a Server setting/);
     await createDeploymentConfig(harness.client, { deploymentConfigName: `server-${name}`, minimumHealthyHosts: { type: 'HOST_COUNT', value: 1 } }, harness.taskQueue);
     await expect(deploy(inline(appSpec()), { deploymentConfigName: `server-${name}` })).rejects.toThrow(/is for the Server compute platform/);
+  });
+
+  it('keeps an application\'s groups on its compute platform, and says so when they are mixed', async () => {
+    const app = `payments-${name}`;
+    const made = await cli(['create-application', '--application-name', app, '--compute-platform', 'Lambda']);
+    expect(made.json).toEqual({ applicationId: expect.stringMatching(/^[0-9a-f]{8}-/) });
+    await expect(createApplication(harness.client, { applicationName: app }, harness.taskQueue)).rejects.toThrow(/application .* already exists/);
+    expect(await getApplication(harness.client, app, harness.taskQueue)).toMatchObject({ applicationName: app, computePlatform: 'Lambda' });
+    // A group that does not say is the application's platform; one that says otherwise is refused.
+    const inherited = await createDeploymentGroup(harness.client, { applicationName: app, deploymentGroupName: 'api' }, harness.taskQueue);
+    expect(inherited.config.computePlatform).toBe('Lambda');
+    const mixed = await cli(['create-deployment-group', '--application-name', app, '--deployment-group-name', 'hosts', '--compute-platform', 'Server', '--target-hosts', 'h1']);
+    expect(mixed.code).not.toBe(0);
+    expect(mixed.stderr).toContain(`deployment group hosts is for the Server compute platform, but application ${app} is a Lambda application`);
+    // The first group of an unknown application registers it, with the group's platform.
+    const servers = `servers-${name}`;
+    await createDeploymentGroup(harness.client, { applicationName: servers, deploymentGroupName: 'web', targetHosts: ['h1'] }, harness.taskQueue);
+    expect((await getApplication(harness.client, servers, harness.taskQueue)).computePlatform).toBe('Server');
+    await expect(createDeploymentGroup(harness.client, { applicationName: servers, deploymentGroupName: 'fn', computePlatform: 'Lambda' }, harness.taskQueue)).rejects.toThrow(/is a Server application/);
+    expect((await cli(['list-applications'])).json.applications).toEqual(expect.arrayContaining([app, servers]));
+    await expect(getApplication(harness.client, `nope-${name}`, harness.taskQueue)).rejects.toThrow(/does not exist/);
+    await expect(updateDeploymentGroup(harness.client, { ...inherited.config, computePlatform: 'Server' }, harness.taskQueue)).rejects.toThrow(/computePlatform cannot change/);
   });
 
   it('runs through a Lambda deployment group: queued behind the one in progress, a stop rolled back by the group, no group rollback', async () => {

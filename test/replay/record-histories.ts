@@ -13,7 +13,7 @@ import { createDeploymentGroup, createGroupDeployment } from '../../workers/depl
 import { continueDeployment, createDeploymentConfig, getDeploymentSummary, startDeployment, stopDeployment } from '../../workers/deployments.js';
 import { waitUntil } from '../../workers/processes.js';
 import type { DeploymentInput, DeploymentSummary } from '../../workflows/contracts/deployment.js';
-import { deploymentConfigsWorkflowId, deploymentGroupWorkflowId, hostRegistryWorkflowId, hostWorkflowId } from '../../workflows/contracts/naming.js';
+import { applicationsWorkflowId, deploymentConfigsWorkflowId, deploymentGroupWorkflowId, hostRegistryWorkflowId, hostWorkflowId } from '../../workflows/contracts/naming.js';
 import { startFakeFleet, type FakeFleet } from '../support/fake-hosts.js';
 import { fakeListeners, fakeRouter } from '../support/fake-router.js';
 import { startController, uniqueName, type Harness } from '../support/harness.js';
@@ -176,5 +176,6 @@ describe('record workflow histories for replay', () => {
     expect(await aliasRouting(lambda, fn, 'live')).toBe('2');
     await save('lambda-group-deployment', deploymentId);
     await save('lambda-group', deploymentGroupWorkflowId(group.applicationName, group.deploymentGroupName, harness.taskQueue));
+    await save('applications', applicationsWorkflowId(harness.taskQueue));
   });
 });

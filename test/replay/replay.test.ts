@@ -33,7 +33,7 @@ describe('replay: recorded histories still replay on today’s workflow code', (
     installRuntime();
     const all = recorded();
     // Every workflow type Gantry runs is covered.
-    expect(new Set(all.map((r) => r.recording.workflowType))).toEqual(new Set(['deployment', 'hostDeployment', 'deploymentGroup', 'hostRegistry', 'deploymentConfigs']));
+    expect(new Set(all.map((r) => r.recording.workflowType))).toEqual(new Set(['deployment', 'hostDeployment', 'deploymentGroup', 'hostRegistry', 'deploymentConfigs', 'applications']));
     const results: { workflowId: string; error?: unknown }[] = [];
     for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, all.map(({ recording }) => ({ workflowId: recording.workflowId, history: history(recording) })))) {
       results.push({ workflowId: result.workflowId, error: result.error });

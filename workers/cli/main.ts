@@ -42,7 +42,8 @@ import { startLocalStack } from '../local-stack.js';
 import { REPO_ROOT } from '../tools.js';
 import { parseJson, parseList, parseNestedShorthand, parseShorthand, parseTags, required } from './args.js';
 import { parseListen, serveHookStatus } from '../hook-status-endpoint.js';
-import type { HookStatusReport } from '../../workflows/contracts/lambda.js';
+import type { ComputePlatform, HookStatusReport } from '../../workflows/contracts/lambda.js';
+import { createApplication, getApplication, listApplications } from '../applications.js';
 import { progressLines, summary } from './render.js';
 import { runDemo } from '../demo.js';
 import { installRuntime } from '../runtime.js';
@@ -115,6 +116,12 @@ Lambda deployments: --compute-platform Lambda, a revision that is the AppSpec
    | --revision '{"revisionType":"AppSpecContent","appSpecContent":{"content":"…","sha256":"…"}}'),
   --deployment-config-name CodeDeployDefault.LambdaCanary10Percent5Minutes|LambdaLinear10PercentEvery1Minute|LambdaAllAtOnce|…
   [--lambda-hook-timeout S (default 3600)]; no targets, no load balancer.
+
+Applications (every deployment group of an application shares its compute platform; the first group of
+an application that does not exist yet registers it with the group's):
+  create-application --application-name A [--compute-platform Server|Lambda]
+  get-application    --application-name A
+  list-applications
 
 Deployment groups (a group decides targets and settings; create-deployment then only names a revision):
   create-deployment-group  --application-name A --deployment-group-name G (targets and settings as above)
@@ -558,6 +565,31 @@ async function workerCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function createApplicationCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' }, 'compute-platform': { type: 'string' } });
+  const request = { applicationName: required('--application-name', values['application-name'] as string | undefined), ...(values['compute-platform'] ? { computePlatform: values['compute-platform'] as ComputePlatform } : {}) };
+  const created = await withClient(values, (client) => createApplication(client, request, taskQueueOf(values)));
+  print({ applicationId: created.applicationId });
+  return 0;
+}
+
+async function getApplicationCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' } });
+  const name = required('--application-name', values['application-name'] as string | undefined);
+  const application = await withClient(values, (client) => getApplication(client, name, taskQueueOf(values)));
+  if (output(values) === 'json') print({ application });
+  else console.log(`${application.applicationName}  ${application.computePlatform}  ${application.applicationId}  ${application.createTime}`);
+  return 0;
+}
+
+async function listApplicationsCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, {});
+  const applications = await withClient(values, (client) => listApplications(client, taskQueueOf(values)));
+  if (output(values) === 'json') print({ applications: applications.map((a) => a.applicationName) });
+  else for (const a of applications) console.log(`${a.applicationName}  ${a.computePlatform}`);
+  return 0;
+}
+
 async function putHookStatusCommand(argv: string[]): Promise<number> {
   const values = parse(argv, { 'deployment-id': { type: 'string' }, 'lifecycle-event-hook-execution-id': { type: 'string' }, status: { type: 'string' } });
   const deploymentId = required('--deployment-id', values['deployment-id'] as string | undefined);
@@ -683,6 +715,12 @@ export async function main(argv: string[]): Promise<number> {
       return listDeploymentGroupsCommand(rest);
     case 'rollback':
       return rollbackCommand(rest);
+    case 'create-application':
+      return createApplicationCommand(rest);
+    case 'get-application':
+      return getApplicationCommand(rest);
+    case 'list-applications':
+      return listApplicationsCommand(rest);
     case 'put-lifecycle-event-hook-execution-status':
       return putHookStatusCommand(rest);
     case 'continue-deployment':

@@ -17,7 +17,13 @@ export const WorkflowType = {
   hostRegistry: 'hostRegistry',
   deploymentConfigs: 'deploymentConfigs',
   deploymentGroup: 'deploymentGroup',
+  applications: 'applications',
 } as const;
+
+/** Workflow ID of the catalog of applications served by a controller task queue. */
+export function applicationsWorkflowId(controllerTaskQueue: string = CONTROLLER_TASK_QUEUE): string {
+  return `${controllerTaskQueue}/applications`;
+}
 
 /** Workflow ID of a deployment group entity: one per application and group, per installation. */
 export function deploymentGroupWorkflowId(applicationName: string, deploymentGroupName: string, controllerTaskQueue: string = CONTROLLER_TASK_QUEUE): string {
@@ -82,6 +88,10 @@ export const MessageName = {
   deleteDeploymentConfig: 'deleteDeploymentConfig',
   /** Query on `deploymentConfigs`: every custom deployment configuration. */
   deploymentConfigs: 'deploymentConfigs',
+  /** Update on `applications`: register an application with its compute platform (refused when it exists). */
+  createApplication: 'createApplication',
+  /** Query on `applications`: every application with its compute platform. */
+  applications: 'applications',
 } as const;
 
 /** Custom search attributes, registered on the namespace by Gantry's tooling. */

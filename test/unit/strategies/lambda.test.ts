@@ -8,6 +8,7 @@ import type { LambdaAppSpec } from '../../../workflows/contracts/lambda.js';
 import { lambda, type LambdaState } from '../../../workflows/strategies/lambda.js';
 import type { StepResult, StrategyRun, StrategyStep } from '../../../workflows/strategies/strategy.js';
 import { parseNestedShorthand } from '../../../workers/cli/args.js';
+import { applicationIdOf, groupPlatformMismatch, validateCreateApplication } from '../../../workflows/contracts/applications.js';
 
 const APPSPEC = `version: 0.0
 Resources:
@@ -237,5 +238,18 @@ describe('workflows/strategies/lambda', () => {
     expect(restore).toMatchObject({ kind: 'routeAlias', detail: 'back to version 1' });
     run.stepFailed?.(restore, 'routeAlias failed: still throttled');
     expect(run.next(1)).toEqual([{ kind: 'failed', code: 'INVALID_LAMBDA_CONFIGURATION', message: 'routeAlias failed: throttled The alias could not be put back on version 1 either: routeAlias failed: still throttled' }]);
+  });
+});
+
+describe('workflows/contracts/applications', () => {
+  it('checks a new application and keeps its groups on its platform', () => {
+    expect(validateCreateApplication({ applicationName: 'shop', computePlatform: 'Lambda' })).toEqual([]);
+    expect(validateCreateApplication({ applicationName: 'shop/1', computePlatform: 'ECS' }).join('; ')).toMatch(/applicationName must be .*; computePlatform must be Server or Lambda/);
+    const app = { applicationName: 'shop', applicationId: applicationIdOf('shop'), computePlatform: 'Lambda' as const, createTime: '' };
+    expect(groupPlatformMismatch(app, 'api', undefined)).toBeUndefined();
+    expect(groupPlatformMismatch(app, 'api', 'Lambda')).toBeUndefined();
+    expect(groupPlatformMismatch(app, 'web', 'Server')).toBe('deployment group web is for the Server compute platform, but application shop is a Lambda application: every group of an application shares its compute platform');
+    expect(applicationIdOf('shop')).toBe(applicationIdOf('shop'));
+    expect(applicationIdOf('shop')).not.toBe(applicationIdOf('shops'));
   });
 });
