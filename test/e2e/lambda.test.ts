@@ -6,6 +6,7 @@ import { newDeploymentId } from '../../workers/deployments.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutMetricAlarmCommand, SetAlarmStateCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeDeployClient, LifecycleEventAlreadyCompletedException, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import type { DeploymentInput, DeploymentSummary } from '../../workflows/contracts/deployment.js';
 import type { LambdaHookEvent } from '../../workflows/contracts/lambda.js';
 import type { RevisionLocation } from '../../workflows/contracts/revision.js';
@@ -125,6 +126,24 @@ describe('e2e: Lambda alias traffic shifting on moto', () => {
     expect(text.stdout).toContain(`lambda: ${fn}:live version 1 → 2; target version weight 100%`);
     await resetAlias(lambda, fn, 'live');
   });
+  it('takes a validation function\'s report from the AWS SDK\'s own CodeDeploy client, pointed at the endpoint (with a token)', async () => {
+    const guarded = await serveHookStatus(harness.client, { token: `token-${name}` });
+    try {
+      const codedeploy = (accessKeyId: string): CodeDeployClient => new CodeDeployClient({ endpoint: guarded.url, region: 'us-east-1', credentials: { accessKeyId, secretAccessKey: 'unused' } });
+      const id = await deploy(inline(appSpec({ hooks: { BeforeAllowTraffic: before } })));
+      const execution = await invoked(id, 'BeforeAllowTraffic');
+      const call = new PutLifecycleEventHookExecutionStatusCommand({ deploymentId: id, lifecycleEventHookExecutionId: execution, status: 'Succeeded' });
+      await expect(codedeploy('not-the-token').send(call)).rejects.toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+      expect(await codedeploy(`token-${name}`).send(call)).toMatchObject({ lifecycleEventHookExecutionId: execution });
+      await expect(codedeploy(`token-${name}`).send(call)).rejects.toBeInstanceOf(LifecycleEventAlreadyCompletedException);
+      expect((await ended(id)).status).toBe('Succeeded');
+      expect(await routing()).toBe('2');
+    } finally {
+      await guarded.close();
+      await resetAlias(lambda, fn, 'live');
+    }
+  });
+
   it('is driven from the Temporal CLI alone: workflow start, the status query, the hook status update', async () => {
     const temporal = async (...args: string[]): Promise<string> => (await promisify(execFile)(temporalCliPath(), [...args, '--address', address, '--namespace', namespace])).stdout;
     const id = newDeploymentId();
