@@ -9,6 +9,7 @@ import { PutMetricAlarmCommand, SetAlarmStateCommand, CloudWatchClient } from '@
 import { CodeDeployClient, LifecycleEventAlreadyCompletedException, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import type { DeploymentInput, DeploymentSummary } from '../../workflows/contracts/deployment.js';
 import type { LambdaHookEvent } from '../../workflows/contracts/lambda.js';
+import { PREDEFINED_CONFIGS } from '../../workflows/contracts/deployment-config.js';
 import type { RevisionLocation } from '../../workflows/contracts/revision.js';
 import { s3ClientFromEnv } from '../../workers/aws-clients.js';
 import { createDeploymentConfig, getDeployment, getDeploymentSummary, putLifecycleEventHookExecutionStatus, startDeployment, stopDeployment } from '../../workers/deployments.js';
@@ -162,16 +163,7 @@ describe('e2e: Lambda alias traffic shifting on moto', () => {
     await resetAlias(lambda, fn, 'live');
   });
 
-  it.each([
-    'LambdaCanary10Percent5Minutes',
-    'LambdaCanary10Percent10Minutes',
-    'LambdaCanary10Percent15Minutes',
-    'LambdaCanary10Percent30Minutes',
-    'LambdaLinear10PercentEvery1Minute',
-    'LambdaLinear10PercentEvery2Minutes',
-    'LambdaLinear10PercentEvery3Minutes',
-    'LambdaLinear10PercentEvery10Minutes',
-  ])('CodeDeployDefault.%s: a tenth of the traffic to the target version, held; a stop with rollback puts the alias back', async (config) => {
+  it.each(PREDEFINED_CONFIGS.filter((c) => c.trafficRoutingConfig && c.trafficRoutingConfig.type !== 'AllAtOnce').map((c) => c.deploymentConfigName.replace('CodeDeployDefault.', '')))('CodeDeployDefault.%s: a tenth of the traffic to the target version, held; a stop with rollback puts the alias back', async (config) => {
     const minutes = Number(/(\d+)Minute/.exec(config)?.[1]);
     const id = await deploy(inline(appSpec()), { deploymentConfigName: `CodeDeployDefault.${config}` });
     await aliasBecomes('1 2=0.1');

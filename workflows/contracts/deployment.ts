@@ -298,38 +298,19 @@ export function validateDeploymentInput(input: unknown, options: ValidationOptio
   if (input.deploymentConfigName !== undefined && typeof input.deploymentConfigName !== 'string') {
     problems.push(`deploymentConfigName must be a string; got ${show(input.deploymentConfigName)}`);
   }
-  const predefined = typeof input.deploymentConfigName === 'string' ? findPredefinedConfig(input.deploymentConfigName) : undefined;
-  const predefinedMismatch = predefined && platformMismatch(predefined, 'Server');
-  if (predefinedMismatch) problems.push(predefinedMismatch);
-  if (input.deploymentConfig !== undefined) {
-    if (input.deploymentConfigName !== undefined) problems.push('give deploymentConfigName or deploymentConfig, not both');
-    const custom = validateCustomConfig(input.deploymentConfig).map((p) => `deploymentConfig: ${p}`);
-    problems.push(...custom);
-    const mismatch = custom.length === 0 && platformMismatch(input.deploymentConfig as DeploymentConfig, 'Server');
-    if (mismatch) problems.push(mismatch);
-  }
+  problems.push(...configProblems(input, 'Server'));
   if (input.updateOutdatedInstancesOnly !== undefined && typeof input.updateOutdatedInstancesOnly !== 'boolean') {
     problems.push(`updateOutdatedInstancesOnly must be true or false; got ${show(input.updateOutdatedInstancesOnly)}`);
   }
   if (input.loadBalancerInfo !== undefined) problems.push(...validateLoadBalancerInfo(input.loadBalancerInfo));
   if (input.deploymentStyle !== undefined) problems.push(...validateDeploymentStyle(input.deploymentStyle, input.loadBalancerInfo !== undefined));
   problems.push(...validateBlueGreenInput(input, options.groupConfig ?? false));
-  if (input.triggerConfigurations !== undefined) problems.push(...validateTriggers(input.triggerConfigurations));
-  if (input.alarmConfiguration !== undefined) problems.push(...validateAlarms(input.alarmConfiguration));
-  if (input.group !== undefined && (!isRecord(input.group) || typeof input.group.workflowId !== 'string' || typeof input.group.queued !== 'boolean')) {
-    problems.push('group is set by the deploymentGroup workflow: {"workflowId": …, "queued": true|false}');
-  }
-  if (input.description !== undefined && (typeof input.description !== 'string' || input.description.length > 256)) {
-    problems.push('description must be a string of at most 256 characters');
-  }
+  problems.push(...sharedProblems(input));
   if (input.fileExistsBehavior !== undefined && !FILE_EXISTS_BEHAVIORS.includes(String(input.fileExistsBehavior))) {
     problems.push(`fileExistsBehavior must be one of DISALLOW, OVERWRITE, RETAIN; got ${show(input.fileExistsBehavior)}`);
   }
   if (input.ignoreApplicationStopFailures !== undefined && typeof input.ignoreApplicationStopFailures !== 'boolean') {
     problems.push(`ignoreApplicationStopFailures must be true or false; got ${show(input.ignoreApplicationStopFailures)}`);
-  }
-  if (input.creator !== undefined && !CREATORS.includes(String(input.creator))) {
-    problems.push(`creator must be one of ${CREATORS.join(', ')}; got ${show(input.creator)}`);
   }
   problems.push(...deploymentGroupIdProblems(input, hardened));
   if (input.agentTimeouts !== undefined) {
@@ -377,25 +358,21 @@ function validateLambdaInput(input: Record<string, unknown>, options: Validation
   if (style !== undefined && !(isRecord(style) && style.deploymentType === 'BLUE_GREEN' && style.deploymentOption === 'WITH_TRAFFIC_CONTROL')) {
     problems.push(`a Lambda deployment's deploymentStyle is always {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"}; got ${show(style)}`);
   }
-  if (input.deploymentConfigName !== undefined) {
-    if (typeof input.deploymentConfigName !== 'string') problems.push(`deploymentConfigName must be a string; got ${show(input.deploymentConfigName)}`);
-    else {
-      const predefined = findPredefinedConfig(input.deploymentConfigName, 'Lambda');
-      const mismatch = predefined && platformMismatch(predefined, 'Lambda');
-      if (mismatch) problems.push(mismatch);
-    }
+  if (input.deploymentConfigName !== undefined && typeof input.deploymentConfigName !== 'string') {
+    problems.push(`deploymentConfigName must be a string; got ${show(input.deploymentConfigName)}`);
   }
-  if (input.deploymentConfig !== undefined) {
-    if (input.deploymentConfigName !== undefined) problems.push('give deploymentConfigName or deploymentConfig, not both');
-    const custom = validateCustomConfig(input.deploymentConfig).map((p) => `deploymentConfig: ${p}`);
-    problems.push(...custom);
-    const mismatch = custom.length === 0 && platformMismatch(input.deploymentConfig as DeploymentConfig, 'Lambda');
-    if (mismatch) problems.push(mismatch);
-  }
+  problems.push(...configProblems(input, 'Lambda'));
   const timeout = input.lambdaHookTimeoutSeconds;
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > MAX_HOOK_TIMEOUT_SECONDS)) {
     problems.push(`lambdaHookTimeoutSeconds must be a whole number of seconds from 1 to ${MAX_HOOK_TIMEOUT_SECONDS}; got ${show(timeout)}`);
   }
+  problems.push(...sharedProblems(input), ...deploymentGroupIdProblems(input, options.hardened ?? true));
+  return problems;
+}
+
+/** Settings every deployment has, whatever its platform: triggers, alarms, its group, description, creator. */
+function sharedProblems(input: Record<string, unknown>): string[] {
+  const problems: string[] = [];
   if (input.triggerConfigurations !== undefined) problems.push(...validateTriggers(input.triggerConfigurations));
   if (input.alarmConfiguration !== undefined) problems.push(...validateAlarms(input.alarmConfiguration));
   if (input.group !== undefined && (!isRecord(input.group) || typeof input.group.workflowId !== 'string' || typeof input.group.queued !== 'boolean')) {
@@ -407,7 +384,22 @@ function validateLambdaInput(input: Record<string, unknown>, options: Validation
   if (input.creator !== undefined && !CREATORS.includes(String(input.creator))) {
     problems.push(`creator must be one of ${CREATORS.join(', ')}; got ${show(input.creator)}`);
   }
-  problems.push(...deploymentGroupIdProblems(input, options.hardened ?? true));
+  return problems;
+}
+
+/** The deployment configuration (by name or inline): valid, and for the deployment's platform. */
+function configProblems(input: Record<string, unknown>, platform: ComputePlatform): string[] {
+  const problems: string[] = [];
+  const predefined = typeof input.deploymentConfigName === 'string' ? findPredefinedConfig(input.deploymentConfigName, platform) : undefined;
+  const predefinedMismatch = predefined && platformMismatch(predefined, platform);
+  if (predefinedMismatch) problems.push(predefinedMismatch);
+  if (input.deploymentConfig !== undefined) {
+    if (input.deploymentConfigName !== undefined) problems.push('give deploymentConfigName or deploymentConfig, not both');
+    const custom = validateCustomConfig(input.deploymentConfig).map((p) => `deploymentConfig: ${p}`);
+    problems.push(...custom);
+    const mismatch = custom.length === 0 && platformMismatch(input.deploymentConfig as DeploymentConfig, platform);
+    if (mismatch) problems.push(mismatch);
+  }
   return problems;
 }
 
