@@ -135,7 +135,8 @@ export async function interpret(
   };
   const report = async (deploymentSucceeded?: boolean): Promise<void> => {
     const { succeeded, failed } = progress.unreported;
-    if (succeeded.length === 0 && failed.length === 0 && !deploymentSucceeded) return;
+    // A strategy without hosts (Lambda) has nothing for the host registry.
+    if (succeeded.length === 0 && failed.length === 0 && (!deploymentSucceeded || hostEvents.length === 0)) return;
     const outcomes = { deploymentGroupId: context.deploymentGroupId, revision: revisionIdentity(context.revision), succeeded, failed, ...(deploymentSucceeded ? { deploymentSucceeded } : {}) };
     await entities.recordDeploymentOutcomes({ controllerTaskQueue: workflowInfo().taskQueue, outcomes });
     progress.unreported = { succeeded: [], failed: [] };
@@ -200,7 +201,7 @@ export async function interpret(
 
   /** Carries out a step of the deployment itself; a failed call fails the deployment, naming it. */
   const carryOut = async (step: Exclude<StrategyStep, { kind: 'deployHosts' | 'waitForHosts' | 'bake' | 'succeeded' | 'failed' | 'stopped' }>, resumedUntil?: number): Promise<StepResult | { failed: string }> => {
-    at(step.kind, 'detail' in step ? step.detail : step.kind === 'waitForContinue' ? step.waitType : undefined);
+    at(step.kind, 'detail' in step ? step.detail : step.kind === 'waitForContinue' ? step.waitType : step.kind === 'invokeHook' ? `${step.lifecycleEventName} ${step.functionName}` : undefined);
     try {
       switch (step.kind) {
         case 'copyFleet':
