@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createControllerActivities, type ControllerDependencies } from '../activities/index.js';
 import { lazyAwsClients } from './aws-clients.js';
-import { CONTROLLER_TASK_QUEUE } from '../workflows/contracts/naming.js';
+import { CONTROLLER_TASK_QUEUE, REGION_PATTERN, regionTaskQueue } from '../workflows/contracts/naming.js';
 
 const require = createRequire(import.meta.url);
 
@@ -12,8 +12,10 @@ export const WORKFLOWS_PATH = require.resolve('../workflows/index.ts');
 export interface ControllerOptions {
   connection: NativeConnection;
   namespace: string;
-  /** Default `gantry`; tests use their own queue to stay isolated. */
+  /** Default `gantry` (or the region's, `gantry-<region>`); tests use their own queue to stay isolated. */
   taskQueue?: string;
+  /** The AWS region this controller serves: its AWS clients use it, and its default queue is the region's. */
+  region?: string;
   /** AWS clients and test seams; default: clients configured from the environment. */
   aws?: Partial<ControllerDependencies>;
 }
@@ -23,11 +25,13 @@ export interface ControllerOptions {
  * Stateless; run as many as needed.
  */
 export async function createControllerWorker(options: ControllerOptions): Promise<Worker> {
+  const { region } = options;
+  if (region !== undefined && !REGION_PATTERN.test(region)) throw new Error(`--region must be an AWS region such as us-east-1; got ${JSON.stringify(region)}`);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? CONTROLLER_TASK_QUEUE,
+    taskQueue: options.taskQueue ?? (region ? regionTaskQueue(region) : CONTROLLER_TASK_QUEUE),
     workflowsPath: WORKFLOWS_PATH,
-    activities: createControllerActivities({ ...lazyAwsClients(), ...options.aws }),
+    activities: createControllerActivities({ ...lazyAwsClients(region ? { ...process.env, AWS_REGION: region } : process.env), ...options.aws }),
   });
 }

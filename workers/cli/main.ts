@@ -37,7 +37,7 @@ import {
   rollbackDeploymentGroup,
   updateDeploymentGroup,
 } from '../deployment-groups.js';
-import { CONTROLLER_TASK_QUEUE } from '../../workflows/contracts/naming.js';
+import { CONTROLLER_TASK_QUEUE, REGION_PATTERN, regionTaskQueue } from '../../workflows/contracts/naming.js';
 import { startLocalStack } from '../local-stack.js';
 import { REPO_ROOT } from '../tools.js';
 import { parseJson, parseList, parseNestedShorthand, parseShorthand, parseTags, required } from './args.js';
@@ -53,6 +53,7 @@ const CONNECTION_OPTIONS = {
   namespace: { type: 'string' },
   profile: { type: 'string' },
   'task-queue': { type: 'string' },
+  region: { type: 'string' },
   output: { type: 'string', default: 'json' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -145,14 +146,15 @@ Deployment configurations:
 
 Processes:
   dev                embedded Temporal dev server (+ moto with --moto) and a controller worker, in the foreground
-  worker             a controller worker [--hook-status-listen HOST:PORT: the endpoint Lambda validation functions report to]
+  worker             a controller worker [--region R: serves region R (queue gantry-R, R's AWS clients)]
+                     [--hook-status-listen HOST:PORT: the endpoint Lambda validation functions report to]
   agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--elb-target ID[:PORT]] [--simulated-host]
-                     [--controller-task-queue gantry] [--max-revisions 5] [--download-stall-timeout 60]
+                     [--controller-task-queue gantry | --region R] [--max-revisions 5] [--download-stall-timeout 60]
   demo               the Quickstart: stack, controller, three simulated hosts, sample deployment [--keep-running]
 
 Connection (all commands): --address HOST:PORT --namespace NS --profile NAME (default: Temporal's
 environment variables and config file, as the temporal CLI). --task-queue overrides the controller
-queue (default gantry). --output json|text.`;
+queue (default gantry); --region R talks to region R's controller (queue gantry-R). --output json|text.`;
 
 /** The revision from exactly one of --s3-location, --local-location, --url-location (shorthand) or --revision (JSON). */
 function revisionFromFlags(values: Record<string, unknown>): RevisionLocation {
@@ -318,7 +320,12 @@ async function withClient<T>(values: Values, body: (client: Awaited<ReturnType<t
   }
 }
 
-const taskQueueOf = (values: Values): string => (values['task-queue'] as string | undefined) ?? CONTROLLER_TASK_QUEUE;
+/** The controller queue a command talks to: --task-queue, else the --region's, else the default. */
+const taskQueueOf = (values: Values): string => {
+  const region = values.region as string | undefined;
+  if (region !== undefined && !REGION_PATTERN.test(region)) throw new UsageError(`--region must be an AWS region such as us-east-1; got ${JSON.stringify(region)}`);
+  return (values['task-queue'] as string | undefined) ?? (region ? regionTaskQueue(region) : CONTROLLER_TASK_QUEUE);
+};
 
 async function listDeploymentsCommand(argv: string[]): Promise<number> {
   const values = parse(argv, { 'application-name': { type: 'string' }, 'deployment-group-name': { type: 'string' }, 'include-only-statuses': { type: 'string', multiple: true } });
@@ -558,8 +565,8 @@ async function withHookStatusEndpoint(values: Values, temporal: TemporalTarget, 
 async function workerCommand(argv: string[]): Promise<number> {
   const values = parse(argv, HOOK_STATUS_FLAGS);
   const { connection, namespace } = await connectWorker(target(values));
-  const worker = await createControllerWorker({ connection, namespace, taskQueue: values['task-queue'] as string | undefined });
-  console.error(`gantry controller worker: ${resolveTemporalConfig(target(values)).address}, namespace ${namespace}, task queue ${worker.options.taskQueue}`);
+  const worker = await createControllerWorker({ connection, namespace, taskQueue: taskQueueOf(values), ...(values.region ? { region: values.region as string } : {}) });
+  console.error(`gantry controller worker${values.region ? ` for ${String(values.region)}` : ''}: ${resolveTemporalConfig(target(values)).address}, namespace ${namespace}, task queue ${worker.options.taskQueue}`);
   await withHookStatusEndpoint(values, target(values), () => worker.run());
   await connection.close();
   return 0;
@@ -624,7 +631,10 @@ async function agentCommand(argv: string[]): Promise<number> {
     'download-stall-timeout': { type: 'string' },
     'elb-target': { type: 'string' },
   });
-  const controllerTaskQueue = values['controller-task-queue'] as string | undefined;
+  // --region: the region's controller and, for S3 downloads, its region.
+  const region = values.region as string | undefined;
+  if (region !== undefined) process.env.AWS_REGION = region;
+  const controllerTaskQueue = (values['controller-task-queue'] as string | undefined) ?? (region ? taskQueueOf(values) : undefined);
   const maxRevisions = values['max-revisions'] === undefined ? undefined : Number(values['max-revisions']);
   if (maxRevisions !== undefined && (!Number.isInteger(maxRevisions) || maxRevisions < 1)) {
     throw new UsageError(`--max-revisions must be a whole number of at least 1; got ${JSON.stringify(values['max-revisions'])}`);

@@ -6,6 +6,17 @@
 /** Task queue of the controller worker: every Gantry workflow and the cloud-side activities. */
 export const CONTROLLER_TASK_QUEUE = 'gantry';
 
+/** AWS region names (us-east-1, eu-central-2, us-gov-west-1, …). */
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/**
+ * The controller task queue of a region: a controller worker started with `--region R` serves it,
+ * with that region's AWS clients. Groups, configurations and the host registry are per queue, so per region.
+ */
+export function regionTaskQueue(region: string): string {
+  return `${CONTROLLER_TASK_QUEUE}-${region}`;
+}
+
 /** Each host agent polls its own queue, so lifecycle events reach exactly that host. */
 export function hostTaskQueue(hostId: string): string {
   return `gantry-host-${hostId}`;
