@@ -16,6 +16,7 @@ import { controlTraffic, elbv2Router, type TrafficRouter } from './traffic.js';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { invokeHook, routeAlias } from './lambda-alias.js';
 import { resolveLambdaRevision } from './lambda-revision.js';
+import { awaitDeployment, runningRollouts, startRegionDeployment, stopRegionDeployment } from './rollout-calls.js';
 
 export interface ControllerDependencies {
   s3: () => S3Client;
@@ -67,6 +68,10 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
     terminateInstances: ({ instanceIds }) => terminateInstances(deps.ec2(), instanceIds),
     copyAutoScalingGroup: (request) => copyAutoScalingGroup(deps.autoScaling(), request),
     deleteAutoScalingGroups: ({ names }) => deleteAutoScalingGroups(deps.autoScaling(), names),
+    startRegionDeployment,
+    awaitDeployment,
+    stopRegionDeployment,
+    runningRollouts,
     resolveLambdaRevision: ({ revision }) => resolveLambdaRevision(deps, revision),
     routeAlias: (request) => routeAlias(deps.lambda(), request),
     invokeLambdaHook: (request) => invokeHook(deps.lambda(), request),

@@ -8,6 +8,7 @@ import { validateGroupConfig } from './contracts/deployment-group.js';
 import { describeRevision } from './contracts/revision.js';
 import { createGroupDeploymentUpdate, deploymentFinishedSignal, deploymentGroupQuery, hostJoinedSignal, proceedSignal, rollbackUpdate, updateDeploymentGroupUpdate } from './messages.js';
 import { joinProblems } from './contracts/values.js';
+import { DEPLOYMENT_ID_PATTERN } from './contracts/naming.js';
 
 const controller = proxyActivities<ControllerActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
 
@@ -52,7 +53,7 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
 
   const start = async (request: GroupDeploymentRequest, extra: Partial<DeploymentInput> = {}): Promise<{ deploymentId: string; status: 'InProgress' | 'Queued' }> => {
     const { config } = view;
-    const deploymentId = newDeploymentId();
+    const deploymentId = request.deploymentId ?? newDeploymentId();
     const queued = view.inProgress !== undefined;
     // A blue/green group's original environment is the hosts its last blue/green deployment left serving.
     const fleet = config.deploymentStyle?.deploymentType === 'BLUE_GREEN' && view.blueGreenFleet?.length ? view.blueGreenFleet : undefined;
@@ -141,8 +142,19 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
     },
   });
 
-  setHandler(createGroupDeploymentUpdate, (request) => start(request), {
+  /** A request that names a deployment this group already started: its answer, unchanged. */
+  const repeated = (deploymentId: string | undefined): { deploymentId: string; status: 'InProgress' | 'Queued' } | undefined => {
+    const entry = deploymentId ? record(deploymentId) : undefined;
+    return entry ? { deploymentId: entry.deploymentId, status: entry.status === 'Queued' ? 'Queued' : 'InProgress' } : undefined;
+  };
+  const checkChosenId = (deploymentId: string | undefined): void => {
+    if (deploymentId !== undefined && !DEPLOYMENT_ID_PATTERN.test(deploymentId)) throw new Error(`deploymentId must look like d-XXXXXXXXX; got ${JSON.stringify(deploymentId)}`);
+  };
+
+  setHandler(createGroupDeploymentUpdate, (request) => repeated(request.deploymentId) ?? start(request), {
     validator: (request) => {
+      checkChosenId(request.deploymentId);
+      if (repeated(request.deploymentId)) return;
       const { deploymentStyle, loadBalancerInfo, blueGreenDeploymentConfiguration, autoScalingGroups, computePlatform } = view.config;
       const problems = validateDeploymentInput({
         ...request,
@@ -196,11 +208,13 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
   setHandler(
     rollbackUpdate,
     async (request) => {
+      const again = repeated(request.deploymentId);
+      if (again) return again;
       const target = rollbackTarget(request) as { to: GroupDeploymentRecord; triggering?: GroupDeploymentRecord; blueGreen?: BlueGreenRollback };
       const message = request.reason ?? (target.blueGreen ? `Rollback of blue/green deployment ${target.blueGreen.triggeringDeploymentId}: traffic back to its original hosts` : `Rollback to ${target.to.deploymentId} (${describeRevision(target.to.revision)})`);
       const blueGreen = target.blueGreen;
       const started = await start(
-        { revision: target.to.revision, updateOutdatedInstancesOnly: true, autoRollbackConfiguration: { enabled: false, events: [] } },
+        { revision: target.to.revision, updateOutdatedInstancesOnly: true, autoRollbackConfiguration: { enabled: false, events: [] }, ...(request.deploymentId ? { deploymentId: request.deploymentId } : {}) },
         {
           creator: 'codeDeployRollback',
           rollbackInfo: { ...(target.triggering ? { rollbackTriggeringDeploymentId: target.triggering.deploymentId } : {}), rollbackMessage: message },
@@ -213,6 +227,8 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
     },
     {
       validator: (request) => {
+        checkChosenId(request.deploymentId);
+        if (repeated(request.deploymentId)) return;
         const target = rollbackTarget(request);
         if (typeof target === 'string') throw new Error(`rollback refused: ${target}`);
       },

@@ -7,6 +7,7 @@ import { MessageName } from './contracts/naming.js';
 import type { DeploymentWaitType } from './contracts/blue-green.js';
 import type { HookStatusReport } from './contracts/lambda.js';
 import type { ApplicationInfo, CreateApplicationRequest } from './contracts/applications.js';
+import type { ApprovalRequest, RolloutStopRequest, RolloutView } from './contracts/rollout.js';
 
 /** `deployment` workflow: the deployment, its overview and every target's status. */
 export const deploymentStatusQuery = defineQuery<DeploymentSummary>(MessageName.status);
@@ -76,3 +77,16 @@ export const createApplicationUpdate = defineUpdate<ApplicationInfo, [CreateAppl
 
 /** `applications` workflow: every application, sorted by name. */
 export const applicationsQuery = defineQuery<ApplicationInfo[]>(MessageName.applications);
+
+/** `crossRegionRollout` workflow: every wave, region, deployment ID and outcome. */
+export const rolloutStatusQuery = defineQuery<RolloutView>(MessageName.status);
+
+/** `crossRegionRollout` workflow: stop it (regions in flight are stopped); `rollback` rolls back the regions done, newest first. */
+export const rolloutStopSignal = defineSignal<[RolloutStopRequest?]>(MessageName.stop);
+
+/** `crossRegionRollout` workflow: no new region or wave starts until resume (regions in flight go on). */
+export const pauseSignal = defineSignal(MessageName.pause);
+export const resumeSignal = defineSignal(MessageName.resume);
+
+/** `crossRegionRollout` workflow: approves (or rejects) the wave waiting at its approval gate. */
+export const approveUpdate = defineUpdate<{ rolloutId: string; wave: number; approved: boolean }, [ApprovalRequest]>(MessageName.approve);

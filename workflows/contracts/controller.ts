@@ -5,6 +5,7 @@ import type { DeploymentOutcomes, LoadBalancerTarget, SelectedTarget, TargetQuer
 import type { RevisionLocation } from './revision.js';
 import type { Notification } from './triggers.js';
 import type { AliasRouting, LambdaResolution } from './lambda.js';
+import type { GroupDeploymentRequest } from './deployment-group.js';
 
 /** BlockTraffic / AllowTraffic for one host. */
 export interface TrafficRequest {
@@ -87,6 +88,14 @@ export interface ControllerActivities {
   copyAutoScalingGroup(request: { sourceName: string; copyName: string }): Promise<CopiedFleet>;
   /** Deletes Auto Scaling groups and their instances (ForceDelete); one already gone counts as deleted. */
   deleteAutoScalingGroups(request: { names: string[] }): Promise<void>;
+  /** Rollouts: starts a deployment through a region's group, with the ID the rollout chose (a repeat starts nothing more). */
+  startRegionDeployment(input: { taskQueue: string; applicationName: string; deploymentGroupName: string; request: GroupDeploymentRequest }): Promise<{ deploymentId: string }>;
+  /** Rollouts: waits (heartbeating) until a deployment ends. */
+  awaitDeployment(input: { deploymentId: string }): Promise<{ status: 'Succeeded' | 'Failed' | 'Stopped'; message?: string }>;
+  /** Rollouts: stops a region's deployment. */
+  stopRegionDeployment(input: { deploymentId: string; autoRollback?: boolean }): Promise<void>;
+  /** Rollouts: other running rollouts of an application. */
+  runningRollouts(input: { applicationName: string; except: string }): Promise<string[]>;
   /** Lambda: reads the AppSpec and checks the function, versions, alias and validation functions. */
   resolveLambdaRevision(request: { revision: RevisionLocation }): Promise<LambdaResolution>;
   /** Lambda: makes an alias route as asked (version and additional weights); a repeat changes nothing. */

@@ -57,6 +57,11 @@ export interface GroupDeploymentRequest {
   autoRollbackConfiguration?: AutoRollbackConfiguration;
   /** Blue/green (DISCOVER_EXISTING): the replacement hosts. */
   targetInstances?: TargetInstances;
+  /**
+   * The new deployment's ID, chosen by the caller so a repeated request (a retried activity) answers
+   * the deployment it already started instead of starting another.
+   */
+  deploymentId?: string;
 }
 
 /** Update `rollback` on a group: redeploy the last successful revision, or a named earlier deployment's. */
@@ -67,6 +72,8 @@ export interface RollbackRequest {
   reason?: string;
   /** Sent by a blue/green deployment asking for its own rollback: what to put back. */
   blueGreen?: BlueGreenRollback;
+  /** The rollback deployment's ID, chosen by the caller so a repeated request starts no second one. */
+  deploymentId?: string;
 }
 
 /** CodeDeploy's rollbackInfo, on both the rolled-back deployment and the rollback. */

@@ -29,6 +29,7 @@ export const WorkflowType = {
   deploymentConfigs: 'deploymentConfigs',
   deploymentGroup: 'deploymentGroup',
   applications: 'applications',
+  crossRegionRollout: 'crossRegionRollout',
 } as const;
 
 /** Workflow ID of the catalog of applications served by a controller task queue. */
@@ -103,6 +104,11 @@ export const MessageName = {
   createApplication: 'createApplication',
   /** Query on `applications`: every application with its compute platform. */
   applications: 'applications',
+  /** Update on `crossRegionRollout`: `{approver, approved?, comment?}` answers the approval gate it waits at. */
+  approve: 'approve',
+  /** Signals on `crossRegionRollout`: no new region or wave starts until `resume`. */
+  pause: 'pause',
+  resume: 'resume',
 } as const;
 
 /** Custom search attributes, registered on the namespace by Gantry's tooling. */
