@@ -44,7 +44,11 @@ import { parseJson, parseList, parseNestedShorthand, parseShorthand, parseTags, 
 import { parseListen, serveHookStatus } from '../hook-status-endpoint.js';
 import type { ComputePlatform, HookStatusReport } from '../../workflows/contracts/lambda.js';
 import { createApplication, getApplication, listApplications } from '../applications.js';
-import { progressLines, summary } from './render.js';
+import { readFileSync } from 'node:fs';
+import type { RolloutInput } from '../../workflows/contracts/rollout.js';
+import type { OVERLAP_POLICIES} from '../rollouts.js';
+import { approveRollout, createRolloutSchedule, deleteRolloutSchedule, describeRolloutSchedule, getRollout, listRollouts, listRolloutSchedules, pauseRollout, pauseRolloutSchedule, startRollout, stopRollout, triggerRolloutSchedule } from '../rollouts.js';
+import { progressLines, rolloutSummary, summary } from './render.js';
 import { runDemo } from '../demo.js';
 import { installRuntime } from '../runtime.js';
 
@@ -123,6 +127,18 @@ an application that does not exist yet registers it with the group's):
   create-application --application-name A [--compute-platform Server|Lambda]
   get-application    --application-name A
   list-applications
+
+Cross-region rollouts (one revision, region by region, in waves; each region's group deploys it):
+  create-rollout     --rollout JSON|file://rollout.json [--rollout-id r-…] [--wait]
+  get-rollout        --rollout-id r-…
+  list-rollouts      [--application-name A]
+  approve-rollout    --rollout-id r-… --approver NAME [--reject] [--comment TEXT]
+  stop-rollout       --rollout-id r-… [--rollback] [--reason TEXT]
+  pause-rollout | resume-rollout  --rollout-id r-…
+  create-rollout-schedule  --schedule-id S --rollout JSON|file://… (--cron '0 9 * * MON-FRI' | --interval 1h)
+                     [--time-zone Europe/Berlin] [--overlap SKIP|BUFFER_ONE|…] [--catchup-window 10m] [--paused]
+  list-rollout-schedules | describe-rollout-schedule | pause-rollout-schedule | unpause-rollout-schedule
+  | trigger-rollout-schedule | delete-rollout-schedule   --schedule-id S
 
 Deployment groups (a group decides targets and settings; create-deployment then only names a revision):
   create-deployment-group  --application-name A --deployment-group-name G (targets and settings as above)
@@ -597,6 +613,137 @@ async function listApplicationsCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** --rollout JSON, or file://path.json as aws does. */
+function rolloutFromFlag(values: Values): RolloutInput {
+  const text = required('--rollout', values.rollout as string | undefined);
+  if (!text.startsWith('file://')) return parseJson('--rollout', text) as RolloutInput;
+  try {
+    return parseJson('--rollout', readFileSync(text.slice('file://'.length), 'utf8')) as RolloutInput;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`--rollout ${text}: ${(err as Error).message}`);
+  }
+}
+
+async function createRolloutCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { rollout: { type: 'string' }, 'rollout-id': { type: 'string' }, wait: { type: 'boolean' } });
+  const input = rolloutFromFlag(values);
+  return withClient(values, async (client) => {
+    const rolloutId = await startRollout(client, input, { taskQueue: taskQueueOf(values), ...(values['rollout-id'] ? { rolloutId: values['rollout-id'] as string } : {}) });
+    if (!values.wait) {
+      if (output(values) === 'json') print({ rolloutId });
+      else console.log(rolloutId);
+      return 0;
+    }
+    const view = await client.workflow.getHandle(rolloutId).result().then(() => getRollout(client, rolloutId), () => getRollout(client, rolloutId));
+    if (output(values) === 'json') print({ rolloutInfo: view });
+    else console.log(rolloutSummary(view));
+    return view.status === 'Succeeded' ? 0 : 1;
+  });
+}
+
+async function getRolloutCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'rollout-id': { type: 'string' } });
+  const view = await withClient(values, (client) => getRollout(client, required('--rollout-id', values['rollout-id'] as string | undefined)));
+  if (output(values) === 'json') print({ rolloutInfo: view });
+  else console.log(rolloutSummary(view));
+  return 0;
+}
+
+async function listRolloutsCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' } });
+  const rollouts = await withClient(values, (client) => listRollouts(client, { ...(values['application-name'] ? { applicationName: values['application-name'] as string } : {}) }));
+  if (output(values) === 'json') print({ rollouts });
+  else for (const r of rollouts) console.log(`${r.rolloutId}  ${r.status ?? '?'}  ${r.applicationName ?? ''}  ${r.startTime}`);
+  return 0;
+}
+
+async function approveRolloutCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'rollout-id': { type: 'string' }, approver: { type: 'string' }, reject: { type: 'boolean' }, comment: { type: 'string' } });
+  const rolloutId = required('--rollout-id', values['rollout-id'] as string | undefined);
+  const request = { approver: required('--approver', values.approver as string | undefined), approved: !values.reject, ...(values.comment ? { comment: values.comment as string } : {}) };
+  const answer = await withClient(values, (client) => approveRollout(client, rolloutId, request));
+  if (output(values) === 'json') print(answer);
+  else console.log(`${rolloutId}: wave ${answer.wave + 1} ${answer.approved ? 'approved' : 'rejected'}`);
+  return 0;
+}
+
+async function stopRolloutCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'rollout-id': { type: 'string' }, rollback: { type: 'boolean' }, reason: { type: 'string' } });
+  const rolloutId = required('--rollout-id', values['rollout-id'] as string | undefined);
+  await withClient(values, (client) => stopRollout(client, rolloutId, { rollback: Boolean(values.rollback), ...(values.reason ? { reason: values.reason as string } : {}) }));
+  if (output(values) === 'json') print({ rolloutId, status: 'Stopping' });
+  else console.log(`${rolloutId}: stopping`);
+  return 0;
+}
+
+async function pauseRolloutCommand(argv: string[], pause: boolean): Promise<number> {
+  const values = parse(argv, { 'rollout-id': { type: 'string' } });
+  const rolloutId = required('--rollout-id', values['rollout-id'] as string | undefined);
+  await withClient(values, (client) => pauseRollout(client, rolloutId, pause));
+  print({ rolloutId, paused: pause });
+  return 0;
+}
+
+const SCHEDULE_FLAGS = {
+  'schedule-id': { type: 'string' },
+  rollout: { type: 'string' },
+  cron: { type: 'string', multiple: true },
+  interval: { type: 'string', multiple: true },
+  'time-zone': { type: 'string' },
+  overlap: { type: 'string' },
+  'catchup-window': { type: 'string' },
+  paused: { type: 'boolean' },
+  note: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+async function rolloutScheduleCommand(command: string, argv: string[]): Promise<number> {
+  const values = parse(argv, SCHEDULE_FLAGS);
+  const list = command === 'list-rollout-schedules';
+  const scheduleId = list ? '' : required('--schedule-id', values['schedule-id'] as string | undefined);
+  return withClient(values, async (client) => {
+    switch (command) {
+      case 'create-rollout-schedule':
+        print({
+          scheduleId: await createRolloutSchedule(client, {
+            scheduleId,
+            input: rolloutFromFlag(values),
+            taskQueue: taskQueueOf(values),
+            ...(values.cron ? { cron: values.cron as string[] } : {}),
+            ...(values.interval ? { intervals: values.interval as string[] } : {}),
+            ...(values['time-zone'] ? { timeZone: values['time-zone'] as string } : {}),
+            ...(values.overlap ? { overlap: values.overlap as (typeof OVERLAP_POLICIES)[number] } : {}),
+            ...(values['catchup-window'] ? { catchupWindow: values['catchup-window'] as string } : {}),
+            ...(values.paused ? { paused: true } : {}),
+            ...(values.note ? { note: values.note as string } : {}),
+          }),
+        });
+        return 0;
+      case 'list-rollout-schedules':
+        print({ schedules: await listRolloutSchedules(client) });
+        return 0;
+      case 'describe-rollout-schedule': {
+        const d = await describeRolloutSchedule(client, scheduleId);
+        print({ scheduleId, spec: d.spec, paused: d.state.paused, note: d.state.note, overlap: d.policies.overlap, catchupWindow: d.policies.catchupWindow, nextRuns: d.info.nextActionTimes, recentRuns: d.info.recentActions.map((a) => ({ scheduledAt: a.scheduledAt, rolloutId: a.action.workflow.workflowId })) });
+        return 0;
+      }
+      case 'pause-rollout-schedule':
+      case 'unpause-rollout-schedule':
+        await pauseRolloutSchedule(client, scheduleId, command === 'pause-rollout-schedule', values.note as string | undefined);
+        print({ scheduleId, paused: command === 'pause-rollout-schedule' });
+        return 0;
+      case 'trigger-rollout-schedule':
+        await triggerRolloutSchedule(client, scheduleId, values.overlap as (typeof OVERLAP_POLICIES)[number] | undefined);
+        print({ scheduleId, triggered: true });
+        return 0;
+      default:
+        await deleteRolloutSchedule(client, scheduleId);
+        print({ scheduleId, deleted: true });
+        return 0;
+    }
+  });
+}
+
 async function putHookStatusCommand(argv: string[]): Promise<number> {
   const values = parse(argv, { 'deployment-id': { type: 'string' }, 'lifecycle-event-hook-execution-id': { type: 'string' }, status: { type: 'string' } });
   const deploymentId = required('--deployment-id', values['deployment-id'] as string | undefined);
@@ -725,6 +872,28 @@ export async function main(argv: string[]): Promise<number> {
       return listDeploymentGroupsCommand(rest);
     case 'rollback':
       return rollbackCommand(rest);
+    case 'create-rollout':
+      return createRolloutCommand(rest);
+    case 'get-rollout':
+      return getRolloutCommand(rest);
+    case 'list-rollouts':
+      return listRolloutsCommand(rest);
+    case 'approve-rollout':
+      return approveRolloutCommand(rest);
+    case 'stop-rollout':
+      return stopRolloutCommand(rest);
+    case 'pause-rollout':
+      return pauseRolloutCommand(rest, true);
+    case 'resume-rollout':
+      return pauseRolloutCommand(rest, false);
+    case 'create-rollout-schedule':
+    case 'list-rollout-schedules':
+    case 'describe-rollout-schedule':
+    case 'pause-rollout-schedule':
+    case 'unpause-rollout-schedule':
+    case 'trigger-rollout-schedule':
+    case 'delete-rollout-schedule':
+      return rolloutScheduleCommand(command, rest);
     case 'create-application':
       return createApplicationCommand(rest);
     case 'get-application':

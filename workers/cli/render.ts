@@ -1,4 +1,5 @@
 import type { DeploymentView } from '../../workflows/contracts/deployment.js';
+import type { RolloutView } from '../../workflows/contracts/rollout.js';
 
 function seconds(start?: string, end?: string): string {
   if (!start || !end) return '';
@@ -62,6 +63,20 @@ export function summary(view: DeploymentView): string {
   for (const target of view.targets) {
     const failed = target.failedEvent;
     lines.push(`  ${target.targetId}${target.instanceLabel ? ` (${target.instanceLabel})` : ''}: ${target.status}${failed ? ` at ${failed.lifecycleEventName}: ${failed.diagnostics.message}` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+/** A rollout, wave by wave (`get-rollout --output text`). */
+export function rolloutSummary(view: RolloutView): string {
+  const lines = [`${view.rolloutId}  ${view.status}${view.paused ? ' (paused)' : ''}  ${view.applicationName}${view.message ? `  ${view.message}` : ''}`];
+  for (const wave of view.waves) {
+    const gate = wave.approval ? `  approval ${wave.approval.status}${wave.approval.approver ? ` by ${wave.approval.approver}` : ''}` : '';
+    lines.push(`  wave ${wave.index + 1}${wave.name ? ` (${wave.name})` : ''} ${wave.mode} ${wave.status}${wave.bakeSeconds ? `  bake ${wave.bakeSeconds}s` : ''}${gate}`);
+    for (const r of wave.regions) {
+      const back = r.rollback ? `  rollback ${r.rollback.status}${r.rollback.deploymentId ? ` ${r.rollback.deploymentId}` : ''}` : '';
+      lines.push(`    ${r.region.padEnd(15)} ${r.status.padEnd(10)} ${r.deploymentId ?? '-'}  ${r.deploymentGroupName}${back}${r.message ? `  ${r.message}` : ''}`);
+    }
   }
   return lines.join('\n');
 }
