@@ -199,9 +199,14 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
       if (to.status !== 'Succeeded') return `deployment ${request.toDeploymentId} did not succeed (${to.status}); only a successful revision can be rolled back to`;
       return { to, triggering };
     }
-    const to = view.lastSuccessfulDeployment;
+    let to = view.lastSuccessfulDeployment;
     if (!to) return `deployment group ${view.config.deploymentGroupName} has no earlier successful deployment to roll back to`;
-    if (triggering && to.deploymentId === triggering.deploymentId) return `deployment ${to.deploymentId} is the last successful deployment; there is nothing earlier to roll back to`;
+    if (triggering && to.deploymentId === triggering.deploymentId) {
+      // Rolling back a deployment that succeeded (a cross-region rollout undoing a region): the success before it.
+      const older = view.history.slice(view.history.indexOf(triggering) + 1).find((r) => r.status === 'Succeeded');
+      if (!older) return `deployment ${to.deploymentId} is the group's only successful deployment; there is nothing earlier to roll back to`;
+      to = older;
+    }
     return { to, triggering };
   };
 

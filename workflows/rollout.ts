@@ -13,7 +13,7 @@ import { GantrySearchAttributes } from './search-attributes.js';
 
 /** Calls through the worker's client: quick, except waiting for a deployment (heartbeating, as long as deployments last). */
 const calls = proxyActivities<ControllerActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5, nonRetryableErrorTypes: [FailureType.InvalidDeploymentInput] } });
-const waits = proxyActivities<ControllerActivities>({ startToCloseTimeout: '120 hours', heartbeatTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '10 seconds' } });
+const waits = proxyActivities<ControllerActivities>({ startToCloseTimeout: '120 hours', heartbeatTimeout: '15 seconds', retry: { initialInterval: '1 second', maximumInterval: '10 seconds' } });
 /** A region's own controller (its AWS clients): pinning its revision, reading its alarms. */
 const inRegion = (taskQueue: string): ControllerActivities =>
   proxyActivities<ControllerActivities>({ taskQueue, scheduleToStartTimeout: '1 minute', startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3, nonRetryableErrorTypes: [FailureType.RevisionNotFound, FailureType.InvalidRevision] } });
