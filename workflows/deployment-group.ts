@@ -8,6 +8,7 @@ import { validateGroupConfig } from './contracts/deployment-group.js';
 import { describeRevision } from './contracts/revision.js';
 import { createGroupDeploymentUpdate, deploymentFinishedSignal, deploymentGroupQuery, hostJoinedSignal, proceedSignal, rollbackUpdate, updateDeploymentGroupUpdate } from './messages.js';
 import { joinProblems } from './contracts/values.js';
+import { newDeploymentId } from './deployment-ids.js';
 import { DEPLOYMENT_ID_PATTERN } from './contracts/naming.js';
 
 const controller = proxyActivities<ControllerActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
@@ -16,18 +17,10 @@ const EVENTS_BEFORE_CONTINUE_AS_NEW = 2_000;
 const HISTORY_KEPT = 50;
 /** Hosts joining within this window (an Auto Scaling burst) are caught up by one deployment. */
 const JOIN_GATHER_MS = 2_000;
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 export interface DeploymentGroupState {
   config: DeploymentGroupConfig;
   view?: DeploymentGroupView;
-}
-
-/** A deployment ID from the workflow's deterministic random source. */
-function newDeploymentId(): string {
-  let id = 'd-';
-  for (let i = 0; i < 9; i += 1) id += ID_ALPHABET[Math.floor(Math.random() * ID_ALPHABET.length)];
-  return id;
 }
 
 /**

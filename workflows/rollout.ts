@@ -5,6 +5,7 @@ import type { RevisionLocation } from './contracts/revision.js';
 import type { RolloutInput, RolloutStopRequest, RolloutView } from './contracts/rollout.js';
 import { outsideWindow, taskQueueOfRegion, validateRolloutInput } from './contracts/rollout.js';
 import { joinProblems } from './contracts/values.js';
+import { newDeploymentId } from './deployment-ids.js';
 import { deploymentGroupWorkflowId } from './contracts/naming.js';
 import { rootCause } from './failures.js';
 import { approveUpdate, pauseSignal, resumeSignal, rolloutStatusQuery, rolloutStopSignal } from './messages.js';
@@ -17,14 +18,6 @@ const waits = proxyActivities<ControllerActivities>({ startToCloseTimeout: '120 
 /** A region's own controller (its AWS clients): pinning its revision, reading its alarms. */
 const inRegion = (taskQueue: string): ControllerActivities =>
   proxyActivities<ControllerActivities>({ taskQueue, scheduleToStartTimeout: '1 minute', startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3, nonRetryableErrorTypes: [FailureType.RevisionNotFound, FailureType.InvalidRevision] } });
-
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-/** A deployment ID from the workflow's deterministic random source (as groups choose theirs). */
-function newDeploymentId(): string {
-  let id = 'd-';
-  for (let i = 0; i < 9; i += 1) id += ID_ALPHABET[Math.floor(Math.random() * ID_ALPHABET.length)];
-  return id;
-}
 
 const messageOf = (err: unknown): string => {
   const cause = rootCause(err);
