@@ -3,7 +3,7 @@
  * them, and run them on Temporal Schedules.
  */
 import { randomInt } from 'node:crypto';
-import { type Client, ScheduleNotFoundError, WorkflowFailedError, WorkflowNotFoundError, type ScheduleOverlapPolicy, type ScheduleDescription } from '@temporalio/client';
+import { type CalendarSpec, type Client, ScheduleNotFoundError, WorkflowFailedError, WorkflowNotFoundError, type ScheduleOverlapPolicy, type ScheduleDescription } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApprovalRequest, RolloutInput, RolloutStopRequest, RolloutView } from '../workflows/contracts/rollout.js';
 import { validateRolloutInput } from '../workflows/contracts/rollout.js';
@@ -102,6 +102,8 @@ export interface RolloutScheduleOptions {
   /** Cron expressions (`0 9 * * MON-FRI`) or intervals (`1h`), in `timeZone`. */
   cron?: string[];
   intervals?: string[];
+  /** Temporal calendar specs (`{"dayOfWeek": "TUESDAY", "hour": 9}`), in `timeZone`. */
+  calendars?: CalendarSpec[];
   timeZone?: string;
   /** What a start does while the last rollout of the schedule still runs (default SKIP). */
   overlap?: ScheduleOverlapPolicy;
@@ -117,7 +119,7 @@ export const OVERLAP_POLICIES = ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTH
 /** `create-rollout-schedule`: a Temporal Schedule that starts the rollout. */
 export async function createRolloutSchedule(client: Client, options: RolloutScheduleOptions): Promise<string> {
   checked(options.input);
-  if (!options.cron?.length && !options.intervals?.length) throw new UsageError('a rollout schedule needs --cron EXPR or --interval DURATION');
+  if (!options.cron?.length && !options.intervals?.length && !options.calendars?.length) throw new UsageError('a rollout schedule needs --cron EXPR, --calendar JSON or --interval DURATION');
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(options.scheduleId)) throw new UsageError(`--schedule-id must be 1-200 letters, digits, . _ -; got ${JSON.stringify(options.scheduleId)}`);
   if (options.overlap && !(OVERLAP_POLICIES as readonly string[]).includes(options.overlap)) throw new UsageError(`--overlap must be one of ${OVERLAP_POLICIES.join(', ')}; got ${options.overlap}`);
   try {
@@ -125,6 +127,7 @@ export async function createRolloutSchedule(client: Client, options: RolloutSche
       scheduleId: options.scheduleId,
       spec: {
         ...(options.cron?.length ? { cronExpressions: options.cron } : {}),
+        ...(options.calendars?.length ? { calendars: options.calendars } : {}),
         ...(options.intervals?.length ? { intervals: options.intervals.map((every) => ({ every: every as `${number}${'s' | 'm' | 'h' | 'd'}` })) } : {}),
         ...(options.timeZone ? { timezone: options.timeZone } : {}),
       },

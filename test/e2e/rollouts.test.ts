@@ -170,10 +170,10 @@ describe('e2e: cross-region rollouts over three regions', () => {
 
   it('a schedule fires on trigger and its rollout runs; one whose window excludes now is refused', async () => {
     const schedule = `nightly-${name}`;
-    const made = await cli(['create-rollout-schedule', '--schedule-id', schedule, '--cron', '0 3 * * *', '--time-zone', 'Europe/Berlin', '--rollout', JSON.stringify(rollout([{ regions: [at('ap-south-1', 'v1')] }]))]);
+    const made = await cli(['create-rollout-schedule', '--schedule-id', schedule, '--cron', '0 3 * * *', '--time-zone', 'Europe/Berlin', '--catchup-window', '30m', '--rollout', JSON.stringify(rollout([{ regions: [at('ap-south-1', 'v1')] }]))]);
     expect(made.json).toEqual({ scheduleId: schedule });
     const described = await cli(['describe-rollout-schedule', '--schedule-id', schedule]);
-    expect(described.json).toMatchObject({ scheduleId: schedule, paused: false, overlap: 'SKIP', spec: { timezone: 'Europe/Berlin' } });
+    expect(described.json).toMatchObject({ scheduleId: schedule, paused: false, overlap: 'SKIP', catchupWindow: 1_800_000, spec: { timezone: 'Europe/Berlin' } });
     expect((await cli(['list-rollout-schedules'])).json.schedules).toContain(schedule);
     await cli(['trigger-rollout-schedule', '--schedule-id', schedule]);
     await expect.poll(async () => (await listRollouts(harness.client, { applicationName: app })).find((r) => r.rolloutId.startsWith(`rollout-${schedule}`))?.status, { timeout: 60_000 }).toBe('Succeeded');
@@ -185,7 +185,8 @@ describe('e2e: cross-region rollouts over three regions', () => {
     const hour = new Date().getUTCHours();
     const window = { timeZone: 'UTC', start: `${String((hour + 2) % 24).padStart(2, '0')}:00`, end: `${String((hour + 3) % 24).padStart(2, '0')}:00` };
     const closed = `window-${name}`;
-    await cli(['create-rollout-schedule', '--schedule-id', closed, '--interval', '24h', '--rollout', JSON.stringify(rollout([{ regions: [at('ap-south-1', 'v1')] }], { window }))]);
+    const calendar = await cli(['create-rollout-schedule', '--schedule-id', closed, '--calendar', '{"dayOfWeek":"SUNDAY","hour":4}', '--rollout', JSON.stringify(rollout([{ regions: [at('ap-south-1', 'v1')] }], { window }))]);
+    expect(calendar.code, calendar.stderr).toBe(0);
     await cli(['trigger-rollout-schedule', '--schedule-id', closed]);
     await expect.poll(async () => (await listRollouts(harness.client, { applicationName: app })).find((r) => r.rolloutId.startsWith(`rollout-${closed}`))?.status, { timeout: 30_000 }).toBe('Refused');
     const id = (await listRollouts(harness.client, { applicationName: app })).find((r) => r.rolloutId.startsWith(`rollout-${closed}`))?.rolloutId as string;

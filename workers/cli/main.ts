@@ -46,6 +46,7 @@ import type { ComputePlatform, HookStatusReport } from '../../workflows/contract
 import { createApplication, getApplication, listApplications } from '../applications.js';
 import { readFileSync } from 'node:fs';
 import type { RolloutInput } from '../../workflows/contracts/rollout.js';
+import type { CalendarSpec } from '@temporalio/client';
 import type { OVERLAP_POLICIES} from '../rollouts.js';
 import { approveRollout, createRolloutSchedule, deleteRolloutSchedule, describeRolloutSchedule, getRollout, listRollouts, listRolloutSchedules, pauseRollout, pauseRolloutSchedule, startRollout, stopRollout, triggerRolloutSchedule } from '../rollouts.js';
 import { progressLines, rolloutSummary, summary } from './render.js';
@@ -135,7 +136,8 @@ Cross-region rollouts (one revision, region by region, in waves; each region's g
   approve-rollout    --rollout-id r-… --approver NAME [--reject] [--comment TEXT]
   stop-rollout       --rollout-id r-… [--rollback] [--reason TEXT]
   pause-rollout | resume-rollout  --rollout-id r-…
-  create-rollout-schedule  --schedule-id S --rollout JSON|file://… (--cron '0 9 * * MON-FRI' | --interval 1h)
+  create-rollout-schedule  --schedule-id S --rollout JSON|file://… (--cron '0 9 * * MON-FRI'
+                     | --calendar '{"dayOfWeek":"TUESDAY","hour":9}' | --interval 1h)
                      [--time-zone Europe/Berlin] [--overlap SKIP|BUFFER_ONE|…] [--catchup-window 10m] [--paused]
   list-rollout-schedules | describe-rollout-schedule | pause-rollout-schedule | unpause-rollout-schedule
   | trigger-rollout-schedule | delete-rollout-schedule   --schedule-id S
@@ -689,6 +691,7 @@ const SCHEDULE_FLAGS = {
   'schedule-id': { type: 'string' },
   rollout: { type: 'string' },
   cron: { type: 'string', multiple: true },
+  calendar: { type: 'string', multiple: true },
   interval: { type: 'string', multiple: true },
   'time-zone': { type: 'string' },
   overlap: { type: 'string' },
@@ -711,6 +714,7 @@ async function rolloutScheduleCommand(command: string, argv: string[]): Promise<
             taskQueue: taskQueueOf(values),
             ...(values.cron ? { cron: values.cron as string[] } : {}),
             ...(values.interval ? { intervals: values.interval as string[] } : {}),
+            ...(values.calendar ? { calendars: (values.calendar as string[]).map((c) => parseJson('--calendar', c) as CalendarSpec) } : {}),
             ...(values['time-zone'] ? { timeZone: values['time-zone'] as string } : {}),
             ...(values.overlap ? { overlap: values.overlap as (typeof OVERLAP_POLICIES)[number] } : {}),
             ...(values['catchup-window'] ? { catchupWindow: values['catchup-window'] as string } : {}),
