@@ -100,6 +100,8 @@ export async function crossRegionRollout(input: RolloutInput, resumed?: RolloutM
     const request = { revision: pinned.get(region.region) ?? region.revision, deploymentId, description: `Rollout ${view.rolloutId}, wave ${wave + 1}`, ...(region.deploymentConfigName ? { deploymentConfigName: region.deploymentConfigName } : {}) };
     try {
       await calls.startRegionDeployment({ taskQueue: taskQueueOfRegion(region), applicationName: input.applicationName, deploymentGroupName: region.deploymentGroupName, request });
+      // A stop that came while the deployment was being started reaches it now.
+      if (stopRequest && stopsSent) await calls.stopRegionDeployment({ deploymentId, autoRollback: stopRequest.rollback ?? false });
       const outcome = await waits.awaitDeployment({ deploymentId });
       machine.regionFinished(wave, index, outcome.status, outcome.message);
     } catch (err) {
