@@ -39,8 +39,8 @@ export class ScriptsCancelledError extends Error {
 
 /**
  * Runs one lifecycle event's scripts in order, the first failure ending the event. Each script runs
- * from the revision directory in its own process group with stdin closed, and its timeout, or a
- * cancellation, kills the whole group (SIGTERM, then SIGKILL).
+ * with `/` as its working directory (as under the CodeDeploy agent) in its own process group with
+ * stdin closed, and its timeout, or a cancellation, kills the whole group (SIGTERM, then SIGKILL).
  */
 export async function runScripts(options: RunScriptsOptions): Promise<ScriptOutcome> {
   options.log.note(`LifecycleEvent - ${options.event}`);
@@ -93,7 +93,8 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
   }
   const [command, args] = scriptCommand(script, path, isRoot);
   const child = spawn(command, args, {
-    cwd: archiveDir,
+    // The CodeDeploy agent never changes directory and runs as a system service: scripts start in /.
+    cwd: '/',
     env: options.env,
     detached: true, // its own process group, so a timeout can kill everything the script started
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -113,6 +113,13 @@ describe('e2e: the host agent', () => {
     expect(statSync(onHost('/srv', app, 'app')).uid).toBe(0);
   });
 
+  it('runs hooks in /, as the CodeDeploy agent does (never in the revision directory)', async () => {
+    const revision = writeRevision(join(base, 'cwd'), app, { ApplicationStart: [{ location: 'scripts/where.sh', body: `pwd > /srv/${app}/where` }] });
+    const view = await deploy(revision);
+    expect(view.status, JSON.stringify(view.targets[0]?.lifecycleEvents)).toBe('Succeeded');
+    expect(readFileSync(onHost('/srv', app, 'where'), 'utf8')).toBe('/\n');
+  });
+
   it('lets the hook in flight finish when the agent is stopped gracefully', async () => {
     const marker = onHost('/srv', app, 'validate-started');
     const revision = writeRevision(join(base, 'v2'), app, {

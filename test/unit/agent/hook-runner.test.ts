@@ -40,7 +40,7 @@ async function alive(pid: number): Promise<boolean> {
 }
 
 describe('agent/hook-runner', () => {
-  it('runs scripts in order from the revision directory with stdin closed, and logs their output', async () => {
+  it('runs scripts in order, in / as the CodeDeploy agent does, with stdin closed, and logs their output', async () => {
     const dir = revision({
       'a.sh': '#!/bin/sh\necho "a in $(pwd)"\necho warn >&2\n',
       'b.sh': '#!/bin/sh\nif read line; then echo "stdin open"; exit 1; fi\necho b\n',
@@ -50,7 +50,7 @@ describe('agent/hook-runner', () => {
       { location: 'b.sh', timeout: 10 },
     ]);
     expect(outcome).toEqual({ ok: true });
-    expect(log.tail()).toBe(`[stdout]a in ${dir}\n[stderr]warn\n[stdout]b`);
+    expect(log.tail()).toBe(`[stdout]a in /\n[stderr]warn\n[stdout]b`);
     expect(logFile).toMatch(/LifecycleEvent - AfterInstall\n.*Script - a\.sh\n/);
   });
 
@@ -88,7 +88,7 @@ describe('agent/hook-runner', () => {
   });
 
   it('kills the whole process group when a script times out', async () => {
-    const dir = revision({ 'hang.sh': '#!/bin/sh\nsleep 300 &\necho $! > child.pid\nsleep 300\n' });
+    const dir = revision({ 'hang.sh': '#!/bin/sh\nsleep 300 &\necho $! > "$(dirname "$0")/child.pid"\nsleep 300\n' });
     const started = Date.now();
     const { outcome } = await run(dir, [{ location: 'hang.sh', timeout: 1 }]);
     expect(outcome).toMatchObject({ ok: false, errorCode: 'ScriptTimedOut', message: expect.stringMatching(/1 seconds/) });
@@ -98,14 +98,14 @@ describe('agent/hook-runner', () => {
   });
 
   it('does not hang on a background child that keeps stdout open, and says so', async () => {
-    const dir = revision({ 'fork.sh': '#!/bin/sh\nsleep 300 &\necho $! > child.pid\necho started\n' });
+    const dir = revision({ 'fork.sh': '#!/bin/sh\nsleep 300 &\necho $! > "$(dirname "$0")/child.pid"\necho started\n' });
     const { outcome } = await run(dir, [{ location: 'fork.sh', timeout: 2 }]);
     expect(outcome).toMatchObject({ ok: false, errorCode: 'UnknownError', message: expect.stringMatching(/kept its output open/) });
     expect(await alive(Number(readFileSync(join(dir, 'child.pid'), 'utf8')))).toBe(false);
   });
 
   it('kills the process group when cancelled', async () => {
-    const dir = revision({ 'slow.sh': '#!/bin/sh\necho $$ > self.pid\nsleep 300\n' });
+    const dir = revision({ 'slow.sh': '#!/bin/sh\necho $$ > "$(dirname "$0")/self.pid"\nsleep 300\n' });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 500);
     await expect(run(dir, [{ location: 'slow.sh', timeout: 100 }], { signal: controller.signal })).rejects.toThrow(ScriptsCancelledError);
@@ -113,7 +113,7 @@ describe('agent/hook-runner', () => {
   });
 
   it("gives scripts CodeDeploy's variables and none of the agent's secrets", async () => {
-    const dir = revision({ 'env.sh': '#!/bin/sh\nenv | sort > env.txt\n' });
+    const dir = revision({ 'env.sh': '#!/bin/sh\nenv | sort > "$(dirname "$0")/env.txt"\n' });
     const env = scriptEnvironment(
       { PATH: process.env.PATH, HOME: '/root', AWS_SECRET_ACCESS_KEY: 'leak', TEMPORAL_API_KEY: 'leak', GANTRY_TOKEN: 'leak' },
       { LIFECYCLE_EVENT: 'AfterInstall', DEPLOYMENT_ID: 'd-ABCDEFGHI', APPLICATION_NAME: 'shop', BUNDLE_VERSION: undefined },
