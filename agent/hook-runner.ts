@@ -5,6 +5,7 @@ import type { LifecycleErrorCode } from '../workflows/contracts/lifecycle.js';
 import type { HookScript } from './appspec.js';
 import type { ScriptLog } from './script-log.js';
 import { settlesWithin } from './settles.js';
+import credentialEnv from './credential-env.json' with { type: 'json' };
 
 /** After SIGTERM, how long a script's process group gets before SIGKILL. */
 export const KILL_GRACE_MS = 5_000;
@@ -214,13 +215,25 @@ export function scriptCommand(script: HookScript, path: string, isRoot: boolean)
   return script.sudo && !isRoot ? ['sudo', ['-n', '--', base[0], ...base[1]]] : base;
 }
 
-/** Agent environment variables that must never reach hook scripts (credentials and agent settings). */
-const SECRET_ENV = /^(TEMPORAL_|AWS_|GANTRY_)/;
+/**
+ * What never reaches a hook script. As the CodeDeploy agent passes its environment on, only
+ * credentials are taken out: AWS keys, tokens and credential files or endpoints, Temporal's API key and
+ * TLS key material, anything named like a secret, and Gantry's own settings. AWS_REGION, AWS_PROFILE,
+ * AWS_CA_BUNDLE and the rest stay: scripts calling the AWS CLI depend on them.
+ */
+const CREDENTIAL_ENV_IN_HOOKS = new RegExp(
+  `${credentialEnv.pattern}|^(AWS_SHARED_CREDENTIALS_FILE|AWS_WEB_IDENTITY_TOKEN_FILE|AWS_CONTAINER_CREDENTIALS_FULL_URI|AWS_CONTAINER_CREDENTIALS_RELATIVE_URI|AWS_CONTAINER_AUTHORIZATION_TOKEN|AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE|TEMPORAL_TLS_CLIENT_KEY_PATH|TEMPORAL_TLS_KEY_PATH)$|^GANTRY_`,
+  'i',
+);
 
-/** The environment of a hook script: the agent's, minus its secrets, plus CodeDeploy's variables. */
+/** Names of variables Gantry added to the agent's own process (agent-process.ts), comma-separated. */
+export const ADDED_ENV = 'GANTRY_AGENT_ADDED_ENV';
+
+/** The environment of a hook script: the agent's, minus its credentials and Gantry's own additions, plus CodeDeploy's variables. */
 export function scriptEnvironment(base: NodeJS.ProcessEnv, vars: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(base)) if (!SECRET_ENV.test(key)) env[key] = value;
+  const added = new Set((base[ADDED_ENV] ?? '').split(',').filter(Boolean));
+  for (const [key, value] of Object.entries(base)) if (!CREDENTIAL_ENV_IN_HOOKS.test(key) && !added.has(key)) env[key] = value;
   for (const [key, value] of Object.entries(vars)) if (value !== undefined) env[key] = value;
   return env;
 }

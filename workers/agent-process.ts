@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { ADDED_ENV } from '../agent/hook-runner.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INSIDE_ENV, simulatedHostCommand } from '../agent/simulated-host.js';
@@ -72,6 +73,15 @@ function innerPid(unsharePid: number): number | undefined {
 export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--v8-pool-size=1'] as const;
 export const AGENT_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 
+/**
+ * The agent process's environment: the caller's, plus Gantry's own settings where the caller set none.
+ * Those added are named in GANTRY_AGENT_ADDED_ENV, so hooks do not inherit them.
+ */
+export function agentEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const added = Object.entries(AGENT_ENV).filter(([key]) => env[key] === undefined);
+  return { ...env, ...Object.fromEntries(added), ...(added.length ? { [ADDED_ENV]: added.map(([key]) => key).join(',') } : {}) };
+}
+
 /** Starts `gantry agent` as a child process, tied to this process's lifetime. */
 export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
   const argv = [
@@ -94,7 +104,7 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
   // An unshare wrapper is killed outright when this process dies; its --kill-child then stops the agent.
   const child = spawnTied(wrapped.command, wrapped.args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...AGENT_ENV, ...options.env, [INSIDE_ENV]: options.simulated ? '1' : '' },
+    env: { ...agentEnvironment({ ...process.env, ...options.env }), [INSIDE_ENV]: options.simulated ? '1' : '' },
   }, options.simulated ? 'SIGKILL' : 'SIGTERM');
   const forward = (chunk: Buffer): void => options.output?.(chunk.toString());
   child.stdout?.on('data', forward);

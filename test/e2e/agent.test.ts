@@ -3,6 +3,7 @@
  * graceful stop during a hook, every failure kind with its error code, an agent killed mid-hook and
  * restarted, and revision retention.
  */
+import { motoEnv } from '../support/harness.js';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +119,16 @@ describe('e2e: the host agent', () => {
     const view = await deploy(revision);
     expect(view.status, JSON.stringify(view.targets[0]?.lifecycleEvents)).toBe('Succeeded');
     expect(readFileSync(onHost('/srv', app, 'where'), 'utf8')).toBe('/\n');
+  });
+
+  it("passes the agent's environment to hooks as the CodeDeploy agent does: only credentials and Gantry's own settings are taken out", async () => {
+    const revision = writeRevision(join(base, 'env'), app, { ApplicationStart: [{ location: 'scripts/env.sh', body: `env > /srv/${app}/hook-env` }] });
+    const view = await deploy(revision);
+    expect(view.status, JSON.stringify(view.targets[0]?.lifecycleEvents)).toBe('Succeeded');
+    const seen = readFileSync(onHost('/srv', app, 'hook-env'), 'utf8').split('\n');
+    // The agent runs with moto's settings and keys (test support), and Gantry's MALLOC_ARENA_MAX.
+    expect(seen).toEqual(expect.arrayContaining(['AWS_REGION=us-east-1', `AWS_ENDPOINT_URL=${motoEnv().AWS_ENDPOINT_URL}`]));
+    expect(seen.filter((line) => /^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|MALLOC_ARENA_MAX|GANTRY_)/.test(line))).toEqual([]);
   });
 
   it('lets the hook in flight finish when the agent is stopped gracefully', async () => {

@@ -115,7 +115,24 @@ describe('agent/hook-runner', () => {
   it("gives scripts CodeDeploy's variables and none of the agent's secrets", async () => {
     const dir = revision({ 'env.sh': '#!/bin/sh\nenv | sort > "$(dirname "$0")/env.txt"\n' });
     const env = scriptEnvironment(
-      { PATH: process.env.PATH, HOME: '/root', AWS_SECRET_ACCESS_KEY: 'leak', TEMPORAL_API_KEY: 'leak', GANTRY_TOKEN: 'leak' },
+      {
+        PATH: process.env.PATH,
+        HOME: '/root',
+        AWS_SECRET_ACCESS_KEY: 'leak',
+        AWS_SESSION_TOKEN: 'leak',
+        AWS_SHARED_CREDENTIALS_FILE: '/leak/credentials',
+        TEMPORAL_API_KEY: 'leak',
+        TEMPORAL_TLS_CLIENT_KEY_DATA: 'leak',
+        GANTRY_HOOK_STATUS_TOKEN: 'leak',
+        DB_PASSWORD: 'leak',
+        MALLOC_ARENA_MAX: '2',
+        GANTRY_AGENT_ADDED_ENV: 'MALLOC_ARENA_MAX',
+        AWS_REGION: 'eu-west-1',
+        AWS_DEFAULT_REGION: 'eu-west-1',
+        AWS_PROFILE: 'deploy',
+        AWS_CA_BUNDLE: '/etc/ssl/corp.pem',
+        TEMPORAL_ADDRESS: 'temporal:7233',
+      },
       { LIFECYCLE_EVENT: 'AfterInstall', DEPLOYMENT_ID: 'd-ABCDEFGHI', APPLICATION_NAME: 'shop', BUNDLE_VERSION: undefined },
     );
     await run(dir, [{ location: 'env.sh', timeout: 10 }], { env });
@@ -124,6 +141,10 @@ describe('agent/hook-runner', () => {
     expect(seen).toContain('DEPLOYMENT_ID=d-ABCDEFGHI');
     expect(seen).toContain('APPLICATION_NAME=shop');
     expect(seen).not.toContain('leak');
+    expect(seen).not.toContain('MALLOC_ARENA_MAX');
+    expect(seen).not.toContain('GANTRY_');
+    // Only credentials go: the AWS CLI's settings reach the script, as under the CodeDeploy agent.
+    for (const kept of ['AWS_REGION=eu-west-1', 'AWS_DEFAULT_REGION=eu-west-1', 'AWS_PROFILE=deploy', 'AWS_CA_BUNDLE=/etc/ssl/corp.pem', 'TEMPORAL_ADDRESS=temporal:7233']) expect(seen).toContain(kept);
     expect(seen).not.toContain('BUNDLE_VERSION');
   });
 
