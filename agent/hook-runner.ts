@@ -84,7 +84,7 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
       const info = await stat(path);
       await chmod(path, info.mode | 0o111);
     } catch (err) {
-      return fail('ScriptNotExecutable', `Unable to make the script at ${script.location} executable: ${(err as Error).message}`);
+      return fail('ScriptNotExecutable', `Unable to set script at specified location: ${script.location} as executable (${(err as Error).message})`);
     }
   }
 
@@ -191,7 +191,8 @@ async function runScript(script: HookScript, options: RunScriptsOptions): Promis
     const who = script.runas ? ` run as user ${script.runas}` : '';
     return fail(
       'ScriptFailed',
-      signal ? `Script at ${script.location}${who} was killed by signal ${signal}` : `Script at ${script.location}${who} failed with exit code ${code}`,
+      // The CodeDeploy agent's wording (hook_executor.rb).
+      signal ? `Script at specified location: ${script.location}${who} was killed by signal ${signal}` : `Script at specified location: ${script.location}${who} failed with exit code ${code}`,
     );
   };
   try {

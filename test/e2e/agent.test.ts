@@ -148,7 +148,7 @@ describe('e2e: the host agent', () => {
 
   it.each([
     ['a missing script', { BeforeInstall: [{ location: 'scripts/absent.sh', body: '' }] }, 'BeforeInstall', 'ScriptMissing', /Script does not exist at specified location: .*scripts\/absent\.sh/, ''],
-    ['a failing script', { AfterInstall: [{ location: 'scripts/fail.sh', body: 'echo about to fail\nexit 3' }] }, 'AfterInstall', 'ScriptFailed', /failed with exit code 3/, '[stdout]about to fail'],
+    ['a failing script', { AfterInstall: [{ location: 'scripts/fail.sh', body: 'echo about to fail\nexit 3' }] }, 'AfterInstall', 'ScriptFailed', /^Script at specified location: scripts\/fail\.sh failed with exit code 3$/, '[stdout]about to fail'],
     ['a script past its timeout', { ApplicationStart: [{ location: 'scripts/hang.sh', timeout: 1, body: 'echo hanging\nsleep 60' }] }, 'ApplicationStart', 'ScriptTimedOut', /failed to complete in 1 seconds/, '[stdout]hanging'],
     ['a background child holding the output', { ValidateService: [{ location: 'scripts/fork.sh', timeout: 2, body: 'echo forked\nsleep 60 &' }] }, 'ValidateService', 'UnknownError', /kept its output open/, '[stdout]forked'],
   ])('reports %s with its error code and log tail', async (_name, hooks, eventName, errorCode, message, tail) => {

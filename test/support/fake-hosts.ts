@@ -70,7 +70,7 @@ export async function startFakeFleet(harness: Harness, hostIds: readonly string[
       await new Promise((resolve) => setTimeout(resolve, eventMs));
       if (script.failAt === event) {
         inFlight.delete(hostId);
-        const message = `Script at scripts/${event}.sh failed with exit code 2`;
+        const message = `Script at specified location: scripts/${event}.sh failed with exit code 2`;
         throw ApplicationFailure.create({
           type: 'ScriptFailed',
           message,

@@ -18,9 +18,9 @@ function fakeAgent(calls: string[], failAt?: AgentEventName): AgentActivities {
       if (event === failAt) {
         throw ApplicationFailure.create({
           type: 'ScriptFailed',
-          message: `Script at scripts/${event}.sh failed with exit code 2`,
+          message: `Script at specified location: scripts/${event}.sh failed with exit code 2`,
           nonRetryable: true,
-          details: [{ errorCode: 'ScriptFailed', scriptName: `scripts/${event}.sh`, message: `Script at scripts/${event}.sh failed with exit code 2`, logTail: '[stderr]boom' }],
+          details: [{ errorCode: 'ScriptFailed', scriptName: `scripts/${event}.sh`, message: `Script at specified location: scripts/${event}.sh failed with exit code 2`, logTail: '[stderr]boom' }],
         });
       }
       return { status: 'Succeeded' as const, diagnostics: { errorCode: 'Success' as const, message: 'ok', logTail: '' } };
