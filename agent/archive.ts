@@ -5,7 +5,7 @@
  * naming the entry, and limits bound size, entry count and depth. Nothing is ever written outside
  * the destination directory; on any error the caller removes the partly extracted directory.
  */
-import { closeSync, constants, createWriteStream, fchmodSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, symlinkSync, chmodSync } from 'node:fs';
+import { closeSync, constants, createWriteStream, fchmodSync, fchownSync, lchownSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, symlinkSync, chmodSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -44,6 +44,8 @@ interface EntryHeader {
   size: number;
   linkpath?: string;
   mtime?: Date;
+  /** tar: the owner and group the archive records (numeric), kept when the agent runs as root. */
+  owner?: { uid: number; gid: number };
 }
 
 /** Tracks what has been written, and admits or refuses each entry before anything is written for it. */
@@ -56,11 +58,19 @@ class Extraction {
   /** Directories known to exist, so each entry costs no extra mkdir. */
   private readonly directories = new Set<string>();
 
+  /** As `tar -xp` does for the CodeDeploy agent run as root: entries keep the archive's owner and group. */
+  private readonly keepOwners = process.getuid?.() === 0;
+
   constructor(
     readonly root: string,
     readonly limits: ArchiveLimits,
     readonly label: string,
   ) {}
+
+  /** The owner to give an entry, or undefined to leave it the agent's. */
+  private ownerOf(entry: EntryHeader): { uid: number; gid: number } | undefined {
+    return this.keepOwners && entry.owner && Number.isInteger(entry.owner.uid) && Number.isInteger(entry.owner.gid) ? entry.owner : undefined;
+  }
 
   private refuse(path: string, why: string): ArchiveError {
     return new ArchiveError(`${this.label}: entry ${JSON.stringify(path)} ${why}; nothing was installed from it.`);
@@ -105,7 +115,7 @@ class Extraction {
   }
 
   /** Checks the entry and creates it, except for file content, which the caller streams to the returned path. */
-  admit(entry: EntryHeader): { kind: 'file'; path: string; mode: number } | { kind: 'done' } {
+  admit(entry: EntryHeader): { kind: 'file'; path: string; mode: number; owner?: { uid: number; gid: number } } | { kind: 'done' } {
     if (entry.kind === 'refused') {
       throw this.refuse(entry.path, `is a ${entry.typeName}; a revision may hold only files, directories and links`);
     }
@@ -122,6 +132,8 @@ class Extraction {
         try {
           mkdirSync(target, { recursive: true });
           chmodSync(target, ((entry.mode ?? 0o755) & 0o777) | 0o700);
+          const owner = this.ownerOf(entry);
+          if (owner) lchownSync(target, owner.uid, owner.gid);
           this.directories.add(target);
         } catch (err) {
           throw this.refuse(entry.path, `cannot be created as a directory: ${(err as Error).message}`);
@@ -133,6 +145,8 @@ class Extraction {
         this.checkLinkTarget(entry.path, rel, linkpath);
         try {
           symlinkSync(linkpath, target);
+          const owner = this.ownerOf(entry);
+          if (owner) lchownSync(target, owner.uid, owner.gid);
         } catch (err) {
           throw this.refuse(entry.path, `cannot be created as a link: ${(err as Error).message}`);
         }
@@ -152,7 +166,7 @@ class Extraction {
       }
       case 'file':
         this.files.add(rel);
-        return { kind: 'file', path: target, mode: (entry.mode ?? 0o644) & 0o777 };
+        return { kind: 'file', path: target, mode: (entry.mode ?? 0o644) & 0o777, ...(this.ownerOf(entry) ? { owner: this.ownerOf(entry) } : {}) };
     }
   }
 
@@ -185,7 +199,7 @@ class Extraction {
   }
 
   /** Opens a file for writing without ever following a link at its place. */
-  openFile(path: string, mode: number, rawName: string): NodeJS.WritableStream {
+  openFile(path: string, mode: number, rawName: string, owner?: { uid: number; gid: number }): NodeJS.WritableStream {
     let fd: number;
     try {
       fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode);
@@ -195,6 +209,7 @@ class Extraction {
       throw error;
     }
     try {
+      if (owner) fchownSync(fd, owner.uid, owner.gid); // before the mode: chown clears set-ID bits
       fchmodSync(fd, mode); // the exact mode, whatever the umask
     } catch (err) {
       closeSync(fd);
@@ -277,9 +292,10 @@ async function extractTar(input: Readable, gzipped: boolean, extraction: Extract
           mode: entry.mode,
           size: entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile' ? entry.size : 0,
           linkpath: entry.linkpath,
+          ...(entry.uid !== undefined && entry.gid !== undefined ? { owner: { uid: entry.uid, gid: entry.gid } } : {}),
         });
         if (admitted.kind === 'file') {
-          const output = extraction.openFile(admitted.path, admitted.mode, entry.path);
+          const output = extraction.openFile(admitted.path, admitted.mode, entry.path, admitted.owner);
           writes.push(
             pipeline(entry as unknown as Readable, output).catch((err: unknown) =>
               fail(new ArchiveError(`${extraction.label}: ${describeFsError('writing entry', JSON.stringify(entry.path), err)}`, { cause: err })),

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { copyFile, lstat, mkdir, readFile, readdir, readlink, realpath, rm, rmdir, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, lchown, lstat, mkdir, readFile, readdir, readlink, realpath, rm, rmdir, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, relative, isAbsolute } from 'node:path';
 import type { FileExistsBehavior } from '../workflows/contracts/deployment.js';
 import type { AppSpec } from './appspec.js';
@@ -9,6 +9,14 @@ import { hasControlCharacter } from '../workflows/contracts/values.js';
 import { describeFsError } from './fs-errors.js';
 import { InstallError } from './install-error.js';
 import { applyPermission, planPermissions, preparePermissions } from './permissions.js';
+
+/** Root installs as the CodeDeploy agent does (FileUtils.cp with preserve): files keep the revision's owner. */
+const AGENT_IS_ROOT = process.getuid?.() === 0;
+
+/** Gives the installed copy its source's owner and group (set-ID bits are already gone: revisions never carry them). */
+async function keepOwner(destination: string, info: { uid: number; gid: number }): Promise<void> {
+  await lchown(destination, info.uid, info.gid);
+}
 
 export { InstallError };
 
@@ -306,12 +314,14 @@ export async function installFiles(options: {
         if (step.replaces) await rm(step.destination, { force: true });
         if (step.symlink) {
           await symlink(await readlink(step.source), step.destination);
+          if (AGENT_IS_ROOT) await keepOwner(step.destination, await lstat(step.source));
         } else {
           // EXCL: never writes through a link that appeared at the destination; FICLONE: a reflink where
           // the file system has them (btrfs, XFS), a plain in-kernel copy elsewhere.
           await copyFile(step.source, step.destination, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
           const info = await stat(step.source);
           await utimes(step.destination, info.atime, info.mtime);
+          if (AGENT_IS_ROOT) await keepOwner(step.destination, info);
         }
       });
       copied += 1;

@@ -3,8 +3,7 @@
  * graceful stop during a hook, every failure kind with its error code, an agent killed mid-hook and
  * restarted, and revision retention.
  */
-import { motoEnv } from '../support/harness.js';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostLayerPath } from '../../agent/simulated-host.js';
@@ -15,7 +14,8 @@ import type { DeploymentInput, DeploymentView } from '../../workflows/contracts/
 import type { HostRegistration } from '../../workflows/contracts/hosts.js';
 import { hostRegistryWorkflowId } from '../../workflows/contracts/naming.js';
 import { hostsQuery } from '../../workflows/messages.js';
-import { scratchDir, startController, startHosts, uniqueName, type Harness } from '../support/harness.js';
+import { motoEnv, scratchDir, startController, startHosts, uniqueName, type Harness } from '../support/harness.js';
+import { tgzArchive, zipArchive } from '../support/archives.js';
 
 interface Hook {
   location: string;
@@ -129,6 +129,27 @@ describe('e2e: the host agent', () => {
     // The agent runs with moto's settings and keys (test support), and Gantry's MALLOC_ARENA_MAX.
     expect(seen).toEqual(expect.arrayContaining(['AWS_REGION=us-east-1', `AWS_ENDPOINT_URL=${motoEnv().AWS_ENDPOINT_URL}`]));
     expect(seen.filter((line) => /^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|MALLOC_ARENA_MAX|GANTRY_)/.test(line))).toEqual([]);
+  });
+
+  it("keeps a tar revision's recorded owners when the agent is root, as tar -xp does; a zip revision's files are the agent's", async () => {
+    const appspec = `version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: /srv/${app}/owned\n`;
+    const entries = (uid: number) => [
+      { name: 'appspec.yml', body: appspec },
+      { name: 'app/', type: 'dir' as const },
+      { name: 'app/owned.txt', body: 'owned', uid, gid: uid + 1 },
+      { name: 'app/link', type: 'symlink' as const, link: 'owned.txt', uid, gid: uid + 1 },
+    ];
+    const tgz = join(base, 'owned.tgz');
+    writeFileSync(tgz, tgzArchive(entries(4500)));
+    expect((await deploy(tgz)).status).toBe('Succeeded');
+    const file = lstatSync(onHost('/srv', app, 'owned', 'owned.txt'));
+    expect([file.uid, file.gid]).toEqual([4500, 4501]);
+    const link = lstatSync(onHost('/srv', app, 'owned', 'link'));
+    expect([link.uid, link.gid]).toEqual([4500, 4501]);
+    const zip = join(base, 'owned.zip');
+    writeFileSync(zip, zipArchive([{ name: 'appspec.yml', body: appspec.replace('/owned', '/zipped') }, { name: 'app/owned.txt', body: 'zipped' }]));
+    expect((await deploy(zip)).status).toBe('Succeeded');
+    expect(lstatSync(onHost('/srv', app, 'zipped', 'owned.txt')).uid).toBe(process.getuid?.());
   });
 
   it('lets the hook in flight finish when the agent is stopped gracefully', async () => {

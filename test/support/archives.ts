@@ -19,6 +19,9 @@ export interface ArchiveEntry {
   deflate?: boolean;
   /** zip: the uncompressed size the headers declare, when it should lie. */
   declaredSize?: number;
+  /** tar: the owner and group recorded (default 0). */
+  uid?: number;
+  gid?: number;
 }
 
 const TAR_TYPE_FLAGS = { file: '0', hardlink: '1', symlink: '2', chardev: '3', dir: '5', fifo: '6' } as const;
@@ -39,8 +42,8 @@ function tarHeader(entry: ArchiveEntry, size: number): Buffer {
   const type = entry.type ?? 'file';
   header.write(name, 0, 100);
   header.write(octal(entry.mode ?? (type === 'dir' ? 0o755 : 0o644), 8), 100);
-  header.write(octal(0, 8), 108);
-  header.write(octal(0, 8), 116);
+  header.write(octal(entry.uid ?? 0, 8), 108);
+  header.write(octal(entry.gid ?? 0, 8), 116);
   header.write(octal(size, 12), 124);
   header.write(octal(1_700_000_000, 12), 136);
   header.write('        ', 148);
