@@ -856,90 +856,96 @@ async function devCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Every command: how it runs. Its help is its block of USAGE. */
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  'create-deployment': createDeploymentCommand,
+  'get-deployment': getDeploymentCommand,
+  'list-deployments': listDeploymentsCommand,
+  'create-deployment-group': createDeploymentGroupCommand,
+  'update-deployment-group': updateDeploymentGroupCommand,
+  'get-deployment-group': getDeploymentGroupCommand,
+  'list-deployment-groups': listDeploymentGroupsCommand,
+  rollback: rollbackCommand,
+  'create-rollout': createRolloutCommand,
+  'get-rollout': getRolloutCommand,
+  'list-rollouts': listRolloutsCommand,
+  'approve-rollout': approveRolloutCommand,
+  'stop-rollout': stopRolloutCommand,
+  'pause-rollout': (argv) => pauseRolloutCommand(argv, true),
+  'resume-rollout': (argv) => pauseRolloutCommand(argv, false),
+  ...Object.fromEntries(
+    ['create-rollout-schedule', 'list-rollout-schedules', 'describe-rollout-schedule', 'pause-rollout-schedule', 'unpause-rollout-schedule', 'trigger-rollout-schedule', 'delete-rollout-schedule'].map((name) => [name, (argv: string[]) => rolloutScheduleCommand(name, argv)]),
+  ),
+  'create-application': createApplicationCommand,
+  'get-application': getApplicationCommand,
+  'list-applications': listApplicationsCommand,
+  'put-lifecycle-event-hook-execution-status': putHookStatusCommand,
+  'continue-deployment': continueDeploymentCommand,
+  'stop-deployment': stopDeploymentCommand,
+  'list-deployment-targets': listDeploymentTargetsCommand,
+  'get-deployment-target': getDeploymentTargetCommand,
+  'create-deployment-config': createDeploymentConfigCommand,
+  'get-deployment-config': getDeploymentConfigCommand,
+  'list-deployment-configs': listDeploymentConfigsCommand,
+  'delete-deployment-config': deleteDeploymentConfigCommand,
+  worker: workerCommand,
+  agent: agentCommand,
+  dev: devCommand,
+  demo: async (argv) => {
+    const values = parse(argv, { 'keep-running': { type: 'boolean' } });
+    return runDemo({ keepRunning: Boolean(values['keep-running']) });
+  },
+};
+
+/** A command's lines of USAGE (its line and the lines indented under it), plus the connection options. */
+export function commandHelp(command: string): string {
+  const lines = USAGE.split('\n');
+  const found: string[] = [];
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i] as string;
+    const names = line.trim().split(/\s+/)[0]?.split('|') ?? [];
+    const listed = /^ {2}\S/.test(line) && (names.includes(command) || line.trim().split(/\s+\|\s+|\s+/).slice(0, 3).includes(command));
+    if (!listed) continue;
+    found.push(line);
+    for (let j = i + 1; j < lines.length && /^( {3,}| {2}\|)/.test(lines[j] as string); j += 1) found.push(lines[j] as string);
+  }
+  const tail = USAGE.slice(USAGE.indexOf('Connection (all commands)'));
+  return [`Usage: gantry ${command} [options]`, '', ...(found.length ? found : [`  ${command}`]), '', tail].join('\n');
+}
+
+/** The known command nearest to a mistyped one (edit distance), for the error. */
+function nearest(command: string): string | undefined {
+  const distance = (a: string, b: string): number => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j += 1) next[j] = Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length] as number;
+  };
+  const [best] = Object.keys(COMMANDS).map((name) => [name, distance(command, name)] as const).sort((a, b) => a[1] - b[1]);
+  return best && best[1] <= Math.max(2, Math.floor(command.length / 4)) ? best[0] : undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  installRuntime();
-  switch (command) {
-    case 'create-deployment':
-      return createDeploymentCommand(rest);
-    case 'get-deployment':
-      return getDeploymentCommand(rest);
-    case 'list-deployments':
-      return listDeploymentsCommand(rest);
-    case 'create-deployment-group':
-      return createDeploymentGroupCommand(rest);
-    case 'update-deployment-group':
-      return updateDeploymentGroupCommand(rest);
-    case 'get-deployment-group':
-      return getDeploymentGroupCommand(rest);
-    case 'list-deployment-groups':
-      return listDeploymentGroupsCommand(rest);
-    case 'rollback':
-      return rollbackCommand(rest);
-    case 'create-rollout':
-      return createRolloutCommand(rest);
-    case 'get-rollout':
-      return getRolloutCommand(rest);
-    case 'list-rollouts':
-      return listRolloutsCommand(rest);
-    case 'approve-rollout':
-      return approveRolloutCommand(rest);
-    case 'stop-rollout':
-      return stopRolloutCommand(rest);
-    case 'pause-rollout':
-      return pauseRolloutCommand(rest, true);
-    case 'resume-rollout':
-      return pauseRolloutCommand(rest, false);
-    case 'create-rollout-schedule':
-    case 'list-rollout-schedules':
-    case 'describe-rollout-schedule':
-    case 'pause-rollout-schedule':
-    case 'unpause-rollout-schedule':
-    case 'trigger-rollout-schedule':
-    case 'delete-rollout-schedule':
-      return rolloutScheduleCommand(command, rest);
-    case 'create-application':
-      return createApplicationCommand(rest);
-    case 'get-application':
-      return getApplicationCommand(rest);
-    case 'list-applications':
-      return listApplicationsCommand(rest);
-    case 'put-lifecycle-event-hook-execution-status':
-      return putHookStatusCommand(rest);
-    case 'continue-deployment':
-      return continueDeploymentCommand(rest);
-    case 'stop-deployment':
-      return stopDeploymentCommand(rest);
-    case 'list-deployment-targets':
-      return listDeploymentTargetsCommand(rest);
-    case 'get-deployment-target':
-      return getDeploymentTargetCommand(rest);
-    case 'create-deployment-config':
-      return createDeploymentConfigCommand(rest);
-    case 'get-deployment-config':
-      return getDeploymentConfigCommand(rest);
-    case 'list-deployment-configs':
-      return listDeploymentConfigsCommand(rest);
-    case 'delete-deployment-config':
-      return deleteDeploymentConfigCommand(rest);
-    case 'worker':
-      return workerCommand(rest);
-    case 'agent':
-      return agentCommand(rest);
-    case 'dev':
-      return devCommand(rest);
-    case 'demo': {
-      const values = parse(rest, { 'keep-running': { type: 'boolean' } });
-      return runDemo({ keepRunning: Boolean(values['keep-running']) });
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      console.error(`gantry: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-      return 2;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    const about = command === 'help' ? rest[0] : undefined;
+    console.log(about && COMMANDS[about] ? commandHelp(about) : USAGE);
+    return command === undefined ? 2 : 0;
   }
+  const run = COMMANDS[command];
+  if (!run) {
+    const guess = nearest(command);
+    console.error(`gantry: unknown command ${JSON.stringify(command)}${guess ? ` (did you mean ${guess}?)` : ''}; \`gantry --help\` lists them`);
+    return 2;
+  }
+  // --help answers before anything runs (no server is started, nothing is connected).
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(commandHelp(command));
+    return 0;
+  }
+  installRuntime();
+  return run(rest);
 }
