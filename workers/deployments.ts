@@ -24,7 +24,7 @@ import {
   putHookStatusUpdate,
 } from '../workflows/messages.js';
 import { type HookStatusReport, validateHookStatusReport } from '../workflows/contracts/lambda.js';
-import { deploymentSearchAttributes, GantrySearchAttributes } from '../workflows/search-attributes.js';
+import { deploymentMetadata, deploymentSearchAttributes, GantrySearchAttributes } from '../workflows/search-attributes.js';
 import { joinProblems } from '../workflows/contracts/values.js';
 import { DEPLOYMENT_WAIT_TYPES, type DeploymentWaitType } from '../workflows/contracts/blue-green.js';
 
@@ -71,6 +71,7 @@ export async function startDeployment(
     args: [input],
     workflowIdConflictPolicy: 'FAIL',
     typedSearchAttributes: deploymentSearchAttributes(input, 'Created'),
+    ...deploymentMetadata(input),
   });
   return deploymentId;
 }

@@ -42,8 +42,15 @@ export async function startRollout(client: Client, input: RolloutInput, options:
       { key: GantrySearchAttributes.application, value: input.applicationName },
       { key: GantrySearchAttributes.status, value: 'InProgress' },
     ],
+    ...rolloutMetadata(input),
   });
   return rolloutId;
+}
+
+/** What the Temporal UI shows for a rollout: the application and its waves of regions. */
+export function rolloutMetadata(input: RolloutInput): { staticSummary: string; staticDetails: string } {
+  const waves = input.waves.map((w, i) => `**Wave ${i + 1}**${w.name ? ` (${w.name})` : ''} ${w.mode ?? 'SERIAL'}: ${w.regions.map((r) => `${r.region}/${r.deploymentGroupName}`).join(', ')}${w.approval ? ' · approval' : ''}${w.bakeSeconds ? ` · bake ${w.bakeSeconds}s` : ''}`);
+  return { staticSummary: `Rollout of ${input.applicationName} to ${input.waves.reduce((n, w) => n + w.regions.length, 0)} regions in ${input.waves.length} waves`, staticDetails: [`**Application** ${input.applicationName}`, ...waves].join('\n') };
 }
 
 /** `get-rollout`: the status query while it runs, its result (or failure's details) once it ended. */
@@ -138,6 +145,7 @@ export async function createRolloutSchedule(client: Client, options: RolloutSche
         taskQueue: options.taskQueue ?? CONTROLLER_TASK_QUEUE,
         args: [options.input],
         typedSearchAttributes: [{ key: GantrySearchAttributes.application, value: options.input.applicationName }],
+        ...rolloutMetadata(options.input),
       },
       policies: { overlap: options.overlap ?? 'SKIP', ...(options.catchupWindow ? { catchupWindow: options.catchupWindow as `${number}${'s' | 'm' | 'h' | 'd'}` } : {}) },
       state: { paused: options.paused ?? false, ...(options.note ? { note: options.note } : {}) },

@@ -6,6 +6,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   patched,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -124,6 +125,8 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
     summary.currentZone = undefined;
     if (error) summary.errorInformation = error;
     upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: summary.status }]);
+    const o = summary.deploymentOverview;
+    setCurrentDetails(`**${summary.status}**${error ? ` · ${error.code}: ${error.message}` : ''} · targets: ${o.Succeeded} succeeded, ${o.Failed} failed, ${o.Skipped} skipped`);
   };
   const failed = (type: FailureType, error: ErrorInformation): ApplicationFailure => {
     settle(error, type === FailureType.ManualStop || type === FailureType.AlarmActive);

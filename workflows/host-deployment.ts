@@ -1,4 +1,4 @@
-import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation as isCancellationError, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, ApplicationFailure, CancellationScope, isCancellation as isCancellationError, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { AgentActivities, LifecycleEventResult } from './contracts/agent.js';
 import type { ControllerActivities } from './contracts/controller.js';
 import type { AgentTimeouts, DeploymentContext, HostDeploymentView } from './contracts/deployment.js';
@@ -52,7 +52,7 @@ function isCancellationRequested(): boolean {
 export async function hostDeployment(input: HostDeploymentInput): Promise<HostDeploymentView> {
   const { deployment, hostId } = input;
   const timeouts = { ...DEFAULT_AGENT_TIMEOUTS, ...input.agentTimeouts };
-  const agent = proxyActivities<AgentActivities>({
+  const agentOptions: ActivityOptions = {
     taskQueue: hostTaskQueue(hostId),
     scheduleToStartTimeout: `${timeouts.scheduleToStartSeconds}s`,
     startToCloseTimeout: `${timeouts.eventSeconds}s`,
@@ -62,15 +62,19 @@ export async function hostDeployment(input: HostDeploymentInput): Promise<HostDe
     // One attempt: an agent that stops heartbeating (host or agent died) or never picks the event up
     // fails the host at once, as CodeDeploy would; every failure the agent itself reports is typed.
     retry: { maximumAttempts: 1 },
-  });
+  };
+  const agent = proxyActivities<AgentActivities>(agentOptions);
 
-  const controller = proxyActivities<ControllerActivities>({
+  const controllerOptions: ActivityOptions = {
     startToCloseTimeout: `${(input.trafficControl?.timeoutSeconds ?? 300) + 60}s`,
     heartbeatTimeout: '30s',
     retry: { maximumAttempts: 3, initialInterval: '1s', nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES] },
-  });
+  };
+  const controller = proxyActivities<ControllerActivities>(controllerOptions);
+  // Each event's activity carries a summary, so the Temporal UI's timeline reads like CodeDeploy's events.
+  const summary = (name: LifecycleEventName): string => `${name} on ${hostId} (${deployment.deploymentId})`;
   const runEvent = async (name: LifecycleEventName): Promise<LifecycleEventResult> => {
-    if (name !== 'BlockTraffic' && name !== 'AllowTraffic') return agent[name as AgentEventName]({ deployment, hostId });
+    if (name !== 'BlockTraffic' && name !== 'AllowTraffic') return agent[name as AgentEventName].executeWithOptions({ ...agentOptions, summary: summary(name) }, [{ deployment, hostId }]);
     const traffic = input.trafficControl;
     if (!traffic?.target) {
       throw ApplicationFailure.create({
@@ -79,7 +83,7 @@ export async function hostDeployment(input: HostDeploymentInput): Promise<HostDe
         nonRetryable: true,
       });
     }
-    const result = await controller[name]({ action: name, hostId, target: traffic.target, targetGroupNames: traffic.targetGroupNames, timeoutSeconds: traffic.timeoutSeconds });
+    const result = await controller[name].executeWithOptions({ ...controllerOptions, summary: `${summary(name)}: ${traffic.targetGroupNames.join(', ')}` }, [{ action: name, hostId, target: traffic.target, targetGroupNames: traffic.targetGroupNames, timeoutSeconds: traffic.timeoutSeconds }]);
     const message = `${name === 'BlockTraffic' ? 'Deregistered from' : 'Registered and healthy in'} ${result.targetGroups.join(', ')} after ${result.seconds.toFixed(1)}s`;
     return { status: 'Succeeded', diagnostics: { errorCode: 'Success', message, logTail: '' } };
   };
@@ -102,6 +106,8 @@ export async function hostDeployment(input: HostDeploymentInput): Promise<HostDe
     }
     event.status = 'InProgress';
     event.startTime = new Date().toISOString();
+    const done = view.lifecycleEvents.filter((e) => e.status === 'Succeeded').length;
+    setCurrentDetails(`**${hostId}** · ${name} in progress · ${done} of ${view.lifecycleEvents.length} events done · deployment ${deployment.deploymentId}`);
     view.lastUpdatedAt = event.startTime;
     try {
       const result = await runEvent(name);
@@ -132,6 +138,7 @@ export async function hostDeployment(input: HostDeploymentInput): Promise<HostDe
     view.lastUpdatedAt = event.endTime;
   }
   view.status = failure ? 'Failed' : 'Succeeded';
+  setCurrentDetails(`**${hostId}** · ${failure ? `Failed: ${failure.message}` : 'Succeeded'} · deployment ${deployment.deploymentId}`);
   if (!failure && view.lifecycleEvents.some((e) => e.status === 'Skipped')) {
     // Stopped between two events: nothing failed, but the host did not get the revision.
     view.status = 'Failed';

@@ -6,6 +6,7 @@ import {
   ContinueAsNew,
   ParentClosePolicy,
   patched,
+  setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -124,6 +125,7 @@ export async function interpret(
     const ok = host.status === 'Succeeded';
     const outcome = run.hostOutcome ? run.hostOutcome(host.targetId, ok) : (run.hostFinished(host.targetId, ok), { status: ok ? 'Succeeded' : 'Failed', report: true, final: true } as const);
     tracker.set(target, outcome.status);
+    describeNow();
     if (outcome.report) (ok ? progress.unreported.succeeded : progress.unreported.failed).push(host.targetId);
     if (outcome.final || !ok) notifier.send(ok ? 'InstanceSuccess' : 'InstanceFailure', (name) => instancePayload(host, name));
     if (ok) return;
@@ -147,6 +149,14 @@ export async function interpret(
     if (summary.currentStep?.kind === kind && summary.currentStep.detail === detail) return;
     summary.currentStep = { kind, ...(detail ? { detail } : {}), since: new Date().toISOString() };
     refreshView();
+    describeNow();
+  };
+  /** The deployment's current details in the Temporal UI: its status, step and targets' counts. */
+  const describeNow = (): void => {
+    const o = summary.deploymentOverview;
+    const step = summary.currentStep ? `${summary.currentStep.kind}${summary.currentStep.detail ? ` (${summary.currentStep.detail})` : ''}` : '';
+    const weight = summary.lambda ? ` · target version weight ${Math.round(summary.lambda.targetVersionWeight * 100)}%` : '';
+    setCurrentDetails(`**${summary.status}** · step ${step}${weight} · targets: ${o.Succeeded} succeeded, ${o.Failed} failed, ${o.InProgress} in progress, ${o.Pending} pending, ${o.Skipped} skipped${o.Ready ? `, ${o.Ready} ready` : ''}`);
   };
   /** The strategy's own part of the status; refreshed when the step changes, not on every host. */
   const refreshView = (): void => {
@@ -462,6 +472,7 @@ async function deployHost(
       args: [{ deployment: context, hostId, events, agentTimeouts: input.agentTimeouts, ...(trafficControl ? { trafficControl } : {}) }],
       // A host's child must not outlive its deployment.
       parentClosePolicy: ParentClosePolicy.TERMINATE,
+      staticSummary: `${hostId}${phase ? ` · ${phase}` : ''} · ${context.applicationName}/${context.deploymentGroupName} · ${context.deploymentId}`,
     }).finally(started);
     return await child.result();
   } catch (err) {

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ControllerActivities } from './contracts/controller.js';
 import { FailureType } from './contracts/errors.js';
 import type { RevisionLocation } from './contracts/revision.js';
@@ -40,9 +40,10 @@ export async function crossRegionRollout(input: RolloutInput, resumed?: RolloutM
   const view = machine.state.view;
   setHandler(rolloutStatusQuery, () => view);
   const setStatus = (status: RolloutView['status']): void => {
-    if (view.status === status) return;
+    if (view.status !== status) upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: status }]);
     view.status = status;
-    upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: status }]);
+    // The Temporal UI's current details: the status and where each wave is.
+    setCurrentDetails(`**${status}**${view.message ? ` · ${view.message}` : ''} · ${view.waves.map((w) => `wave ${w.index + 1} ${w.status}: ${w.regions.map((r) => `${r.region} ${r.status}`).join(', ')}`).join(' · ')}`);
   };
   upsertSearchAttributes([
     { key: GantrySearchAttributes.application, value: input.applicationName },
@@ -78,9 +79,9 @@ export async function crossRegionRollout(input: RolloutInput, resumed?: RolloutM
   );
 
   const end = (status: 'Succeeded' | 'Failed' | 'Stopped' | 'Refused', message?: string): RolloutView => {
-    setStatus(status);
     view.completeTime = new Date().toISOString();
     if (message) view.message = message;
+    setStatus(status);
     if (status === 'Failed' || status === 'Stopped') throw ApplicationFailure.create({ type: status === 'Failed' ? 'RolloutFailed' : 'RolloutStopped', message: message ?? status, nonRetryable: true, details: [view] });
     return view;
   };

@@ -20,3 +20,29 @@ export function deploymentSearchAttributes(input: DeploymentInput, status: Deplo
     { key: GantrySearchAttributes.status, value: status },
   ];
 }
+
+/** The strategy a deployment input runs (for its description). */
+function strategyName(input: DeploymentInput): string {
+  if (input.computePlatform === 'Lambda') return 'Lambda alias traffic shifting';
+  if (input.deploymentStyle?.deploymentType === 'BLUE_GREEN') return 'blue/green';
+  return input.loadBalancerInfo ? 'in place, with traffic control' : 'in place';
+}
+
+/**
+ * What the Temporal UI shows for a deployment, as CodeDeploy's console does: a one-line summary and
+ * details (application, group, revision, strategy, configuration), set when it starts.
+ */
+export function deploymentMetadata(input: DeploymentInput): { staticSummary: string; staticDetails: string } {
+  return {
+    staticSummary: `${input.applicationName}/${input.deploymentGroupName}: ${describeRevision(input.revision)}`,
+    staticDetails: [
+      `**Application** ${input.applicationName}`,
+      `**Deployment group** ${input.deploymentGroupName}`,
+      `**Revision** ${describeRevision(input.revision)}`,
+      `**Strategy** ${strategyName(input)}`,
+      `**Configuration** ${input.deploymentConfig?.deploymentConfigName ?? input.deploymentConfigName ?? (input.computePlatform === 'Lambda' ? 'CodeDeployDefault.LambdaAllAtOnce' : 'CodeDeployDefault.OneAtATime')}`,
+      ...(input.creator && input.creator !== 'user' ? [`**Creator** ${input.creator}`] : []),
+      ...(input.description ? [`**Description** ${input.description}`] : []),
+    ].join('\n'),
+  };
+}

@@ -152,6 +152,25 @@ describe('e2e: the host agent', () => {
     expect(lstatSync(onHost('/srv', app, 'zipped', 'owned.txt')).uid).toBe(process.getuid?.());
   });
 
+  it('reads like CodeDeploy in the Temporal UI: summaries and details on the deployment, its host and each event', async () => {
+    const revision = writeRevision(join(base, 'ui'), app, { ApplicationStart: [{ location: 'scripts/ok.sh', body: 'true' }] });
+    const view = await deploy(revision, { description: 'UI check' });
+    expect(view.status).toBe('Succeeded');
+    const deployment = await harness.client.workflow.getHandle(view.deploymentId).describe();
+    expect(await deployment.staticSummary()).toBe(`agent-app/${name}: local:${revision}`);
+    expect(await deployment.staticDetails()).toMatch(/\*\*Application\*\* agent-app\n\*\*Deployment group\*\* .*\n\*\*Revision\*\* local:.*\n\*\*Strategy\*\* in place\n\*\*Configuration\*\* CodeDeployDefault\.OneAtATime\n\*\*Description\*\* UI check/);
+    const metadata = (await harness.client.workflow.getHandle(view.deploymentId).query('__temporal_workflow_metadata')) as { currentDetails?: string };
+    expect(metadata.currentDetails).toBe('**Succeeded** · targets: 1 succeeded, 0 failed, 0 skipped');
+    const child = harness.client.workflow.getHandle(`${view.deploymentId}/${host}`);
+    expect(await (await child.describe()).staticSummary()).toBe(`${host} · agent-app/${name} · ${view.deploymentId}`);
+    const summaries: string[] = [];
+    for (const e of (await child.fetchHistory()).events ?? []) {
+      const data = e.activityTaskScheduledEventAttributes ? e.userMetadata?.summary?.data : undefined;
+      if (data) summaries.push(JSON.parse(Buffer.from(data).toString('utf8')) as string);
+    }
+    expect(summaries).toEqual(['ApplicationStop', 'DownloadBundle', 'BeforeInstall', 'Install', 'AfterInstall', 'ApplicationStart', 'ValidateService'].map((e) => `${e} on ${host} (${view.deploymentId})`));
+  });
+
   it('lets the hook in flight finish when the agent is stopped gracefully', async () => {
     const marker = onHost('/srv', app, 'validate-started');
     const revision = writeRevision(join(base, 'v2'), app, {

@@ -106,6 +106,9 @@ describe.skipIf(!server)('workflows/rollout: waves, gates, failures and stops (t
     expect(calls.slice(4, 6).sort()).toEqual(['deploy eu-central-1', 'deploy eu-west-1']);
     expect(view.waves.map((w) => w.status)).toEqual(['Succeeded', 'Succeeded']);
     expect(view.waves.flatMap((w) => w.regions.map((r) => `${r.region} ${r.status} ${r.deploymentId?.slice(0, 2)}`))).toEqual(['us-east-1 Succeeded d-', 'us-west-2 Succeeded d-', 'eu-west-1 Succeeded d-', 'eu-central-1 Succeeded d-']);
+    // The Temporal UI's current details say where every wave ended.
+    const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+    expect(metadata.currentDetails).toBe('**Succeeded** · wave 1 Succeeded: us-east-1 Succeeded, us-west-2 Succeeded · wave 2 Succeeded: eu-west-1 Succeeded, eu-central-1 Succeeded');
   });
 
   it('a failure in wave 2 halts wave 3 and rolls back wave 1, newest first', async () => {
