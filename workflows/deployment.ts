@@ -289,6 +289,10 @@ async function prepare(
   // A Lambda deployment has no hosts: its one target (function:alias) is known once its AppSpec is read.
   const selected: SelectedTarget[] = isLambda(input) ? [] : await entities.selectTargets({ controllerTaskQueue, query: { deploymentGroupId: context.deploymentGroupId, selection } });
   tracker.add(selected.map((t) => ({ targetId: t.hostId, status: 'Pending', zone: t.zone })));
+  const deregistered = selected.filter((t) => t.deregistered).map((t) => t.hostId);
+  if (deregistered.length > 0) {
+    throw failed(FailureType.InvalidDeploymentInput, { code: 'INVALID_TARGET_INSTANCES', message: `${deregistered.join(', ')} ${deregistered.length === 1 ? 'is' : 'are'} deregistered (deregister-on-premises-instance) and cannot be deployed to; register ${deregistered.length === 1 ? 'it' : 'them'} again with register-on-premises-instance` });
+  }
   if (needsPinning(context.revision)) {
     try {
       context.revision = await controller.pinRevision(context.revision);

@@ -8,6 +8,7 @@ import type { DeploymentWaitType } from './contracts/blue-green.js';
 import type { HookStatusReport } from './contracts/lambda.js';
 import type { ApplicationInfo, CreateApplicationRequest } from './contracts/applications.js';
 import type { ApprovalRequest, RolloutStopRequest, RolloutView } from './contracts/rollout.js';
+import type { OnPremisesInstance } from './contracts/on-premises.js';
 
 /** `deployment` workflow: the deployment, its overview and every target's status. */
 export const deploymentStatusQuery = defineQuery<DeploymentSummary>(MessageName.status);
@@ -90,3 +91,11 @@ export const resumeSignal = defineSignal(MessageName.resume);
 
 /** `crossRegionRollout` workflow: approves (or rejects) the wave waiting at its approval gate. */
 export const approveUpdate = defineUpdate<{ rolloutId: string; wave: number; approved: boolean }, [ApprovalRequest]>(MessageName.approve);
+
+/** `hostRegistry` workflow: CodeDeploy's on-premises instance operations, each answering the instances it changed. */
+export const registerInstanceUpdate = defineUpdate<OnPremisesInstance[], [{ instanceName: string; iamUserArn?: string; iamSessionArn?: string }]>(MessageName.registerOnPremisesInstance);
+export const deregisterInstanceUpdate = defineUpdate<OnPremisesInstance[], [{ instanceName: string }]>(MessageName.deregisterOnPremisesInstance);
+export const addTagsUpdate = defineUpdate<OnPremisesInstance[], [{ instanceNames: string[]; tags: { Key: string; Value?: string }[] }]>(MessageName.addTagsToOnPremisesInstances);
+export const removeTagsUpdate = defineUpdate<OnPremisesInstance[], [{ instanceNames: string[]; tags: { Key: string; Value?: string }[] }]>(MessageName.removeTagsFromOnPremisesInstances);
+/** `hostRegistry` workflow: the on-premises instances managed centrally. */
+export const onPremisesInstancesQuery = defineQuery<OnPremisesInstance[]>(MessageName.onPremisesInstances);

@@ -14,7 +14,8 @@ import type { DeploymentInput, DeploymentView } from '../../workflows/contracts/
 import type { HostRegistration } from '../../workflows/contracts/hosts.js';
 import { hostRegistryWorkflowId } from '../../workflows/contracts/naming.js';
 import { hostsQuery } from '../../workflows/messages.js';
-import { motoEnv, scratchDir, startController, startHosts, uniqueName, type Harness } from '../support/harness.js';
+import { motoEnv, scratchDir, stackAddress, startController, startHosts, uniqueName, type Harness } from '../support/harness.js';
+import { connectedGantry } from '../support/cli.js';
 import { tgzArchive, zipArchive } from '../support/archives.js';
 
 interface Hook {
@@ -233,5 +234,32 @@ describe('e2e: the host agent', () => {
     expect(dirs).toHaveLength(2);
     const lastSuccessful = readFileSync(join(root, 'deployment-root', 'deployment-instructions', `${group[0]}_last_successful_install`), 'utf8');
     expect(dirs.map((d) => join(root, 'deployment-root', group[0] as string, d))).toContain(lastSuccessful);
+  });
+  it('manages the host as an on-premises instance: central tags select it without restarting its agent, and a deregistered host is refused', async () => {
+    const cli = connectedGantry({ ...stackAddress(), taskQueue: () => harness.taskQueue });
+    // Its own destination: another group's files are already at the app's.
+    const revision = writeRevision(join(base, 'onprem'), `${app}-onprem`, { ApplicationStart: [{ location: 'scripts/ok.sh', body: 'true' }] });
+    const byTag = (Key: string, Value: string): Partial<DeploymentInput> => ({ deploymentGroupName: `${name}-onprem`, targetHosts: undefined, tagFilters: [{ Key, Value, Type: 'KEY_AND_VALUE' }] });
+    const registry = harness.client.workflow.getHandle(hostRegistryWorkflowId(harness.taskQueue));
+    await waitUntil('the host to register', async () => (await registry.query(hostsQuery).catch(() => [])).some((h) => h.hostId === host), 30_000);
+    expect((await cli(['register-on-premises-instance', '--instance-name', host, '--iam-user-arn', 'arn:aws:iam::123456789012:user/web-1'])).code).toBe(0);
+    expect((await cli(['register-on-premises-instance', '--instance-name', host, '--iam-user-arn', 'arn:aws:iam::123456789012:user/web-1'])).stderr).toMatch(/already registered \(InstanceNameAlreadyRegistered\)/);
+    // Seeded with the agent's --tag values.
+    expect((await cli(['get-on-premises-instance', '--instance-name', host])).json.instanceInfo).toMatchObject({ instanceName: host, registrationStatus: 'Registered', iamUserArn: 'arn:aws:iam::123456789012:user/web-1', tags: { role: 'web', env: 'e2e' } });
+    expect((await cli(['add-tags-to-on-premises-instances', '--instance-names', host, '--tags', 'Key=tier,Value=gold'])).code).toBe(0);
+    expect((await deploy(revision, byTag('tier', 'gold'))).status).toBe('Succeeded');
+    expect((await cli(['list-on-premises-instances', '--registration-status', 'Registered', '--tag-filters', 'Key=tier,Value=gold,Type=KEY_AND_VALUE'])).json.instanceNames).toEqual([host]);
+    expect((await cli(['remove-tags-from-on-premises-instances', '--instance-names', host, '--tags', 'Key=role,Value=web'])).code).toBe(0);
+    expect((await deploy(revision, byTag('role', 'web'))).errorInformation?.code).toBe('NO_INSTANCES');
+    expect((await cli(['add-tags-to-on-premises-instances', '--instance-names', 'nobody', '--tags', 'Key=a,Value=b'])).stderr).toMatch(/nobody" is not registered \(InstanceNotRegistered\)/);
+
+    expect((await cli(['deregister-on-premises-instance', '--instance-name', host])).code).toBe(0);
+    const refused = await deploy(revision);
+    expect(refused.errorInformation).toMatchObject({ code: 'INVALID_TARGET_INSTANCES', message: expect.stringContaining(`${host} is deregistered (deregister-on-premises-instance)`) });
+    expect((await deploy(revision, byTag('tier', 'gold'))).errorInformation?.code).toBe('NO_INSTANCES');
+    expect((await cli(['list-on-premises-instances', '--registration-status', 'Deregistered'])).json.instanceNames).toEqual([host]);
+    // Registered again, it is a target again, with the tags it had.
+    expect((await cli(['register-on-premises-instance', '--instance-name', host, '--iam-session-arn', 'arn:aws:sts::123456789012:assumed-role/web/web-1'])).code).toBe(0);
+    expect((await deploy(revision, byTag('tier', 'gold'))).status).toBe('Succeeded');
   });
 });

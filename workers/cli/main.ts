@@ -44,6 +44,7 @@ import { parseJson, parseList, parseNestedShorthand, parseShorthand, parseTags, 
 import { parseListen, serveHookStatus } from '../hook-status-endpoint.js';
 import type { ComputePlatform, HookStatusReport } from '../../workflows/contracts/lambda.js';
 import { createApplication, getApplication, listApplications } from '../applications.js';
+import { deregisterOnPremisesInstance, getOnPremisesInstance, listOnPremisesInstances, registerOnPremisesInstance, tagOnPremisesInstances } from '../on-premises.js';
 import { readFileSync } from 'node:fs';
 import type { RolloutInput } from '../../workflows/contracts/rollout.js';
 import type { CalendarSpec } from '@temporalio/client';
@@ -141,6 +142,14 @@ Cross-region rollouts (one revision, region by region, in waves; each region's g
                      [--time-zone Europe/Berlin] [--overlap SKIP|BUFFER_ONE|…] [--catchup-window 10m] [--paused]
   list-rollout-schedules | describe-rollout-schedule | pause-rollout-schedule | unpause-rollout-schedule
   | trigger-rollout-schedule | delete-rollout-schedule   --schedule-id S
+
+On-premises instances (managed centrally: once registered, an instance's tags are set here, not by its agent):
+  register-on-premises-instance   --instance-name HOST (--iam-user-arn ARN | --iam-session-arn ARN)
+  deregister-on-premises-instance --instance-name HOST   (no longer a target; register it again to deploy to it)
+  get-on-premises-instance        --instance-name HOST
+  list-on-premises-instances      [--registration-status Registered|Deregistered] [--tag-filters Key=K,Value=V,Type=KEY_AND_VALUE ...]
+  add-tags-to-on-premises-instances | remove-tags-from-on-premises-instances
+                     --instance-names H1,H2 --tags Key=K,Value=V [--tags …]
 
 Deployment groups (a group decides targets and settings; create-deployment then only names a revision):
   create-deployment-group  --application-name A --deployment-group-name G (targets and settings as above)
@@ -748,6 +757,58 @@ async function rolloutScheduleCommand(command: string, argv: string[]): Promise<
   });
 }
 
+/** `--tags Key=K,Value=V` (repeatable), as aws deploy takes them. */
+function tagsFromFlags(values: Values): { Key: string; Value?: string }[] {
+  const tags = ((values.tags as string[] | undefined) ?? []).map((text) => parseShorthand('--tags', text) as { Key: string; Value?: string });
+  if (tags.length === 0) throw new UsageError('--tags Key=K,Value=V is required');
+  return tags;
+}
+
+async function onPremisesCommand(command: string, argv: string[]): Promise<number> {
+  const values = parse(argv, {
+    'instance-name': { type: 'string' },
+    'instance-names': { type: 'string', multiple: true },
+    'iam-user-arn': { type: 'string' },
+    'iam-session-arn': { type: 'string' },
+    tags: { type: 'string', multiple: true },
+    'registration-status': { type: 'string' },
+    'tag-filters': { type: 'string', multiple: true },
+  });
+  const queue = taskQueueOf(values);
+  const instanceName = (): string => required('--instance-name', values['instance-name'] as string | undefined);
+  return withClient(values, async (client) => {
+    switch (command) {
+      case 'register-on-premises-instance':
+        await registerOnPremisesInstance(client, { instanceName: instanceName(), ...(values['iam-user-arn'] ? { iamUserArn: values['iam-user-arn'] as string } : {}), ...(values['iam-session-arn'] ? { iamSessionArn: values['iam-session-arn'] as string } : {}) }, queue);
+        print({});
+        return 0;
+      case 'deregister-on-premises-instance':
+        await deregisterOnPremisesInstance(client, instanceName(), queue);
+        print({});
+        return 0;
+      case 'get-on-premises-instance':
+        print({ instanceInfo: await getOnPremisesInstance(client, instanceName(), queue) });
+        return 0;
+      case 'list-on-premises-instances': {
+        const status = values['registration-status'] as string | undefined;
+        if (status !== undefined && status !== 'Registered' && status !== 'Deregistered') throw new UsageError(`--registration-status must be Registered or Deregistered; got ${JSON.stringify(status)}`);
+        const tagFilters = ((values['tag-filters'] as string[] | undefined) ?? []).map((text) => parseShorthand('--tag-filters', text) as unknown as TagFilter);
+        const found = await listOnPremisesInstances(client, { ...(status ? { registrationStatus: status } : {}), ...(tagFilters.length ? { tagFilters } : {}) }, queue);
+        if (output(values) === 'json') print({ instanceNames: found.map((i) => i.instanceName) });
+        else for (const i of found) console.log(`${i.instanceName}  ${i.registrationStatus}  ${Object.entries(i.tags).map(([k, v]) => `${k}=${v}`).join(',')}`);
+        return 0;
+      }
+      default: {
+        const names = parseList((values['instance-names'] as string[] | undefined) ?? []);
+        if (names.length === 0) throw new UsageError('--instance-names NAME [NAME ...] is required');
+        await tagOnPremisesInstances(client, command === 'add-tags-to-on-premises-instances', names, tagsFromFlags(values), queue);
+        print({});
+        return 0;
+      }
+    }
+  });
+}
+
 async function putHookStatusCommand(argv: string[]): Promise<number> {
   const values = parse(argv, { 'deployment-id': { type: 'string' }, 'lifecycle-event-hook-execution-id': { type: 'string' }, status: { type: 'string' } });
   const deploymentId = required('--deployment-id', values['deployment-id'] as string | undefined);
@@ -875,6 +936,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'resume-rollout': (argv) => pauseRolloutCommand(argv, false),
   ...Object.fromEntries(
     ['create-rollout-schedule', 'list-rollout-schedules', 'describe-rollout-schedule', 'pause-rollout-schedule', 'unpause-rollout-schedule', 'trigger-rollout-schedule', 'delete-rollout-schedule'].map((name) => [name, (argv: string[]) => rolloutScheduleCommand(name, argv)]),
+  ),
+  ...Object.fromEntries(
+    ['register-on-premises-instance', 'deregister-on-premises-instance', 'get-on-premises-instance', 'list-on-premises-instances', 'add-tags-to-on-premises-instances', 'remove-tags-from-on-premises-instances'].map((name) => [name, (argv: string[]) => onPremisesCommand(name, argv)]),
   ),
   'create-application': createApplicationCommand,
   'get-application': getApplicationCommand,

@@ -52,6 +52,8 @@ export interface SelectedTarget {
   revisionHealth: RevisionHealth;
   installedRevision: string | null;
   loadBalancerTarget?: LoadBalancerTarget;
+  /** A host named in targetHosts that was deregistered (deregister-on-premises-instance): refused as a target. */
+  deregistered?: true;
 }
 
 /** Signal `watchTargets` on the registry: tell this group when a host it selects registers and is not up to date. */

@@ -1,4 +1,5 @@
 import type { DeploymentOutcomes, HostRegistration, InstanceHealth, RevisionHealth, SelectedTarget, TargetQuery } from './hosts.js';
+import type { OnPremisesInstance } from './on-premises.js';
 import { selects } from './targets.js';
 
 /**
@@ -54,10 +55,16 @@ export function recordOutcomes(group: GroupHealth, outcomes: DeploymentOutcomes)
  * fast at its first event). Named hosts come first in the order given, then tag matches by host ID;
  * the planner then applies CodeDeploy's scheduling order on top (a stable sort).
  */
-export function selectTargets(hosts: ReadonlyMap<string, HostRegistration>, group: GroupHealth | undefined, query: TargetQuery): SelectedTarget[] {
+export function selectTargets(hosts: ReadonlyMap<string, HostRegistration>, group: GroupHealth | undefined, query: TargetQuery, instances: ReadonlyMap<string, OnPremisesInstance> = new Map()): SelectedTarget[] {
   const chosen = new Map<string, HostRegistration | undefined>();
   for (const hostId of query.selection.targetHosts ?? []) chosen.set(hostId, hosts.get(hostId));
-  const tagged = [...hosts.values()].filter((h) => !chosen.has(h.hostId) && selects(query.selection, h.hostId, h.tags));
+  // Instances managed centrally are matched by their central tags (an agent or not); deregistered ones never by tags.
+  const candidates = new Map<string, { hostId: string; tags: Record<string, string> }>([...hosts.values()].map((h) => [h.hostId, h]));
+  for (const instance of instances.values()) {
+    if (instance.registrationStatus === 'Deregistered') candidates.delete(instance.instanceName);
+    else candidates.set(instance.instanceName, { hostId: instance.instanceName, tags: instance.tags });
+  }
+  const tagged = [...candidates.values()].filter((h) => !chosen.has(h.hostId) && selects(query.selection, h.hostId, h.tags)).map((h) => hosts.get(h.hostId) ?? { hostId: h.hostId, tags: h.tags, zone: null, registeredAt: '' });
   for (const host of tagged.sort((a, b) => (a.hostId < b.hostId ? -1 : 1))) chosen.set(host.hostId, host);
   return [...chosen.entries()].map(([hostId, host]) => {
     const record = group?.hosts[hostId];
@@ -66,6 +73,8 @@ export function selectTargets(hosts: ReadonlyMap<string, HostRegistration>, grou
     const revisionHealth: RevisionHealth = installed === null ? 'Unknown' : group && record && record[0] === group.current ? 'Current' : 'Old';
     const target: SelectedTarget = { hostId, zone: host?.zone ?? null, registered: host !== undefined, instanceHealth, revisionHealth, installedRevision: installed };
     if (host?.loadBalancerTarget) target.loadBalancerTarget = host.loadBalancerTarget;
+    if (instances.get(hostId)?.registrationStatus === 'Deregistered') target.deregistered = true;
+    if (host && !host.registeredAt) target.registered = false; // registered centrally, no agent has registered yet
     return target;
   });
 }

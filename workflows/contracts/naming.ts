@@ -104,6 +104,13 @@ export const MessageName = {
   createApplication: 'createApplication',
   /** Query on `applications`: every application with its compute platform. */
   applications: 'applications',
+  /** Updates on `hostRegistry`: CodeDeploy's on-premises instance operations (validated). */
+  registerOnPremisesInstance: 'registerOnPremisesInstance',
+  deregisterOnPremisesInstance: 'deregisterOnPremisesInstance',
+  addTagsToOnPremisesInstances: 'addTagsToOnPremisesInstances',
+  removeTagsFromOnPremisesInstances: 'removeTagsFromOnPremisesInstances',
+  /** Query on `hostRegistry`: the on-premises instances managed centrally. */
+  onPremisesInstances: 'onPremisesInstances',
   /** Update on `crossRegionRollout`: `{approver, approved?, comment?}` answers the approval gate it waits at. */
   approve: 'approve',
   /** Signals on `crossRegionRollout`: no new region or wave starts until `resume`. */
