@@ -253,6 +253,28 @@ export async function putLifecycleEventHookExecutionStatus(client: Client, deplo
   }
 }
 
+/** CodeDeploy's limit on one batch call. */
+export const MAX_BATCH = 25;
+
+/**
+ * `batch-get-deployments`: up to 25 deployments' summaries. As CodeDeploy's BatchGetDeployments,
+ * IDs that are no deployment are left out rather than failing the call.
+ */
+export async function batchGetDeployments(client: Client, deploymentIds: string[]): Promise<DeploymentSummary[]> {
+  if (deploymentIds.length === 0 || deploymentIds.length > MAX_BATCH) throw new UsageError(`--deployment-ids must name 1-${MAX_BATCH} deployments; got ${deploymentIds.length}`);
+  const found = await Promise.all(deploymentIds.map((id) => getDeploymentSummary(client, id).catch((err: unknown) => (err instanceof UsageError ? undefined : Promise.reject(err)))));
+  return found.filter((s): s is DeploymentSummary => s !== undefined);
+}
+
+/** `batch-get-deployment-targets`: up to 25 targets of one deployment, with their lifecycle events. */
+export async function batchGetDeploymentTargets(client: Client, deploymentId: string, targetIds: string[]): Promise<TargetView[]> {
+  if (targetIds.length === 0 || targetIds.length > MAX_BATCH) throw new UsageError(`--target-ids must name 1-${MAX_BATCH} targets; got ${targetIds.length}`);
+  const summary = await getDeploymentSummary(client, deploymentId);
+  const unknown = targetIds.filter((id) => !summary.targets.some((t) => t.targetId === id));
+  if (unknown.length > 0) throw new UsageError(`deployment ${deploymentId} has no target ${unknown.join(', ')} (DeploymentTargetDoesNotExist)`);
+  return Promise.all(targetIds.map((id) => getDeploymentTarget(client, summary, id)));
+}
+
 /** `list-deployments`: deployments of an application (and group), newest first, from Temporal visibility. */
 export async function listDeployments(
   client: Client,

@@ -6,7 +6,7 @@ import type { AgentActivities, LifecycleEventInput } from '../../workflows/contr
 import type { DeploymentInput, DeploymentView } from '../../workflows/contracts/deployment.js';
 import { AGENT_EVENTS, type AgentEventName } from '../../workflows/contracts/lifecycle.js';
 import { hostTaskQueue, SearchAttributeName } from '../../workflows/contracts/naming.js';
-import { getDeployment, newDeploymentId, startDeployment } from '../../workers/deployments.js';
+import { batchGetDeployments, batchGetDeploymentTargets, getDeployment, newDeploymentId, startDeployment } from '../../workers/deployments.js';
 import { startController, uniqueName, type Harness } from '../support/harness.js';
 
 /** A scripted host: succeeds every event, except the one it is told to fail. */
@@ -109,6 +109,19 @@ describe('workflows/deployment (fake hosts)', () => {
     expect(skipped?.status).toBe('Skipped');
     expect(calls.some((c) => c.startsWith(`${host(3)}:`) && calls.indexOf(c) > calls.indexOf(`${host(4)}:AfterInstall`))).toBe(false);
     expect(view.deploymentOverview).toMatchObject({ Failed: 1, Skipped: 1, Succeeded: 0 });
+  });
+
+  it('answers batch-get-deployments and batch-get-deployment-targets as CodeDeploy does', async () => {
+    const one = await startDeployment(harness.client, input([host(1), host(2)]), { taskQueue: harness.taskQueue });
+    const two = await startDeployment(harness.client, input([host(3)]), { taskQueue: harness.taskQueue });
+    await succeededView(one);
+    await succeededView(two);
+    const found = await batchGetDeployments(harness.client, [one, 'd-NOSUCHONE', two]);
+    expect(found.map((d) => `${d.deploymentId} ${d.status}`)).toEqual([`${one} Succeeded`, `${two} Succeeded`]);
+    await expect(batchGetDeployments(harness.client, Array.from({ length: 26 }, () => one))).rejects.toThrow(/1-25 deployments; got 26/);
+    const targets = await batchGetDeploymentTargets(harness.client, one, [host(2), host(1)]);
+    expect(targets.map((t) => `${t.targetId} ${t.status} ${t.lifecycleEvents.length}`)).toEqual([`${host(2)} Succeeded 7`, `${host(1)} Succeeded 7`]);
+    await expect(batchGetDeploymentTargets(harness.client, one, [host(9)])).rejects.toThrow(/has no target .*-h9 \(DeploymentTargetDoesNotExist\)/);
   });
 
   it('OneAtATime tolerates a failure of the last host', async () => {

@@ -20,6 +20,8 @@ import {
   startDeployment,
   stopDeployment,
   putLifecycleEventHookExecutionStatus,
+  batchGetDeployments,
+  batchGetDeploymentTargets,
   continueDeployment,
   UsageError,
 } from '../deployments.js';
@@ -110,6 +112,8 @@ Deployments (flags mirror \`aws deploy\`):
                      [--alarm-configuration '{"enabled":true,"alarms":[{"name":"A"}],"ignorePollAlarmFailure":false}'] [--wait]
   get-deployment     --deployment-id d-XXXXXXXXX [--with-events | --without-events]
   list-deployments   [--application-name A [--deployment-group-name G]] [--include-only-statuses Failed,Stopped]
+  batch-get-deployments    --deployment-ids d-…,d-… (at most 25; IDs that are no deployment are left out)
+  batch-get-deployment-targets  --deployment-id d-XXXXXXXXX --target-ids H1,H2 (at most 25)
   list-deployment-targets  --deployment-id d-XXXXXXXXX [--target-status Failed]
                      [--target-filters TargetStatus=Failed|Ready,ServerInstanceLabel=Blue|Green]
   continue-deployment      --deployment-id d-XXXXXXXXX [--deployment-wait-type READY_WAIT|TERMINATION_WAIT]
@@ -809,6 +813,23 @@ async function onPremisesCommand(command: string, argv: string[]): Promise<numbe
   });
 }
 
+async function batchGetDeploymentsCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'deployment-ids': { type: 'string', multiple: true } });
+  const deployments = await withClient(values, (client) => batchGetDeployments(client, parseList((values['deployment-ids'] as string[] | undefined) ?? [])));
+  if (output(values) === 'json') print({ deploymentsInfo: deployments });
+  else for (const d of deployments) console.log(`${d.deploymentId}  ${d.status}  ${d.applicationName}/${d.deploymentGroupName}  ${d.createTime}`);
+  return 0;
+}
+
+async function batchGetDeploymentTargetsCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'deployment-id': { type: 'string' }, 'target-ids': { type: 'string', multiple: true } });
+  const deploymentId = required('--deployment-id', values['deployment-id'] as string | undefined);
+  const targets = await withClient(values, (client) => batchGetDeploymentTargets(client, deploymentId, parseList((values['target-ids'] as string[] | undefined) ?? [])));
+  if (output(values) === 'json') print({ deploymentTargets: targets });
+  else for (const t of targets) console.log(`${t.targetId}  ${t.status}  ${t.lifecycleEvents.map((e) => `${e.lifecycleEventName}:${e.status}`).join(' ')}`);
+  return 0;
+}
+
 async function putHookStatusCommand(argv: string[]): Promise<number> {
   const values = parse(argv, { 'deployment-id': { type: 'string' }, 'lifecycle-event-hook-execution-id': { type: 'string' }, status: { type: 'string' } });
   const deploymentId = required('--deployment-id', values['deployment-id'] as string | undefined);
@@ -922,6 +943,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'create-deployment': createDeploymentCommand,
   'get-deployment': getDeploymentCommand,
   'list-deployments': listDeploymentsCommand,
+  'batch-get-deployments': batchGetDeploymentsCommand,
+  'batch-get-deployment-targets': batchGetDeploymentTargetsCommand,
   'create-deployment-group': createDeploymentGroupCommand,
   'update-deployment-group': updateDeploymentGroupCommand,
   'get-deployment-group': getDeploymentGroupCommand,
