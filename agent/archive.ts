@@ -164,9 +164,11 @@ class Extraction {
         this.files.add(rel);
         return { kind: 'done' };
       }
-      case 'file':
+      case 'file': {
         this.files.add(rel);
-        return { kind: 'file', path: target, mode: (entry.mode ?? 0o644) & 0o777, ...(this.ownerOf(entry) ? { owner: this.ownerOf(entry) } : {}) };
+        const owner = this.ownerOf(entry);
+        return { kind: 'file', path: target, mode: (entry.mode ?? 0o644) & 0o777, ...(owner ? { owner } : {}) };
+      }
     }
   }
 

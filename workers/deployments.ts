@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { type Client, WithStartWorkflowOperation, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type QueryDefinition } from '@temporalio/common';
 import type { DeploymentInput, DeploymentSummary, DeploymentView, HostDeploymentView, TargetSummary, TargetView } from '../workflows/contracts/deployment.js';
 import { isTerminal, validateDeploymentInput } from '../workflows/contracts/deployment.js';
 import type { DeploymentConfig } from '../workflows/contracts/deployment-config.js';
@@ -89,28 +89,33 @@ const isSummary = (value: unknown): value is DeploymentSummary => typeof value =
 const isHostView = (value: unknown): value is HostDeploymentView => typeof value === 'object' && value !== null && 'targetId' in value && 'lifecycleEvents' in value;
 
 /**
- * A deployment's summary: overview, error information and every target's status. Running deployments
- * answer the `status` query; finished ones are read from their result or failure, so this works even
- * when no controller worker is running.
+ * The view of one of Gantry's long-running workflows (a deployment, a rollout): the `status` query
+ * while it runs, its result or its failure's details once it has ended, so a finished one reads
+ * even when no controller worker is running. `what` names it in errors.
  */
-export async function getDeploymentSummary(client: Client, deploymentId: string): Promise<DeploymentSummary> {
-  const handle = client.workflow.getHandle(deploymentId);
+export async function readStatusView<T>(client: Client, workflowId: string, kind: { workflowType: string; what: string; query: QueryDefinition<T>; is: (value: unknown) => value is T }): Promise<T> {
+  const handle = client.workflow.getHandle(workflowId);
   let description;
   try {
     description = await handle.describe();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new UsageError(`deployment ${deploymentId} does not exist`);
+    if (err instanceof WorkflowNotFoundError) throw new UsageError(`${kind.what} ${workflowId} does not exist`);
     throw err;
   }
-  if (description.type !== WorkflowType.deployment) throw new UsageError(`${deploymentId} is not a Gantry deployment (workflow type ${description.type})`);
-  if (description.status.name === 'RUNNING') return queryRunning(client, () => handle.query(deploymentStatusQuery), deploymentId, description.taskQueue);
+  if (description.type !== kind.workflowType) throw new UsageError(`${workflowId} is not a Gantry ${kind.what} (workflow type ${description.type})`);
+  if (description.status.name === 'RUNNING') return queryRunning(client, () => handle.query(kind.query), workflowId, description.taskQueue);
   try {
-    return (await handle.result()) as DeploymentSummary;
+    return (await handle.result()) as T;
   } catch (err) {
-    const summary = detailOf(err, isSummary);
-    if (summary) return summary;
-    throw new UsageError(`deployment ${deploymentId} ended without a status (${description.status.name}): ${(err as Error).message}`);
+    const view = detailOf(err, kind.is);
+    if (view) return view;
+    throw new UsageError(`${kind.what} ${workflowId} ended without a status (${description.status.name}): ${(err as Error).message}`);
   }
+}
+
+/** A deployment's summary: overview, error information and every target's status. */
+export async function getDeploymentSummary(client: Client, deploymentId: string): Promise<DeploymentSummary> {
+  return readStatusView(client, deploymentId, { workflowType: WorkflowType.deployment, what: 'deployment', query: deploymentStatusQuery, is: isSummary });
 }
 
 /** How long a status query may wait for a worker to answer it. */

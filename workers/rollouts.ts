@@ -3,15 +3,14 @@
  * them, and run them on Temporal Schedules.
  */
 import { randomInt } from 'node:crypto';
-import { type CalendarSpec, type Client, ScheduleNotFoundError, WorkflowFailedError, WorkflowNotFoundError, type ScheduleOverlapPolicy, type ScheduleDescription } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { type CalendarSpec, type Client, ScheduleNotFoundError, type ScheduleOverlapPolicy, type ScheduleDescription } from '@temporalio/client';
 import type { ApprovalRequest, RolloutInput, RolloutStopRequest, RolloutView } from '../workflows/contracts/rollout.js';
 import { validateRolloutInput } from '../workflows/contracts/rollout.js';
 import { CONTROLLER_TASK_QUEUE, SearchAttributeName, WorkflowType } from '../workflows/contracts/naming.js';
 import { joinProblems } from '../workflows/contracts/values.js';
 import { approveUpdate, pauseSignal, resumeSignal, rolloutStatusQuery, rolloutStopSignal } from '../workflows/messages.js';
 import { GantrySearchAttributes } from '../workflows/search-attributes.js';
-import { refusalsAsUsageErrors, UsageError } from './deployments.js';
+import { readStatusView, refusalsAsUsageErrors, UsageError } from './deployments.js';
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -55,24 +54,7 @@ export function rolloutMetadata(input: RolloutInput): { staticSummary: string; s
 
 /** `get-rollout`: the status query while it runs, its result (or failure's details) once it ended. */
 export async function getRollout(client: Client, rolloutId: string): Promise<RolloutView> {
-  const handle = client.workflow.getHandle(rolloutId);
-  let description;
-  try {
-    description = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new UsageError(`rollout ${rolloutId} does not exist`);
-    throw err;
-  }
-  if (description.type !== WorkflowType.crossRegionRollout) throw new UsageError(`${rolloutId} is not a rollout (workflow type ${description.type})`);
-  if (description.status.name === 'RUNNING') return handle.query(rolloutStatusQuery);
-  try {
-    return (await handle.result()) as RolloutView;
-  } catch (err) {
-    const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
-    const view = cause instanceof ApplicationFailure ? (cause.details?.[0] as RolloutView | undefined) : undefined;
-    if (view) return view;
-    throw new UsageError(`rollout ${rolloutId} ended without a status (${description.status.name}): ${(err as Error).message}`);
-  }
+  return readStatusView(client, rolloutId, { workflowType: WorkflowType.crossRegionRollout, what: 'rollout', query: rolloutStatusQuery, is: (v): v is RolloutView => typeof v === 'object' && v !== null && 'rolloutId' in v && 'waves' in v });
 }
 
 /** `list-rollouts`: newest first, from visibility. */

@@ -22,6 +22,12 @@ export function rootCause(err: unknown): unknown {
   return current;
 }
 
+/** The innermost failure's message (what a person should read about why a call failed). */
+export function rootMessage(err: unknown): string {
+  const cause = rootCause(err);
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
 /** The Diagnostics of a failed lifecycle event, from whatever failure its activity ended with. */
 export function diagnosticsOf(err: unknown): Diagnostics {
   const cause = rootCause(err);

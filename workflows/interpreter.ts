@@ -27,7 +27,7 @@ import { hostWorkflowId } from './contracts/naming.js';
 import { revisionIdentity } from './contracts/revision.js';
 import { deploymentPayload, instancePayload } from './contracts/triggers.js';
 import type { DeploymentProgress } from './deployment.js';
-import { rootCause } from './failures.js';
+import { rootCause, rootMessage } from './failures.js';
 import { hostDeployment, type TrafficControl } from './host-deployment.js';
 import type { Notifier } from './notifier.js';
 import { strategyFor } from './strategies/index.js';
@@ -89,8 +89,7 @@ export async function interpret(
       if (state.inAlarm.length > 0) reason = `alarm ${state.inAlarm.join(', ')} is in ALARM`;
       else if (state.missing.length > 0 && !alarms.ignorePollAlarmFailure) reason = `alarm ${state.missing.join(', ')} does not exist (ignorePollAlarmFailure is false)`;
     } catch (err) {
-      const cause = rootCause(err);
-      if (!alarms.ignorePollAlarmFailure) reason = `alarm states could not be read (${cause instanceof Error ? cause.message : String(cause)}; ignorePollAlarmFailure is false)`;
+      if (!alarms.ignorePollAlarmFailure) reason = `alarm states could not be read (${rootMessage(err)}; ignorePollAlarmFailure is false)`;
     }
     if (reason && !summary.stopRequested) {
       summary.stopRequested = { autoRollback: false, alarm: reason };
@@ -269,9 +268,8 @@ export async function interpret(
             try {
               await cloud.invokeLambdaHook({ functionName: step.functionName, deploymentId: summary.deploymentId, lifecycleEventHookExecutionId: id });
             } catch (err) {
-              const cause = rootCause(err);
               execution.status = 'Failed';
-              return ended(`it could not be invoked: ${cause instanceof Error ? cause.message : String(cause)}`);
+              return ended(`it could not be invoked: ${rootMessage(err)}`);
             }
           }
           await waitUntil(step, () => execution.status !== 'InProgress', resumedUntil ?? Date.now() + step.timeoutSeconds * 1000, true);
@@ -298,8 +296,7 @@ export async function interpret(
       }
     } catch (err) {
       if (err instanceof ContinueAsNew) throw err; // a long wait goes on in the next run
-      const cause = rootCause(err);
-      return { failed: `${step.kind} failed: ${cause instanceof Error ? cause.message : String(cause)}` };
+      return { failed: `${step.kind} failed: ${rootMessage(err)}` };
     }
   };
   /**

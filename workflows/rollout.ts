@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities, setCurrentDetails, setHandler, TimeoutFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ControllerActivities } from './contracts/controller.js';
 import { FailureType } from './contracts/errors.js';
 import type { RevisionLocation } from './contracts/revision.js';
@@ -7,7 +7,7 @@ import { outsideWindow, taskQueueOfRegion, validateRolloutInput } from './contra
 import { joinProblems } from './contracts/values.js';
 import { newDeploymentId } from './deployment-ids.js';
 import { deploymentGroupWorkflowId } from './contracts/naming.js';
-import { rootCause } from './failures.js';
+import { rootCause, rootMessage } from './failures.js';
 import { approveUpdate, pauseSignal, resumeSignal, rolloutStatusQuery, rolloutStopSignal } from './messages.js';
 import { newRolloutView, RolloutMachine, type RolloutMachineState } from './rollout-machine.js';
 import { GantrySearchAttributes } from './search-attributes.js';
@@ -18,11 +18,6 @@ const waits = proxyActivities<ControllerActivities>({ startToCloseTimeout: '120 
 /** A region's own controller (its AWS clients): pinning its revision, reading its alarms. */
 const inRegion = (taskQueue: string): ControllerActivities =>
   proxyActivities<ControllerActivities>({ taskQueue, scheduleToStartTimeout: '1 minute', startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3, nonRetryableErrorTypes: [FailureType.RevisionNotFound, FailureType.InvalidRevision] } });
-
-const messageOf = (err: unknown): string => {
-  const cause = rootCause(err);
-  return cause instanceof Error ? cause.message : String(cause);
-};
 
 /**
  * A rollout of one application's revision across regions, in waves. Each region's deployment is an
@@ -106,7 +101,7 @@ export async function crossRegionRollout(input: RolloutInput, resumed?: RolloutM
       const outcome = await waits.awaitDeployment({ deploymentId });
       machine.regionFinished(wave, index, outcome.status, outcome.message);
     } catch (err) {
-      machine.regionFinished(wave, index, 'Failed', messageOf(err));
+      machine.regionFinished(wave, index, 'Failed', rootMessage(err));
     }
     changed += 1;
   };
@@ -137,8 +132,10 @@ export async function crossRegionRollout(input: RolloutInput, resumed?: RolloutM
               try {
                 pinned.set(region.region, await inRegion(taskQueueOfRegion(region)).pinRevision(region.revision));
               } catch (err) {
-                const timedOut = err instanceof ActivityFailure && /schedule.?to.?start/i.test(String(err.cause?.message ?? ''));
-                problems.push({ wave: w, region: r, message: timedOut ? `no controller serves ${region.region} (task queue ${taskQueueOfRegion(region)}): start one with gantry worker --region ${region.region}` : messageOf(err) });
+                // Nobody polled the region's queue: no controller serves the region.
+                const cause = rootCause(err);
+                const timedOut = cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START';
+                problems.push({ wave: w, region: r, message: timedOut ? `no controller serves ${region.region} (task queue ${taskQueueOfRegion(region)}): start one with gantry worker --region ${region.region}` : rootMessage(err) });
               }
             }),
           ),
@@ -184,7 +181,7 @@ export async function crossRegionRollout(input: RolloutInput, resumed?: RolloutM
             const state = await inRegion(taskQueueOfRegion(region)).pollAlarms({ alarmNames: region.alarms });
             inAlarm.push(...state.inAlarm.map((a) => `${region.region}/${a}`), ...state.missing.map((a) => `${region.region}/${a} (does not exist)`));
           } catch (err) {
-            inAlarm.push(`${region.region} (its alarms could not be read: ${messageOf(err)})`);
+            inAlarm.push(`${region.region} (its alarms could not be read: ${rootMessage(err)})`);
           }
         }
         machine.alarmsChecked(step.wave, inAlarm);
@@ -209,7 +206,7 @@ export async function crossRegionRollout(input: RolloutInput, resumed?: RolloutM
             machine.rolledBack(step.wave, step.region, { deploymentId: answer.deploymentId, status: outcome.status === 'Succeeded' ? 'Succeeded' : 'Failed', ...(outcome.message ? { message: outcome.message } : {}) });
           }
         } catch (err) {
-          machine.rolledBack(step.wave, step.region, { status: 'Failed', message: messageOf(err) });
+          machine.rolledBack(step.wave, step.region, { status: 'Failed', message: rootMessage(err) });
         }
         break;
       }

@@ -80,6 +80,7 @@ describe.skipIf(!server)('e2e: predefined Lambda configurations to the end, on t
     const id = await startDeployment(env.client, { applicationName: 'shop', deploymentGroupName: name, computePlatform: 'Lambda', revision: { revisionType: 'AppSpecContent', appSpecContent: { content } } }, { taskQueue });
     await expect.poll(async () => (await getDeploymentSummary(env.client, id)).lambda?.hooks[0]?.status, { timeout: 20_000, interval: 50 }).toBe('InProgress');
     const startedAt = Date.parse((await getDeploymentSummary(env.client, id)).currentStep?.since ?? '');
+    // env.sleep moves the test server's clock (no real waiting): to ten seconds short of the hour, then past it.
     await env.sleep(Math.max(0, startedAt + 3590_000 - (await env.currentTimeMs())));
     expect((await getDeploymentSummary(env.client, id)).status).toBe('InProgress');
     await env.sleep('20s');

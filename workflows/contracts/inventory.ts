@@ -59,12 +59,17 @@ export function selectTargets(hosts: ReadonlyMap<string, HostRegistration>, grou
   const chosen = new Map<string, HostRegistration | undefined>();
   for (const hostId of query.selection.targetHosts ?? []) chosen.set(hostId, hosts.get(hostId));
   // Instances managed centrally are matched by their central tags (an agent or not); deregistered ones never by tags.
-  const candidates = new Map<string, { hostId: string; tags: Record<string, string> }>([...hosts.values()].map((h) => [h.hostId, h]));
-  for (const instance of instances.values()) {
-    if (instance.registrationStatus === 'Deregistered') candidates.delete(instance.instanceName);
-    else candidates.set(instance.instanceName, { hostId: instance.instanceName, tags: instance.tags });
+  // Without any (the usual case) the agents' registrations are matched as they are, with no copy of 10,000 hosts.
+  let candidates: Iterable<{ hostId: string; tags: Record<string, string> }> = hosts.values();
+  if (instances.size > 0) {
+    const merged = new Map<string, { hostId: string; tags: Record<string, string> }>([...hosts.values()].map((h) => [h.hostId, h]));
+    for (const instance of instances.values()) {
+      if (instance.registrationStatus === 'Deregistered') merged.delete(instance.instanceName);
+      else merged.set(instance.instanceName, { hostId: instance.instanceName, tags: instance.tags });
+    }
+    candidates = merged.values();
   }
-  const tagged = [...candidates.values()].filter((h) => !chosen.has(h.hostId) && selects(query.selection, h.hostId, h.tags)).map((h) => hosts.get(h.hostId) ?? { hostId: h.hostId, tags: h.tags, zone: null, registeredAt: '' });
+  const tagged = [...candidates].filter((h) => !chosen.has(h.hostId) && selects(query.selection, h.hostId, h.tags)).map((h) => hosts.get(h.hostId) ?? { hostId: h.hostId, tags: h.tags, zone: null, registeredAt: '' });
   for (const host of tagged.sort((a, b) => (a.hostId < b.hostId ? -1 : 1))) chosen.set(host.hostId, host);
   return [...chosen.entries()].map(([hostId, host]) => {
     const record = group?.hosts[hostId];
