@@ -21,6 +21,16 @@ export interface ScriptLogOptions {
 
 type Stream = 'stdout' | 'stderr';
 
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * The CodeDeploy agent's scripts.log timestamp: the host's local time as `YYYY-MM-DD HH:MM:SS` (Ruby's
+ * `Time#to_s` without its zone), so log tooling written for the agent reads Gantry's files unchanged.
+ */
+export function logTimestamp(at: Date = new Date()): string {
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
+}
+
 function sizeOf(path: string): number {
   try {
     return statSync(path).size;
@@ -66,7 +76,7 @@ export class ScriptLog {
 
   /** A line written by the agent itself (event and script headers). */
   note(text: string): void {
-    this.write(`${new Date().toISOString()} ${text}\n`);
+    this.write(`${logTimestamp()} ${text}\n`);
   }
 
   /** A chunk of script output; split into lines, prefixed like CodeDeploy's scripts.log. */
@@ -134,7 +144,7 @@ export class ScriptLog {
     const bytes = Buffer.byteLength(text);
     if (this.fileBytes + bytes > this.maxBytes) {
       this.capped = true;
-      this.file.write(`${new Date().toISOString()} [gantry] scripts.log reached its limit of ${this.maxBytes} bytes; later output is not written here (the event's log tail still shows the end).\n`);
+      this.file.write(`${logTimestamp()} [gantry] scripts.log reached its limit of ${this.maxBytes} bytes; later output is not written here (the event's log tail still shows the end).\n`);
       return;
     }
     this.fileBytes += bytes;
@@ -143,7 +153,7 @@ export class ScriptLog {
 
   private addLine(stream: Stream, line: string): void {
     const entry = `[${stream}]${line}`;
-    this.write(`${new Date().toISOString()} ${entry}\n`);
+    this.write(`${logTimestamp()} ${entry}\n`);
     this.totalBytes += Buffer.byteLength(line) + 1;
     this.lastLine = line;
     // A single huge line keeps only its end, so the tail stays bounded.

@@ -145,6 +145,9 @@ describe('e2e: in-place deployment through the real stack', () => {
     // The full output is in the deployment's log on the host.
     const log = readFileSync(join(rootOf(first), 'deployment-root', view.deploymentGroupId, view.deploymentId, 'logs', 'scripts.log'), 'utf8');
     expect(log).toMatch(/LifecycleEvent - ValidateService[\s\S]*\[stderr\]health check failed for v2/);
+    // Lines carry the CodeDeploy agent's timestamp (local YYYY-MM-DD HH:MM:SS), as its log tooling expects.
+    expect(log).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d LifecycleEvent - ValidateService$/m);
+    expect(log).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[stderr\]health check failed for v2$/m);
     // Host 2 was never touched by the failed deployment.
     expect(readFileSync(onHost(second, '/srv', 'app', 'index.html'), 'utf8')).toBe('v1');
   });

@@ -1,9 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync, symlinkSync, lstatSync, readlinkSync, statSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync, symlinkSync, lstatSync, readlinkSync, statSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAppSpec } from '../../../agent/appspec.js';
 import { installFiles, InstallError, planInstall } from '../../../agent/installer.js';
 import { scratchDir } from '../../support/harness.js';
+import { tgzArchive } from '../../support/archives.js';
+import { REPO_ROOT } from '../../../workers/tools.js';
 
 function setup(files: Record<string, string>, appspecFiles: string): { archive: string; dest: string; cleanup: string; spec: ReturnType<typeof parseAppSpec> } {
   const base = scratchDir('install');
@@ -140,5 +143,30 @@ describe('agent/installer', () => {
     await installFiles({ spec: t.spec, archiveDir: t.archive, cleanupFile: t.cleanup, instructionsFile, behavior: 'DISALLOW' });
     const written = JSON.parse(readFileSync(instructionsFile, 'utf8')) as { instructions: { kind: string }[] };
     expect(written.instructions.map((i) => i.kind)).toEqual(['mkdir', 'copy']);
+  });
+});
+
+describe('agent/installer: owners under a non-root agent', () => {
+  // Root is needed to start a process as another user; the suite runs as root (simulated hosts need it).
+  const root = process.getuid?.() === 0;
+  it.skipIf(!root)("gives a non-root agent's user every file of a tar revision, whatever owners the archive records", () => {
+    const nobody = 65534;
+    const work = scratchDir('install-as-nobody');
+    const dest = join(work, 'dest');
+    const appspec = `version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: ${dest}\n`;
+    const archive = join(work, 'owned.tgz');
+    writeFileSync(
+      archive,
+      tgzArchive([
+        { name: 'appspec.yml', body: appspec },
+        { name: 'app/', type: 'dir' },
+        { name: 'app/owned.txt', body: 'owned', uid: 4500, gid: 4501 },
+        { name: 'app/link', type: 'symlink', link: 'owned.txt', uid: 4500, gid: 4501 },
+      ]),
+    );
+    chownSync(work, nobody, nobody);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test', 'support', 'install-as-agent.ts'), archive, 'tgz', work], { cwd: REPO_ROOT, uid: nobody, gid: nobody, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work } });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ uid: nobody, owners: { 'owned.txt': [nobody, nobody], link: [nobody, nobody] } });
   });
 });

@@ -1,10 +1,23 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LOG_TAIL_BYTES, MAX_LINE_CHARACTERS, ScriptLog } from '../../../agent/script-log.js';
+import { LOG_TAIL_BYTES, logTimestamp, MAX_LINE_CHARACTERS, ScriptLog } from '../../../agent/script-log.js';
 import { scratchDir } from '../../support/harness.js';
 
 describe('agent/script-log', () => {
+  it("stamps every line as the CodeDeploy agent does: local time, YYYY-MM-DD HH:MM:SS, then the entry", async () => {
+    expect(logTimestamp(new Date(2026, 0, 2, 3, 4, 5))).toBe('2026-01-02 03:04:05');
+    const path = join(scratchDir('log'), 'scripts.log');
+    const log = new ScriptLog(path);
+    log.note('LifecycleEvent - AfterInstall');
+    log.note('Script - scripts/after.sh');
+    log.output('stdout', 'out\n');
+    log.output('stderr', 'err\n');
+    await log.close();
+    const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+    expect(lines.map((line) => line.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /, '<time> '))).toEqual(['<time> LifecycleEvent - AfterInstall', '<time> Script - scripts/after.sh', '<time> [stdout]out', '<time> [stderr]err']);
+  });
+
   it('keeps at most LOG_TAIL_BYTES of whole lines, newest last, and the full output in the file', async () => {
     const path = join(scratchDir('log'), 'scripts.log');
     const log = new ScriptLog(path);
