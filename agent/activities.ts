@@ -17,7 +17,7 @@ import { runScripts, scriptEnvironment, ScriptsCancelledError } from './hook-run
 import { installFiles, InstallError } from './installer.js';
 import type { EventJournal, RecordedFailure } from './journal.js';
 import type { AgentLayout } from './layout.js';
-import { fetchRevision, pruneRevisions, RevisionError } from './revision.js';
+import { fetchRevision, type GitHubAccess, pruneRevisions, RevisionError } from './revision.js';
 import { ScriptLog } from './script-log.js';
 
 export interface AgentDeps {
@@ -25,6 +25,8 @@ export interface AgentDeps {
   layout: AgentLayout;
   journal: EventJournal;
   s3: () => S3Client;
+  /** How GitHub revisions are fetched (API URL and token; default api.github.com, anonymous). */
+  github?: GitHubAccess;
   /** Deployment directories kept per deployment group, the current one included (CodeDeploy: 5). */
   maxRevisions?: number;
   archiveLimits?: Partial<ArchiveLimits>;
@@ -98,8 +100,9 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** CodeDeploy's BUNDLE_* variables: set for S3 revisions only (BUNDLE_VERSION only for a versioned object). */
+/** CodeDeploy's BUNDLE_* variables: S3 revisions (BUNDLE_VERSION only for a versioned object) and GitHub ones (BUNDLE_COMMIT). */
 function bundleVariables(deployment: DeploymentContext): Record<string, string | undefined> {
+  if (deployment.revision.revisionType === 'GitHub') return { BUNDLE_COMMIT: deployment.revision.gitHubLocation.commitId };
   if (deployment.revision.revisionType !== 'S3') return {};
   const { bucket, key, version, eTag } = deployment.revision.s3Location;
   return { BUNDLE_BUCKET: bucket, BUNDLE_KEY: key, BUNDLE_VERSION: version, BUNDLE_ETAG: eTag ? normalizeETag(eTag) : undefined };
@@ -203,6 +206,7 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
           deploymentDir: dir,
           archiveDir: archive,
           s3: deps.s3,
+          ...(deps.github ? { github: deps.github } : {}),
           limits: deps.archiveLimits,
           stallTimeoutMs: deps.downloadStallTimeoutMs,
           signal: Context.current().cancellationSignal,

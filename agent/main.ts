@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { ActivityNotFoundError, type Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
@@ -10,6 +11,7 @@ import { afterRestart, createAgentActivities, eventFailure } from './activities.
 import type { ArchiveLimits } from './archive.js';
 import { withdrawCredentials } from './environ.js';
 import { EventJournal } from './journal.js';
+import { DEFAULT_GITHUB_API_URL, type GitHubAccess } from './revision.js';
 import { AgentLayout } from './layout.js';
 
 export interface AgentOptions {
@@ -29,7 +31,12 @@ export interface AgentOptions {
   /** A download that receives nothing for this long fails (default 60 s). */
   downloadStallSeconds?: number;
   archiveLimits?: Partial<ArchiveLimits>;
+  /** GitHub revisions: the REST API's URL (default https://api.github.com) and a file holding the token. */
+  github?: { apiUrl?: string; tokenFile?: string };
 }
+
+/** The environment variable an agent reads its GitHub token from (withdrawn like every credential). */
+export const GITHUB_TOKEN_ENV = 'GANTRY_GITHUB_TOKEN';
 
 export interface Agent {
   hostId: string;
@@ -63,6 +70,28 @@ export async function failInterruptedEvents(journal: EventJournal, client: Clien
   return failed;
 }
 
+/** The agent's GitHub access: the token from its file (read once, at start) or GANTRY_GITHUB_TOKEN. */
+export function gitHubAccess(options: AgentOptions['github'], env: NodeJS.ProcessEnv): GitHubAccess {
+  const apiUrl = options?.apiUrl ?? DEFAULT_GITHUB_API_URL;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(apiUrl);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.protocol !== 'https:') throw new Error(`--github-api-url must be an https:// URL (https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server); got ${JSON.stringify(apiUrl)}`);
+  let token = env[GITHUB_TOKEN_ENV]?.trim() || undefined;
+  if (options?.tokenFile) {
+    try {
+      token = readFileSync(options.tokenFile, 'utf8').trim() || undefined;
+    } catch (err) {
+      throw new Error(`--github-token-file ${options.tokenFile} cannot be read: ${(err as Error).message}`, { cause: err });
+    }
+    if (!token) throw new Error(`--github-token-file ${options.tokenFile} is empty`);
+  }
+  return { apiUrl, ...(token ? { token } : {}) };
+}
+
 /** Creates (but does not run) a host agent: an activity-only worker on the host's own task queue. */
 export async function createAgent(options: AgentOptions): Promise<Agent> {
   if (!HOST_ID_PATTERN.test(options.hostId)) {
@@ -73,6 +102,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const credentials = withdrawCredentials();
   const temporalConfig = resolveTemporalConfig(options.temporal, credentials.env);
   if (credentials.skipped) process.stderr.write(`gantry agent: credentials stay readable in /proc/${process.pid}/environ (${credentials.skipped})\n`);
+  const github = gitHubAccess(options.github, credentials.env);
   const layout = new AgentLayout(options.rootDir);
   await mkdir(layout.deploymentRoot, { recursive: true });
   const registration: Omit<HostRegistration, 'registeredAt'> = {
@@ -100,6 +130,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       layout,
       journal,
       s3: lazyS3Client(credentials.env),
+      github,
       maxRevisions: options.maxRevisions,
       archiveLimits: options.archiveLimits,
       ...(options.downloadStallSeconds ? { downloadStallTimeoutMs: options.downloadStallSeconds * 1000 } : {}),

@@ -11,7 +11,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ArchiveBundleType, RevisionLocation } from '../workflows/contracts/revision.js';
+import type { ArchiveBundleType, GitHubLocation, RevisionLocation } from '../workflows/contracts/revision.js';
 import { describeRevision, localBundleType, normalizeETag } from '../workflows/contracts/revision.js';
 import type { ArchiveLimits } from './archive.js';
 import { describeFsError, isDiskFull } from './fs-errors.js';
@@ -23,6 +23,8 @@ export class RevisionError extends Error {
   constructor(
     message: string,
     readonly kind: 'RevisionNotFound' | 'InvalidRevision' | 'DiskFull',
+    /** For HTTP sources: the status answered, and whether asking again may succeed (5xx, 429, no connection). */
+    readonly http: { status?: number; transient?: boolean } = {},
   ) {
     super(message);
   }
@@ -34,12 +36,26 @@ export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 /** Redirects a URL revision may follow, each to https again. */
 const MAX_REDIRECTS = 5;
 
+/** Where a host reads GitHub revisions: the REST API (api.github.com, or GitHub Enterprise's) and its token. */
+export interface GitHubAccess {
+  /** Default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3. */
+  apiUrl: string;
+  /** Sent to the API host only, never to the archive host it redirects to; absent for public repositories. */
+  token?: string;
+  /** Waits before each retry of an answer that may be transient (5xx, 429, no connection); CodeDeploy's agent waits 10, 30, 90 s. */
+  retryDelaysMs?: readonly number[];
+}
+
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+export const GITHUB_RETRY_DELAYS_MS = [10_000, 30_000, 90_000] as const;
+
 export interface FetchOptions {
   /** The deployment's directory; downloads are staged here and removed after extraction. */
   deploymentDir: string;
   /** Emptied, then filled with the revision's content. */
   archiveDir: string;
   s3: () => S3Client;
+  github?: GitHubAccess;
   limits?: Partial<ArchiveLimits>;
   signal?: AbortSignal;
   /** Called as bytes arrive, for heartbeat details. */
@@ -216,34 +232,42 @@ async function openS3(revision: Extract<RevisionLocation, { revisionType: 'S3' }
   return body;
 }
 
+/** How a download is requested: extra headers per hop, and how a hop's URL is named in errors. */
+interface UrlRequest {
+  headersFor?: (url: URL) => Record<string, string>;
+  /** The URL as errors show it (a redirect's signed query string is a credential). */
+  shown?: (url: URL) => string;
+}
+
 /**
  * Opens an https URL, following at most MAX_REDIRECTS redirects and only to https: a redirect to
  * http would let anyone on the path swap the bytes before the digest is checked.
  */
-async function openUrl(url: string, options: FetchOptions): Promise<{ stream: Readable; announcedBytes?: number }> {
-  let current = url;
+async function openUrl(url: string, options: FetchOptions, request: UrlRequest = {}): Promise<{ stream: Readable; announcedBytes?: number }> {
+  let current = new URL(url);
+  const shown = (at: URL): string => (request.shown ? request.shown(at) : at.href === new URL(url).href ? url : at.href);
   for (let hop = 0; ; hop += 1) {
     let response: Response;
     try {
-      response = await fetch(current, { signal: options.signal, redirect: 'manual' });
+      response = await fetch(current, { signal: options.signal, redirect: 'manual', headers: request.headersFor?.(current) ?? {} });
     } catch (err) {
       const cause = (err as { cause?: Error }).cause;
-      throw new RevisionError(`${current} could not be downloaded: ${cause?.message ?? (err as Error).message}`, 'RevisionNotFound');
+      throw new RevisionError(`${shown(current)} could not be downloaded: ${cause?.message ?? (err as Error).message}`, 'RevisionNotFound', { transient: true });
     }
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
       await response.body?.cancel();
       const next = new URL(location, current);
       if (next.protocol !== 'https:') {
-        throw new RevisionError(`${url} redirects to ${next.href}, which is not https; refusing the downgrade`, 'InvalidRevision');
+        throw new RevisionError(`${shown(new URL(url))} redirects to ${shown(next)}, which is not https; refusing the downgrade`, 'InvalidRevision');
       }
-      if (hop >= MAX_REDIRECTS) throw new RevisionError(`${url} redirects more than ${MAX_REDIRECTS} times`, 'RevisionNotFound');
-      current = next.href;
+      if (hop >= MAX_REDIRECTS) throw new RevisionError(`${shown(new URL(url))} redirects more than ${MAX_REDIRECTS} times`, 'RevisionNotFound');
+      current = next;
       continue;
     }
     if (!response.ok || !response.body) {
       await response.body?.cancel();
-      throw new RevisionError(`${current} answered HTTP ${response.status} ${response.statusText}`, 'RevisionNotFound');
+      throw new RevisionError(`${shown(current)} answered HTTP ${response.status} ${response.statusText}`, 'RevisionNotFound', { status: response.status, transient: response.status === 429 || response.status >= 500 });
     }
     const length = Number(response.headers.get('content-length') ?? Number.NaN);
     return { stream: Readable.fromWeb(response.body as WebReadableStream), ...(Number.isFinite(length) ? { announcedBytes: length } : {}) };
@@ -312,6 +336,12 @@ export async function fetchRevision(revision: RevisionLocation, options: FetchOp
           await rm(staged, { force: true });
         }
       }
+      case 'GitHub': {
+        // The tarball endpoint's archive is gzipped tar with one top directory (owner-repo-sha), which
+        // extraction strips as CodeDeploy's agent does.
+        const stream = guarded(await openGitHub(revision.gitHubLocation, limits.maxBytes, options), label, options);
+        return await readArchive({ stream, bundleType: 'tgz', label, maxBytes: limits.maxBytes, stagingFile: staging('tgz') }, options, limits);
+      }
       case 'Local': {
         const { path, sha256 } = revision.local;
         let info;
@@ -349,6 +379,70 @@ export async function fetchRevision(revision: RevisionLocation, options: FetchOp
     if (isDiskFull(err)) throw new RevisionError(describeFsError(`${label} could not be stored in`, options.deploymentDir, err), 'DiskFull');
     throw err;
   }
+}
+
+/**
+ * Opens a commit's archive: GET {api}/repos/{owner}/{repo}/tarball/{sha}, which GitHub answers with a
+ * redirect to its archive host. The token goes to the API's origin only, and errors name the commit,
+ * never a redirect's signed URL. Transient answers are asked again after CodeDeploy's waits.
+ */
+async function openGitHub(location: GitHubLocation, maxBytes: number, options: FetchOptions): Promise<Readable> {
+  const access = options.github ?? { apiUrl: DEFAULT_GITHUB_API_URL };
+  const api = new URL(access.apiUrl.endsWith('/') ? access.apiUrl : `${access.apiUrl}/`);
+  const label = `GitHub commit ${location.repository}@${location.commitId}`;
+  const endpoint = new URL(`repos/${location.repository}/tarball/${location.commitId}`, api);
+  const request: UrlRequest = {
+    headersFor: (url) => ({
+      'user-agent': 'gantry-agent',
+      ...(url.origin === api.origin ? { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', ...(access.token ? { authorization: `Bearer ${access.token}` } : {}) } : {}),
+    }),
+    shown: (url) => (url.origin === api.origin ? `${label} (${url.origin}${url.pathname})` : `${label} (its archive at ${url.origin})`),
+  };
+  const opened = await withRetries(access.retryDelaysMs ?? GITHUB_RETRY_DELAYS_MS, options.signal, async () => {
+    try {
+      return await openUrl(endpoint.href, options, request);
+    } catch (err) {
+      if (!(err instanceof RevisionError)) throw err;
+      const status = err.http.status;
+      if (status === 404) throw new RevisionError(`${label} was not found: the repository or the commit does not exist, or the repository is private and ${access.token ? "the agent's token cannot read it" : 'the agent has no GitHub token (set GANTRY_GITHUB_TOKEN or --github-token-file)'} (HTTP 404)`, 'RevisionNotFound');
+      if (status === 401) throw new RevisionError(`${label}: GitHub refused the agent's token (HTTP 401): it is wrong, expired or revoked`, 'RevisionNotFound');
+      if (status === 403) throw new RevisionError(`${label}: GitHub refused access (HTTP 403): the token lacks permission to read the repository's contents, or the API's rate limit is spent`, 'RevisionNotFound');
+      throw err;
+    }
+  });
+  if (opened.announcedBytes !== undefined && opened.announcedBytes > maxBytes) {
+    opened.stream.destroy();
+    throw new RevisionError(`${label} is ${opened.announcedBytes} bytes, over the revision size limit of ${maxBytes} bytes`, 'InvalidRevision');
+  }
+  return opened.stream;
+}
+
+/** Runs `attempt`, trying again after each delay while it fails with a transient RevisionError. */
+export async function withRetries<T>(delaysMs: readonly number[], signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+  for (let retry = 0; ; retry += 1) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const delay = delaysMs[retry];
+      if (!(err instanceof RevisionError) || !err.http.transient || delay === undefined) throw err;
+      await sleepUnlessAborted(delay, signal);
+    }
+  }
+}
+
+async function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  signal?.throwIfAborted();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    const abort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+  });
 }
 
 async function hashFile(file: string, options: FetchOptions): Promise<FetchedRevision> {

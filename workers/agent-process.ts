@@ -23,6 +23,8 @@ export interface AgentProcessOptions {
   maxRevisions?: number;
   /** `--download-stall-timeout` seconds (default 60). */
   downloadStallSeconds?: number;
+  /** `--github-api-url` and `--github-token-file`. */
+  github?: { apiUrl?: string; tokenFile?: string };
   /** Extra environment for the agent (for example AWS settings). */
   env?: NodeJS.ProcessEnv;
   /** Where the agent's output goes (default: discarded). */
@@ -99,6 +101,8 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
     ...(options.controllerTaskQueue ? ['--controller-task-queue', options.controllerTaskQueue] : []),
     ...(options.maxRevisions ? ['--max-revisions', String(options.maxRevisions)] : []),
     ...(options.downloadStallSeconds ? ['--download-stall-timeout', String(options.downloadStallSeconds)] : []),
+    ...(options.github?.apiUrl ? ['--github-api-url', options.github.apiUrl] : []),
+    ...(options.github?.tokenFile ? ['--github-token-file', options.github.tokenFile] : []),
   ];
   const wrapped = options.simulated ? simulatedHostCommand(options.rootDir, argv, options.privateDirs) : { command: argv[0] as string, args: argv.slice(1) };
   // An unshare wrapper is killed outright when this process dies; its --kill-child then stops the agent.

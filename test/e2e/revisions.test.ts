@@ -1,11 +1,13 @@
 /**
- * Revisions end to end: S3 on moto (pinned version and ETag), an HTTPS URL pinned by SHA-256, and
- * local archives, through the CLI, the controller and real agents on simulated hosts.
+ * Revisions end to end: S3 on moto (pinned version and ETag), an HTTPS URL pinned by SHA-256, a GitHub
+ * commit (a local HTTPS server answering like GitHub's REST API, redirect included), and local
+ * archives, through the CLI, the controller and real agents on simulated hosts.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -56,6 +58,14 @@ describe('e2e: revisions from S3, HTTPS and local archives', () => {
   let https: Server;
   let httpsBase = '';
   const served = new Map<string, Buffer>();
+  // GitHub: the API host redirects a commit's tarball to the archive host, as api.github.com does to codeload.
+  let githubApi: Server;
+  let githubArchives: Server;
+  let githubApiBase = '';
+  const commits = new Map<string, Buffer>();
+  const archiveRequests: IncomingHttpHeaders[] = [];
+  const token = `ghp_${'t0ken'.repeat(7)}`;
+  const agentOutput: string[] = [];
   const name = uniqueName('revisions');
   const app = `gantry-rev-${name}`;
   const host = `${name}-h1`;
@@ -80,23 +90,48 @@ describe('e2e: revisions from S3, HTTPS and local archives', () => {
     const key = join(base, 'tls.key');
     const cert = join(base, 'tls.crt');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    https = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+    const tls = { key: readFileSync(key), cert: readFileSync(cert) };
+    const listen = async (server: Server): Promise<string> => {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    };
+    https = createServer(tls, (req, res) => {
       const body = served.get(req.url ?? '');
       res.writeHead(body ? 200 : 404).end(body);
     });
-    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
-    httpsBase = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+    httpsBase = await listen(https);
+    githubArchives = createServer(tls, (req, res) => {
+      archiveRequests.push(req.headers);
+      const match = /^\/acme\/web\/legacy\.tar\.gz\/([0-9a-f]{40})\?token=signed$/.exec(req.url ?? '');
+      const body = match ? commits.get(match[1] as string) : undefined;
+      res.writeHead(body ? 200 : 404, { 'content-type': 'application/x-gzip' }).end(body);
+    });
+    const archivesBase = await listen(githubArchives);
+    githubApi = createServer(tls, (req: IncomingMessage, res: ServerResponse) => {
+      const match = /^\/api\/v3\/repos\/acme\/web\/tarball\/([0-9a-f]{40})$/.exec(req.url ?? '');
+      if (req.headers.authorization !== `Bearer ${token}`) return void res.writeHead(401).end('{"message":"Bad credentials"}');
+      if (!match || !commits.has(match[1] as string)) return void res.writeHead(404).end('{"message":"Not Found"}');
+      res.writeHead(302, { location: `${archivesBase}/acme/web/legacy.tar.gz/${match[1]}?token=signed` }).end();
+    });
+    githubApiBase = await listen(githubApi);
 
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
     harness = await startController(uniqueName('e2e revisions'));
-    agents = startHosts([host], join(base, 'hosts'), { controllerTaskQueue: harness.taskQueue, env: { NODE_EXTRA_CA_CERTS: cert } });
+    agents = startHosts([host], join(base, 'hosts'), {
+      controllerTaskQueue: harness.taskQueue,
+      env: { NODE_EXTRA_CA_CERTS: cert, GANTRY_GITHUB_TOKEN: token },
+      github: { apiUrl: `${githubApiBase}/api/v3` },
+      output: (chunk) => agentOutput.push(chunk),
+    });
   });
 
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.stop()));
     await harness?.close();
     https?.close();
+    githubApi?.close();
+    githubArchives?.close();
   });
 
   it('deploys an S3 tgz pinned to its version and ETag, with the BUNDLE_* variables', async () => {
@@ -173,5 +208,39 @@ describe('e2e: revisions from S3, HTTPS and local archives', () => {
     expect(readdirSync(rootOf).filter((n) => n.includes('escaped'))).toEqual([]);
     expect(existsSync(join(rootOf, 'deployment-root', bad.view.deploymentGroupId, 'escaped.txt'))).toBe(false);
     expect(existsSync(join(rootOf, 'deployment-root', bad.view.deploymentGroupId, bad.view.deploymentId, 'deployment-archive'))).toBe(false);
+  });
+
+  it("deploys a GitHub commit through the API's redirect, with the token on the API host only and nowhere else", async () => {
+    const commit = createHash('sha1').update(name).digest('hex');
+    // GitHub's tarballs hold one top directory, owner-repo-shortsha.
+    commits.set(commit, tgzArchive(revision(app, 'v7').map((e) => ({ ...e, name: e.name.replace(/^release-v7/, `acme-web-${commit.slice(0, 7)}`) }))));
+    const ok = await deploy(['--github-location', `repository=acme/web,commitId=${commit}`]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.view.revision).toEqual({ revisionType: 'GitHub', gitHubLocation: { repository: 'acme/web', commitId: commit } });
+    expect(readFileSync(onHost('app', 'index.html'), 'utf8')).toBe('v7');
+    const env = readFileSync(onHost('state', 'env-AfterInstall.txt'), 'utf8');
+    expect(env).toContain(`BUNDLE_COMMIT=${commit}\n`);
+    // The archive host got no token: only the signed URL the API handed out.
+    expect(archiveRequests.at(-1)?.authorization).toBeUndefined();
+    // The token is in no hook's environment, no host log, the agent's output or the deployment's history.
+    expect(env).not.toContain(token);
+    const deploymentDir = join(rootOf, 'deployment-root', ok.view.deploymentGroupId, ok.view.deploymentId);
+    expect(readFileSync(join(deploymentDir, 'logs', 'scripts.log'), 'utf8')).not.toContain(token);
+    expect(agentOutput.join('')).not.toContain(token);
+    const history = await harness.client.workflow.getHandle(ok.view.deploymentId).fetchHistory();
+    expect(JSON.stringify(history)).not.toContain(token);
+
+    // A commit the API does not know fails DownloadBundle, naming the commit, not the signed URL.
+    const unknown = 'f'.repeat(40);
+    const missing = await deploy(['--github-location', `repository=acme/web,commitId=${unknown}`]);
+    expect(missing.code).toBe(1);
+    expect(event(missing.view, 'DownloadBundle')?.diagnostics?.message).toMatch(new RegExp(`GitHub commit acme/web@${unknown} was not found: .*\\(HTTP 404\\)`));
+    expect(readFileSync(onHost('app', 'index.html'), 'utf8')).toBe('v7');
+  });
+
+  it('refuses a GitHub location that does not pin a full commit, before starting anything', async () => {
+    const result = await gantry(['create-deployment', '--address', address, '--namespace', namespace, '--task-queue', harness.taskQueue, '--application-name', 'rev-app', '--deployment-group-name', name, '--target-hosts', host, '--github-location', 'repository=acme/web,commitId=main']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/revision\.gitHubLocation\.commitId must be the full commit SHA .*got "main"/);
   });
 });

@@ -73,6 +73,10 @@ export interface HostOptions {
   downloadStallSeconds?: number;
   /** `--elb-target` per host ID (ID[:PORT]). */
   elbTargets?: Record<string, string>;
+  /** `--github-api-url` / `--github-token-file`. */
+  github?: { apiUrl?: string; tokenFile?: string };
+  /** Receives every agent's output (it is discarded otherwise, unless GANTRY_TEST_VERBOSE is set). */
+  output?: (chunk: string) => void;
 }
 
 /** Real agents, each a simulated host with its own root directory, on the shared dev server. */
@@ -90,8 +94,10 @@ export function startHosts(hostIds: readonly string[], rootBase: string, options
       maxRevisions: options.maxRevisions,
       downloadStallSeconds: options.downloadStallSeconds,
       elbTarget: options.elbTargets?.[hostId],
+      github: options.github,
       simulated: true,
       output: (chunk) => {
+        options.output?.(chunk);
         if (process.env.GANTRY_TEST_VERBOSE) process.stderr.write(`[${hostId}] ${chunk}`);
       },
     }),

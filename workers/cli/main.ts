@@ -4,7 +4,7 @@ import type { AlarmConfiguration, DeploymentInput, FileExistsBehavior, LoadBalan
 import type { BlueGreenDeploymentConfiguration, DeploymentWaitType, TargetInstances } from '../../workflows/contracts/blue-green.js';
 import type { RevisionLocation } from '../../workflows/contracts/revision.js';
 import { INSIDE_ENV, simulatedHostUnsupported } from '../../agent/simulated-host.js';
-import { createAgent } from '../../agent/main.js';
+import { createAgent, gitHubAccess } from '../../agent/main.js';
 import { startAgentProcess } from '../agent-process.js';
 import { connectClient, connectWorker, resolveTemporalConfig, type TemporalTarget } from '../connection.js';
 import { createControllerWorker } from '../controller.js';
@@ -99,6 +99,7 @@ Deployments (flags mirror \`aws deploy\`):
                      targets: --target-hosts H1,H2 and/or (--tag-filters Key=K,Value=V,Type=KEY_AND_VALUE ...
                       | --tag-set JSON)   (filters OR; tag-set groups AND)
                      revision: --s3-location bucket=B,key=K,bundleType=tgz[,version=V][,eTag=E]
+                      | --github-location repository=OWNER/REPO,commitId=FULL_SHA
                       | --url-location url=https://…,sha256=HEX,bundleType=tgz
                       | --local-location path=/abs/dir-or-archive[,sha256=HEX] | --revision JSON
                      [--deployment-config-name OneAtATime|HalfAtATime|AllAtOnce|CUSTOM] [--description TEXT]
@@ -181,19 +182,29 @@ Processes:
                      [--hook-status-listen HOST:PORT: the endpoint Lambda validation functions report to]
   agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--elb-target ID[:PORT]] [--simulated-host]
                      [--controller-task-queue gantry | --region R] [--max-revisions 5] [--download-stall-timeout 60]
+                     [--github-api-url https://api.github.com] [--github-token-file PATH (or GANTRY_GITHUB_TOKEN)]
   demo               the Quickstart: stack, controller, three simulated hosts, sample deployment [--keep-running]
 
 Connection (all commands): --address HOST:PORT --namespace NS --profile NAME (default: Temporal's
 environment variables and config file, as the temporal CLI). --task-queue overrides the controller
 queue (default gantry); --region R talks to region R's controller (queue gantry-R). --output json|text.`;
 
-/** The revision from exactly one of --s3-location, --local-location, --url-location (shorthand) or --revision (JSON). */
+/** The flags that give a revision: exactly one of them. */
+const REVISION_FLAGS = {
+  's3-location': { type: 'string' },
+  'github-location': { type: 'string' },
+  'url-location': { type: 'string' },
+  'local-location': { type: 'string' },
+  revision: { type: 'string' },
+} as const;
+
+/** The revision from exactly one of --s3-location, --github-location, --local-location, --url-location (shorthand) or --revision (JSON). */
 function revisionFromFlags(values: Record<string, unknown>): RevisionLocation {
-  const given = (['s3-location', 'local-location', 'url-location', 'revision'] as const).filter((flag) => values[flag] !== undefined);
+  const given = (Object.keys(REVISION_FLAGS) as (keyof typeof REVISION_FLAGS)[]).filter((flag) => values[flag] !== undefined);
   if (given.length > 1) throw new UsageError(`give one revision, not ${given.map((f) => `--${f}`).join(' and ')}`);
   const flag = given[0];
   if (flag === undefined) {
-    throw new UsageError('a revision is required: --s3-location bucket=B,key=K,bundleType=tgz | --local-location path=/abs | --url-location url=https://…,sha256=…,bundleType=tgz | --revision JSON');
+    throw new UsageError('a revision is required: --s3-location bucket=B,key=K,bundleType=tgz | --github-location repository=OWNER/REPO,commitId=SHA | --local-location path=/abs | --url-location url=https://…,sha256=…,bundleType=tgz | --revision JSON');
   }
   const text = values[flag] as string;
   if (flag === 'revision') return parseJson('--revision', text) as RevisionLocation;
@@ -201,6 +212,7 @@ function revisionFromFlags(values: Record<string, unknown>): RevisionLocation {
   // Shape only; validateDeploymentInput names any bad or missing field.
   if (flag === 's3-location') return { revisionType: 'S3', s3Location: fields as never };
   if (flag === 'url-location') return { revisionType: 'URL', url: fields as never };
+  if (flag === 'github-location') return { revisionType: 'GitHub', gitHubLocation: fields as never };
   return { revisionType: 'Local', local: fields as never };
 }
 
@@ -289,10 +301,7 @@ async function createDeploymentCommand(argv: string[]): Promise<number> {
     'application-name': { type: 'string' },
     'deployment-group-name': { type: 'string' },
     description: { type: 'string' },
-    'local-location': { type: 'string' },
-    's3-location': { type: 'string' },
-    'url-location': { type: 'string' },
-    revision: { type: 'string' },
+    ...REVISION_FLAGS,
     'update-outdated-instances-only': { type: 'boolean' },
     'ignore-application-stop-failures': { type: 'boolean' },
     'target-instances': { type: 'string' },
@@ -863,6 +872,8 @@ async function agentCommand(argv: string[]): Promise<number> {
     'max-revisions': { type: 'string' },
     'download-stall-timeout': { type: 'string' },
     'elb-target': { type: 'string' },
+    'github-api-url': { type: 'string' },
+    'github-token-file': { type: 'string' },
   });
   // --region: the region's controller and, for S3 downloads, its region.
   const region = values.region as string | undefined;
@@ -884,13 +895,20 @@ async function agentCommand(argv: string[]): Promise<number> {
   const zone = values.zone as string | undefined;
   const elbTarget = values['elb-target'] as string | undefined;
   const loadBalancerTarget = elbTarget === undefined ? undefined : parseElbTarget(elbTarget);
+  const github = { apiUrl: values['github-api-url'] as string | undefined, tokenFile: values['github-token-file'] as string | undefined };
+  // Checked before anything starts (the token file is read again, inside the host, by the agent itself).
+  try {
+    gitHubAccess(github, {});
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 
   if (values['simulated-host'] && process.env[INSIDE_ENV] !== '1') {
     const why = simulatedHostUnsupported();
     if (why) throw new UsageError(`--simulated-host: ${why}`);
     const config = resolveTemporalConfig(target(values));
     const child = startAgentProcess({
-      hostId, rootDir, tags, zone, elbTarget, simulated: true, controllerTaskQueue, maxRevisions, downloadStallSeconds,
+      hostId, rootDir, tags, zone, elbTarget, simulated: true, controllerTaskQueue, maxRevisions, downloadStallSeconds, github,
       address: config.address, namespace: config.namespace,
       privateDirs: values['private-dir'] as string[] | undefined,
       output: (chunk) => process.stderr.write(chunk),
@@ -900,7 +918,7 @@ async function agentCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     return (await child.exited) ?? 1;
   }
-  const agent = await createAgent({ hostId, rootDir, tags, zone, loadBalancerTarget, controllerTaskQueue, maxRevisions, downloadStallSeconds, temporal: target(values) });
+  const agent = await createAgent({ hostId, rootDir, tags, zone, loadBalancerTarget, controllerTaskQueue, maxRevisions, downloadStallSeconds, github, temporal: target(values) });
   console.error(`gantry agent ${hostId}: polling ${agent.taskQueue} (root ${rootDir})`);
   await agent.run();
   return 0;

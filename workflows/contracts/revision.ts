@@ -41,6 +41,17 @@ export interface UrlLocation {
   bundleType: ArchiveBundleType;
 }
 
+/**
+ * CodeDeploy's GitHubLocation: one commit of a repository. Each host fetches that commit's archive
+ * through the GitHub REST API (its own token, never the deployment's input); the full commit SHA pins it.
+ */
+export interface GitHubLocation {
+  /** `owner/repository`. */
+  repository: string;
+  /** The full commit SHA (40 hex digits, or 64 in a SHA-256 repository). */
+  commitId: string;
+}
+
 /** CodeDeploy's AppSpecContent: a Lambda AppSpec given inline, optionally pinned by its SHA-256. */
 export interface AppSpecContent {
   content: string;
@@ -52,12 +63,16 @@ export type RevisionLocation =
   | { revisionType: 'S3'; s3Location: S3Location }
   | { revisionType: 'Local'; local: LocalLocation }
   | { revisionType: 'URL'; url: UrlLocation }
+  | { revisionType: 'GitHub'; gitHubLocation: GitHubLocation }
   | { revisionType: 'AppSpecContent'; appSpecContent: AppSpecContent };
 
 /** Inline AppSpec content is bounded like CodeDeploy's revision content. */
 export const MAX_APPSPEC_CONTENT_CHARACTERS = 64 * 1024;
 
 const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+/** GitHub's owner and repository name rules: an owner of letters, digits and hyphens; a name of those and . _ */
+const GITHUB_REPOSITORY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+const COMMIT_SHA_PATTERN = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** The bundle type a local revision is read as. */
 export function localBundleType(local: LocalLocation): LocalBundleType {
@@ -79,6 +94,8 @@ export function describeRevision(revision: RevisionLocation): string {
       return `local:${revision.local.path}`;
     case 'URL':
       return revision.url.url;
+    case 'GitHub':
+      return `github:${revision.gitHubLocation.repository}@${revision.gitHubLocation.commitId}`;
     case 'AppSpecContent':
       return `appspec-content:${revision.appSpecContent.sha256 ?? `${revision.appSpecContent.content.length} characters`}`;
   }
@@ -96,6 +113,7 @@ export function revisionIdentity(revision: RevisionLocation): string {
       return `${describeRevision(revision)}${revision.local.sha256 ? `#sha256:${revision.local.sha256}` : ''}`;
     case 'URL':
       return `${describeRevision(revision)}#sha256:${revision.url.sha256}`;
+    case 'GitHub': // the commit SHA is the pin
     case 'AppSpecContent':
       return describeRevision(revision);
   }
@@ -169,16 +187,28 @@ export function validateRevision(revision: unknown, platform: 'Server' | 'Lambda
       bundleTypes(ARCHIVE_BUNDLE_TYPES, 'revision.url.bundleType', url.bundleType);
       return problems;
     }
+    case 'GitHub': {
+      if (platform === 'Lambda') return ['revision.revisionType GitHub is for Server deployments; a Lambda revision is S3 (YAML, JSON or an archive holding appspec.yaml) or AppSpecContent'];
+      const github = revision.gitHubLocation;
+      if (!isRecord(github)) return [`revision.gitHubLocation must be an object with repository ("owner/repo") and commitId; got ${show(github)}`];
+      if (typeof github.repository !== 'string' || !GITHUB_REPOSITORY_PATTERN.test(github.repository) || github.repository.split('/')[1]?.replace(/\./g, '') === '') {
+        problems.push(`revision.gitHubLocation.repository must be "owner/repository"; got ${show(github.repository)}`);
+      }
+      if (typeof github.commitId !== 'string' || !COMMIT_SHA_PATTERN.test(github.commitId)) {
+        problems.push(`revision.gitHubLocation.commitId must be the full commit SHA (40 lower-case hex digits), which pins what every host installs; a branch, tag or short SHA can move; got ${show(github.commitId)}`);
+      }
+      return problems;
+    }
     case 'AppSpecContent': {
       const inline = revision.appSpecContent;
-      if (platform !== 'Lambda') return ['revision.revisionType AppSpecContent is for Lambda deployments (computePlatform Lambda); a Server revision is an S3, Local or URL archive'];
+      if (platform !== 'Lambda') return ['revision.revisionType AppSpecContent is for Lambda deployments (computePlatform Lambda); a Server revision is an S3, GitHub, Local or URL archive'];
       if (!isRecord(inline) || typeof inline.content !== 'string' || inline.content.trim() === '') return [`revision.appSpecContent.content must be the AppSpec's YAML or JSON text; got ${show(isRecord(inline) ? inline.content : inline)}`];
       if (inline.content.length > MAX_APPSPEC_CONTENT_CHARACTERS) problems.push(`revision.appSpecContent.content is ${inline.content.length} characters; at most ${MAX_APPSPEC_CONTENT_CHARACTERS}`);
       if (inline.sha256 !== undefined) sha('revision.appSpecContent.sha256', inline.sha256);
       return problems;
     }
     default:
-      return [`revision.revisionType must be ${platform === 'Lambda' ? '"S3" or "AppSpecContent"' : '"S3", "Local" or "URL"'}; got ${show(revision.revisionType)}`];
+      return [`revision.revisionType must be ${platform === 'Lambda' ? '"S3" or "AppSpecContent"' : '"S3", "GitHub", "Local" or "URL"'}; got ${show(revision.revisionType)}`];
   }
 }
 

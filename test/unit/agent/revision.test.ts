@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { fetchRevision, RevisionError } from '../../../agent/revision.js';
+import { fetchRevision, RevisionError, withRetries } from '../../../agent/revision.js';
 import type { ArchiveEntry } from '../../support/archives.js';
 import { tgzArchive, zipArchive } from '../../support/archives.js';
 import { scratchDir } from '../../support/harness.js';
@@ -93,5 +93,30 @@ describe('agent/revision fetchRevision', () => {
     await expect(run).rejects.toThrow(/entry "\.\.\/escape\.txt" has a "\.\." path component/);
     expect(existsSync(archiveDir)).toBe(false);
     expect(existsSync(join(deploymentDir, 'escape.txt'))).toBe(false);
+  });
+
+  it('asks a transient download failure again after each wait, and gives up on the others at once', async () => {
+    let calls = 0;
+    const flaky = async (): Promise<string> => {
+      calls += 1;
+      if (calls < 3) throw new RevisionError('HTTP 502', 'RevisionNotFound', { status: 502, transient: true });
+      return 'archive';
+    };
+    await expect(withRetries([1, 1, 1], undefined, flaky)).resolves.toBe('archive');
+    expect(calls).toBe(3);
+    calls = 0;
+    const missing = async (): Promise<string> => {
+      calls += 1;
+      throw new RevisionError('HTTP 404', 'RevisionNotFound', { status: 404 });
+    };
+    await expect(withRetries([1, 1, 1], undefined, missing)).rejects.toThrow('HTTP 404');
+    expect(calls).toBe(1);
+    calls = 0;
+    const down = async (): Promise<string> => {
+      calls += 1;
+      throw new RevisionError('HTTP 503', 'RevisionNotFound', { status: 503, transient: true });
+    };
+    await expect(withRetries([1, 1, 1], undefined, down)).rejects.toThrow('HTTP 503');
+    expect(calls).toBe(4);
   });
 });
