@@ -3,7 +3,7 @@ import type { SignalDefinition } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { DeploymentInput } from '../workflows/contracts/deployment.js';
 import type { RollbackRequest } from '../workflows/contracts/deployment-group.js';
-import { deploymentMetadata, deploymentSearchAttributes } from '../workflows/search-attributes.js';
+import { deploymentStartOptions } from '../workflows/search-attributes.js';
 import type { DeploymentConfig } from '../workflows/contracts/deployment-config.js';
 import { FailureType } from '../workflows/contracts/errors.js';
 import type { DeploymentOutcomes, SelectedTarget, TargetQuery, TargetWatch } from '../workflows/contracts/hosts.js';
@@ -73,8 +73,7 @@ export async function startDeploymentWorkflow(input: { deploymentId: string; inp
       taskQueue: input.controllerTaskQueue,
       args: [input.input],
       workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: deploymentSearchAttributes(input.input, input.input.group?.queued ? 'Queued' : 'Created'),
-      ...deploymentMetadata(input.input),
+      ...deploymentStartOptions(input.input, input.input.group?.queued ? 'Queued' : 'Created'),
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

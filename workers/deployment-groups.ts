@@ -1,8 +1,8 @@
-import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRequest, RollbackRequest } from '../workflows/contracts/deployment-group.js';
 import { validateGroupConfig } from '../workflows/contracts/deployment-group.js';
 import { CONTROLLER_TASK_QUEUE, deploymentGroupWorkflowId, WorkflowType } from '../workflows/contracts/naming.js';
-import { createGroupDeploymentUpdate, deploymentGroupQuery, rollbackUpdate, updateDeploymentGroupUpdate } from '../workflows/messages.js';
+import { createGroupDeploymentUpdate, deleteDeploymentGroupUpdate, deploymentGroupQuery, rollbackUpdate, updateDeploymentGroupUpdate } from '../workflows/messages.js';
 import { refusalsAsUsageErrors, UsageError } from './deployments.js';
 import { joinProblems } from '../workflows/contracts/values.js';
 import { fitGroupToApplication } from './applications.js';
@@ -43,8 +43,30 @@ export async function updateDeploymentGroup(client: Client, config: DeploymentGr
 }
 
 export async function getDeploymentGroup(client: Client, applicationName: string, deploymentGroupName: string, taskQueue = CONTROLLER_TASK_QUEUE): Promise<DeploymentGroupView> {
+  // A deleted group's workflow has completed (and would still answer queries).
+  if (!(await deploymentGroupExists(client, applicationName, deploymentGroupName, taskQueue))) throw new UsageError(missing({ applicationName, deploymentGroupName }));
   const handle = client.workflow.getHandle(deploymentGroupWorkflowId(applicationName, deploymentGroupName, taskQueue));
   return refusalsAsUsageErrors(() => handle.query(deploymentGroupQuery), missing({ applicationName, deploymentGroupName }));
+}
+
+/**
+ * `delete-deployment-group`: refused while one of its deployments is in progress or queued. Returns
+ * once the group's workflow has completed, so the name can be used again at once. Deleting a group
+ * that does not exist succeeds, as CodeDeploy's does: a retry after a lost answer is not an error.
+ */
+export async function deleteDeploymentGroup(client: Client, applicationName: string, deploymentGroupName: string, taskQueue = CONTROLLER_TASK_QUEUE): Promise<{ hooksNotCleanedUp: [] }> {
+  const handle = client.workflow.getHandle(deploymentGroupWorkflowId(applicationName, deploymentGroupName, taskQueue));
+  if (!(await deploymentGroupExists(client, applicationName, deploymentGroupName, taskQueue))) return { hooksNotCleanedUp: [] };
+  try {
+    await handle.executeUpdate(deleteDeploymentGroupUpdate);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new UsageError((err.cause as Error | undefined)?.message ?? err.message);
+    // Completed between the check and the update: deleted already.
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  await handle.result();
+  // Gantry adds no Auto Scaling lifecycle hooks, so none is left behind (CodeDeploy's hooksNotCleanedUp).
+  return { hooksNotCleanedUp: [] };
 }
 
 /** Whether the group entity exists (deployments of unknown groups go straight to their targets). */
@@ -65,6 +87,11 @@ export async function listDeploymentGroups(client: Client, applicationName?: str
   const query = `WorkflowType = '${WorkflowType.deploymentGroup}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${prefix.replace(/'/g, "\\'")}'`;
   for await (const wf of client.workflow.list({ query })) names.push(wf.workflowId.slice(`${taskQueue}/deployment-group/`.length));
   return [...new Set(names)].sort();
+}
+
+/** The names of an application's deployment groups (without the application's prefix). */
+export async function groupsOfApplication(client: Client, applicationName: string, taskQueue = CONTROLLER_TASK_QUEUE): Promise<string[]> {
+  return (await listDeploymentGroups(client, applicationName, taskQueue)).map((name) => name.slice(applicationName.length + 1));
 }
 
 /** `create-deployment` for a group that exists: the group starts it now or queues it. */

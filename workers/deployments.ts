@@ -24,7 +24,8 @@ import {
   putHookStatusUpdate,
 } from '../workflows/messages.js';
 import { type HookStatusReport, validateHookStatusReport } from '../workflows/contracts/lambda.js';
-import { deploymentMetadata, deploymentSearchAttributes, GantrySearchAttributes } from '../workflows/search-attributes.js';
+import type { RevisionLocation } from '../workflows/contracts/revision.js';
+import { deploymentStartOptions, GantrySearchAttributes, REVISION_MEMO } from '../workflows/search-attributes.js';
 import { joinProblems } from '../workflows/contracts/values.js';
 import { DEPLOYMENT_WAIT_TYPES, type DeploymentWaitType } from '../workflows/contracts/blue-green.js';
 
@@ -70,8 +71,7 @@ export async function startDeployment(
     taskQueue,
     args: [input],
     workflowIdConflictPolicy: 'FAIL',
-    typedSearchAttributes: deploymentSearchAttributes(input, 'Created'),
-    ...deploymentMetadata(input),
+    ...deploymentStartOptions(input, 'Created'),
   });
   return deploymentId;
 }
@@ -280,16 +280,32 @@ export async function batchGetDeploymentTargets(client: Client, deploymentId: st
   return Promise.all(targetIds.map((id) => getDeploymentTarget(client, summary, id)));
 }
 
+/** A deployment as visibility lists it. */
+export interface DeploymentListing {
+  deploymentId: string;
+  applicationName?: string;
+  deploymentGroupName?: string;
+  status?: string;
+  /** The revision's description (its search attribute). */
+  revision?: string;
+  /** The revision as given (from the memo; absent for deployments started before revisions were kept there). */
+  revisionLocation?: RevisionLocation;
+  createTime: string;
+}
+
 /** `list-deployments`: deployments of an application (and group), newest first, from Temporal visibility. */
 export async function listDeployments(
   client: Client,
-  filter: { applicationName?: string; deploymentGroupName?: string; statuses?: string[]; limit?: number },
-): Promise<{ deploymentId: string; applicationName?: string; deploymentGroupName?: string; status?: string; revision?: string; createTime: string }[]> {
+  filter: { applicationName?: string; deploymentGroupName?: string; statuses?: string[]; revision?: string; running?: boolean; limit?: number },
+): Promise<DeploymentListing[]> {
   const clauses = [`WorkflowType = '${WorkflowType.deployment}'`];
   const quote = (value: string): string => `'${value.replace(/'/g, "\\'")}'`;
   if (filter.applicationName) clauses.push(`${SearchAttributeName.application} = ${quote(filter.applicationName)}`);
   if (filter.deploymentGroupName) clauses.push(`${SearchAttributeName.deploymentGroup} = ${quote(filter.deploymentGroupName)}`);
   if (filter.statuses?.length) clauses.push(`${SearchAttributeName.status} IN (${filter.statuses.map(quote).join(', ')})`);
+  if (filter.revision) clauses.push(`${SearchAttributeName.revision} = ${quote(filter.revision)}`);
+  // The workflow's own state, not the status attribute: a terminated deployment is not running.
+  if (filter.running) clauses.push(`ExecutionStatus = 'Running'`);
   const found = [];
   for await (const wf of client.workflow.list({ query: clauses.join(' AND '), pageSize: 100 })) {
     const attributes = wf.typedSearchAttributes;
@@ -299,6 +315,7 @@ export async function listDeployments(
       deploymentGroupName: attributes.get(GantrySearchAttributes.deploymentGroup),
       status: attributes.get(GantrySearchAttributes.status),
       revision: attributes.get(GantrySearchAttributes.revision),
+      ...(wf.memo?.[REVISION_MEMO] ? { revisionLocation: wf.memo[REVISION_MEMO] as RevisionLocation } : {}),
       createTime: wf.startTime.toISOString(),
     });
     if (found.length >= (filter.limit ?? 1000)) break;

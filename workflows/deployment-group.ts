@@ -6,7 +6,7 @@ import type { DeploymentGroupConfig, DeploymentGroupView, GroupDeploymentRecord,
 import type { BlueGreenRollback } from './contracts/blue-green.js';
 import { validateGroupConfig } from './contracts/deployment-group.js';
 import { describeRevision } from './contracts/revision.js';
-import { createGroupDeploymentUpdate, deploymentFinishedSignal, deploymentGroupQuery, hostJoinedSignal, proceedSignal, rollbackUpdate, updateDeploymentGroupUpdate } from './messages.js';
+import { createGroupDeploymentUpdate, deleteDeploymentGroupUpdate, deploymentFinishedSignal, deploymentGroupQuery, hostJoinedSignal, proceedSignal, rollbackUpdate, updateDeploymentGroupUpdate } from './messages.js';
 import { joinProblems } from './contracts/values.js';
 import { newDeploymentId } from './deployment-ids.js';
 import { DEPLOYMENT_ID_PATTERN } from './contracts/naming.js';
@@ -26,10 +26,10 @@ export interface DeploymentGroupState {
 /**
  * The deployment group entity: its configuration, the one deployment in progress (later ones queue,
  * or are refused, as configured), the last successful revision and recent history. It starts the
- * group's deployments, lets queued ones proceed in order, and starts rollbacks. Never ends; continues
- * as new to stay small.
+ * group's deployments, lets queued ones proceed in order, and starts rollbacks. Continues as new to
+ * stay small; completes only when the group is deleted.
  */
-export async function deploymentGroup(state: DeploymentGroupState): Promise<never> {
+export async function deploymentGroup(state: DeploymentGroupState): Promise<void> {
   const info = workflowInfo();
   const view: DeploymentGroupView = state.view ?? {
     config: state.config,
@@ -38,6 +38,7 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
     history: [],
   };
   let busy = 0; // handlers in flight; continue-as-new waits for them
+  let deleted = false;
 
   const record = (deploymentId: string): GroupDeploymentRecord | undefined => view.history.find((r) => r.deploymentId === deploymentId);
   // After continue-as-new these are copies: point them back at the history entries that get updated.
@@ -260,6 +261,29 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
     }
   });
 
+  // DeleteDeploymentGroup: refused while a deployment runs or waits, so none is left without its group.
+  setHandler(
+    deleteDeploymentGroupUpdate,
+    async () => {
+      deleted = true;
+      // The registry keeps no selection for a group that is gone (an empty one selects no host).
+      if (view.config.computePlatform !== 'Lambda') {
+        busy += 1;
+        try {
+          await controller.watchTargets({ controllerTaskQueue: info.taskQueue, watch: { groupWorkflowId: info.workflowId, deploymentGroupId: view.deploymentGroupId, selection: {} } });
+        } finally {
+          busy -= 1;
+        }
+      }
+    },
+    {
+      validator: () => {
+        const waiting = [...(view.inProgress ? [view.inProgress] : []), ...view.queued];
+        if (waiting.length > 0) throw new Error(`deployment group ${view.config.deploymentGroupName} has deployments in progress or queued (${waiting.join(', ')}); stop them or wait for them to end, then delete it`);
+      },
+    },
+  );
+
   // New hosts: wait for the group to be idle, gather a burst, deploy the last successful revision to them.
   setHandler(hostJoinedSignal, ({ hostId }) => {
     if (!view.lastSuccessfulDeployment) return;
@@ -271,8 +295,8 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
   const longHistory = (): boolean => workflowInfo().historyLength > EVENTS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested;
   const catchUpDue = (): boolean => (view.joiningHosts?.length ?? 0) > 0 && !view.inProgress && view.lastSuccessfulDeployment !== undefined;
   for (;;) {
-    await condition(() => catchUpDue() || (busy === 0 && longHistory()));
-    if (!catchUpDue()) break;
+    await condition(() => catchUpDue() || (busy === 0 && (longHistory() || deleted)));
+    if (deleted || !catchUpDue()) break;
     await sleep(JOIN_GATHER_MS);
     if (!catchUpDue()) continue;
     const hostIds = view.joiningHosts ?? [];
@@ -284,5 +308,6 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<neve
     );
   }
   await condition(() => busy === 0);
+  if (deleted) return;
   return continueAsNew<typeof deploymentGroup>({ config: view.config, view });
 }

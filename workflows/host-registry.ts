@@ -58,7 +58,10 @@ export async function hostRegistry(state: HostRegistryState = {}): Promise<never
     }
   });
   setHandler(watchTargetsSignal, (watch) => {
-    watches[watch.groupWorkflowId] = watch;
+    const { targetHosts, tagFilters, tagSet } = watch.selection;
+    // An empty selection (a deleted group's) selects no host: nothing to keep.
+    if (!targetHosts?.length && !tagFilters?.length && !tagSet?.length) Reflect.deleteProperty(watches, watch.groupWorkflowId);
+    else watches[watch.groupWorkflowId] = watch;
   });
   setHandler(deregisterHostSignal, ({ hostId }) => {
     hosts.delete(hostId);

@@ -7,6 +7,7 @@ import { MessageName } from './contracts/naming.js';
 import type { DeploymentWaitType } from './contracts/blue-green.js';
 import type { HookStatusReport } from './contracts/lambda.js';
 import type { ApplicationInfo, CreateApplicationRequest } from './contracts/applications.js';
+import type { RegisteredRevision, RegisterRevisionRequest } from './contracts/application-revisions.js';
 import type { ApprovalRequest, RolloutStopRequest, RolloutView } from './contracts/rollout.js';
 import type { OnPremisesInstance } from './contracts/on-premises.js';
 
@@ -78,6 +79,21 @@ export const createApplicationUpdate = defineUpdate<ApplicationInfo, [CreateAppl
 
 /** `applications` workflow: every application, sorted by name. */
 export const applicationsQuery = defineQuery<ApplicationInfo[]>(MessageName.applications);
+
+/** `applications` workflow: removes an application and its registered revisions. */
+export const deleteApplicationUpdate = defineUpdate<void, [{ applicationName: string }]>(MessageName.deleteApplication);
+
+/** `applications` workflow: renames an application, keeping its ID, platform and registered revisions. */
+export const renameApplicationUpdate = defineUpdate<ApplicationInfo, [{ applicationName: string; newApplicationName: string }]>(MessageName.renameApplication);
+
+/** `applications` workflow: registers (or re-describes) a revision of an application. */
+export const registerApplicationRevisionUpdate = defineUpdate<RegisteredRevision, [RegisterRevisionRequest]>(MessageName.registerApplicationRevision);
+
+/** `applications` workflow: an application's registered revisions. */
+export const applicationRevisionsQuery = defineQuery<RegisteredRevision[], [string]>(MessageName.applicationRevisions);
+
+/** `deploymentGroup` workflow: deletes the group; refused while one of its deployments is in progress or queued. */
+export const deleteDeploymentGroupUpdate = defineUpdate<void>(MessageName.deleteDeploymentGroup);
 
 /** `crossRegionRollout` workflow: every wave, region, deployment ID and outcome. */
 export const rolloutStatusQuery = defineQuery<RolloutView>(MessageName.status);

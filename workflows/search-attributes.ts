@@ -46,3 +46,11 @@ export function deploymentMetadata(input: DeploymentInput): { staticSummary: str
     ].join('\n'),
   };
 }
+
+/** The memo key holding a deployment's revision as given, for revision listings (visibility keeps only its description). */
+export const REVISION_MEMO = 'revision';
+
+/** Everything a deployment workflow starts with besides its input: search attributes, memo, UI summary and details. */
+export function deploymentStartOptions(input: DeploymentInput, status: DeploymentStatus): { typedSearchAttributes: SearchAttributePair[]; memo: Record<string, unknown>; staticSummary: string; staticDetails: string } {
+  return { typedSearchAttributes: deploymentSearchAttributes(input, status), memo: { [REVISION_MEMO]: input.revision }, ...deploymentMetadata(input) };
+}

@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
 import type { AlarmConfiguration, DeploymentInput, FileExistsBehavior, LoadBalancerInfo } from '../../workflows/contracts/deployment.js';
 import type { BlueGreenDeploymentConfiguration, DeploymentWaitType, TargetInstances } from '../../workflows/contracts/blue-green.js';
-import type { RevisionLocation } from '../../workflows/contracts/revision.js';
+import { describeRevision, type RevisionLocation } from '../../workflows/contracts/revision.js';
 import { INSIDE_ENV, simulatedHostUnsupported } from '../../agent/simulated-host.js';
 import { createAgent, gitHubAccess } from '../../agent/main.js';
 import { startAgentProcess } from '../agent-process.js';
@@ -38,6 +38,7 @@ import {
   listDeploymentGroups,
   rollbackDeploymentGroup,
   updateDeploymentGroup,
+  deleteDeploymentGroup,
 } from '../deployment-groups.js';
 import { CONTROLLER_TASK_QUEUE, REGION_PATTERN, regionTaskQueue } from '../../workflows/contracts/naming.js';
 import { startLocalStack } from '../local-stack.js';
@@ -45,7 +46,9 @@ import { REPO_ROOT } from '../tools.js';
 import { parseJson, parseList, parseNestedShorthand, parseShorthand, parseTags, required } from './args.js';
 import { parseListen, serveHookStatus } from '../hook-status-endpoint.js';
 import type { ComputePlatform, HookStatusReport } from '../../workflows/contracts/lambda.js';
-import { createApplication, getApplication, listApplications } from '../applications.js';
+import { createApplication, deleteApplication, getApplication, listApplications, renameApplication } from '../applications.js';
+import { batchGetApplicationRevisions, getApplicationRevision, listApplicationRevisions, registerApplicationRevision } from '../application-revisions.js';
+import type { ListRevisionsOptions } from '../../workflows/contracts/application-revisions.js';
 import { deregisterOnPremisesInstance, getOnPremisesInstance, listOnPremisesInstances, registerOnPremisesInstance, tagOnPremisesInstances } from '../on-premises.js';
 import { readFileSync } from 'node:fs';
 import type { RolloutInput } from '../../workflows/contracts/rollout.js';
@@ -134,6 +137,13 @@ an application that does not exist yet registers it with the group's):
   create-application --application-name A [--compute-platform Server|Lambda]
   get-application    --application-name A
   list-applications
+  update-application --application-name A --new-application-name B   (an application without deployment groups)
+  delete-application --application-name A   (its groups and registered revisions too; refused while its deployments run)
+  register-application-revision  --application-name A (a revision flag, as create-deployment) [--description TEXT]
+  get-application-revision       --application-name A (a revision flag)   (its use, and which hosts each deployment put it on)
+  list-application-revisions     --application-name A [--sort-by registerTime|firstUsedTime|lastUsedTime]
+                     [--sort-order ascending|descending] [--s3-bucket B [--s3-key-prefix P]] [--deployed include|exclude|ignore]
+  batch-get-application-revisions  --application-name A --revisions JSON (an array of revisions, at most 25)
 
 Cross-region rollouts (one revision, region by region, in waves; each region's group deploys it):
   create-rollout     --rollout JSON|file://rollout.json [--rollout-id r-…] [--wait]
@@ -164,6 +174,7 @@ Deployment groups (a group decides targets and settings; create-deployment then 
   update-deployment-group  (the same flags; only those given change)
   get-deployment-group     --application-name A --deployment-group-name G
   list-deployment-groups   [--application-name A]
+  delete-deployment-group  --application-name A --deployment-group-name G   (refused while its deployments run)
   rollback           --application-name A --deployment-group-name G [--to-deployment-id d-…] [--wait]
 
 Deployment configurations:
@@ -637,6 +648,91 @@ async function listApplicationsCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function updateApplicationCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' }, 'new-application-name': { type: 'string' } });
+  const name = required('--application-name', values['application-name'] as string | undefined);
+  const newName = required('--new-application-name', values['new-application-name'] as string | undefined);
+  const application = await withClient(values, (client) => renameApplication(client, name, newName, taskQueueOf(values)));
+  // aws deploy update-application prints nothing; --output json shows the application as it is now.
+  if (output(values) === 'json') print({ application });
+  return 0;
+}
+
+async function deleteApplicationCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' } });
+  const name = required('--application-name', values['application-name'] as string | undefined);
+  await withClient(values, (client) => deleteApplication(client, name, taskQueueOf(values)));
+  if (output(values) === 'json') print({ applicationName: name, deleted: true });
+  return 0;
+}
+
+async function deleteDeploymentGroupCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' }, 'deployment-group-name': { type: 'string' } });
+  const names = groupNames(values);
+  const answer = await withClient(values, (client) => deleteDeploymentGroup(client, names.applicationName, names.deploymentGroupName, taskQueueOf(values)));
+  print(answer);
+  return 0;
+}
+
+async function registerApplicationRevisionCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' }, description: { type: 'string' }, ...REVISION_FLAGS });
+  const request = {
+    applicationName: required('--application-name', values['application-name'] as string | undefined),
+    revision: revisionFromFlags(values),
+    ...(values.description !== undefined ? { description: values.description as string } : {}),
+  };
+  const registered = await withClient(values, (client) => registerApplicationRevision(client, request, taskQueueOf(values)));
+  if (output(values) === 'json') print({ applicationName: registered.applicationName, revision: registered.revision, registerTime: registered.registerTime });
+  return 0;
+}
+
+async function getApplicationRevisionCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' }, ...REVISION_FLAGS });
+  const name = required('--application-name', values['application-name'] as string | undefined);
+  const revision = revisionFromFlags(values);
+  const info = await withClient(values, (client) => getApplicationRevision(client, name, revision, taskQueueOf(values)));
+  if (output(values) === 'json') print(info);
+  else {
+    const r = info.revisionInfo;
+    console.log(`${describeRevision(info.revision)}  registered ${r.registerTime}  first used ${r.firstUsedTime ?? '-'}  last used ${r.lastUsedTime ?? '-'}  groups ${r.deploymentGroups.join(',') || '-'}`);
+    for (const d of info.deployments) console.log(`  ${d.deploymentId}  ${d.deploymentGroupName}  ${d.status ?? '?'}  ${d.createTime}  ${d.targets.map((t) => `${t.targetId}:${t.status}`).join(' ')}`);
+  }
+  return 0;
+}
+
+async function listApplicationRevisionsCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, {
+    'application-name': { type: 'string' },
+    'sort-by': { type: 'string' },
+    'sort-order': { type: 'string' },
+    's3-bucket': { type: 'string' },
+    's3-key-prefix': { type: 'string' },
+    deployed: { type: 'string' },
+  });
+  const name = required('--application-name', values['application-name'] as string | undefined);
+  const options: ListRevisionsOptions = {
+    ...(values['sort-by'] !== undefined ? { sortBy: values['sort-by'] as ListRevisionsOptions['sortBy'] } : {}),
+    ...(values['sort-order'] !== undefined ? { sortOrder: values['sort-order'] as ListRevisionsOptions['sortOrder'] } : {}),
+    ...(values['s3-bucket'] !== undefined ? { s3Bucket: values['s3-bucket'] as string } : {}),
+    ...(values['s3-key-prefix'] !== undefined ? { s3KeyPrefix: values['s3-key-prefix'] as string } : {}),
+    ...(values.deployed !== undefined ? { deployed: values.deployed as ListRevisionsOptions['deployed'] } : {}),
+  };
+  const revisions = await withClient(values, (client) => listApplicationRevisions(client, name, options, taskQueueOf(values)));
+  if (output(values) === 'json') print({ revisions });
+  else for (const r of revisions) console.log(describeRevision(r));
+  return 0;
+}
+
+async function batchGetApplicationRevisionsCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'application-name': { type: 'string' }, revisions: { type: 'string' } });
+  const name = required('--application-name', values['application-name'] as string | undefined);
+  const revisions = parseJson('--revisions', required('--revisions', values.revisions as string | undefined));
+  if (!Array.isArray(revisions)) throw new UsageError(`--revisions must be a JSON array of revisions; got ${values.revisions as string}`);
+  const answer = await withClient(values, (client) => batchGetApplicationRevisions(client, name, revisions as RevisionLocation[], taskQueueOf(values)));
+  print(answer);
+  return 0;
+}
+
 /** --rollout JSON, or file://path.json as aws does. */
 function rolloutFromFlag(values: Values): RolloutInput {
   const text = required('--rollout', values.rollout as string | undefined);
@@ -967,6 +1063,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'update-deployment-group': updateDeploymentGroupCommand,
   'get-deployment-group': getDeploymentGroupCommand,
   'list-deployment-groups': listDeploymentGroupsCommand,
+  'delete-deployment-group': deleteDeploymentGroupCommand,
   rollback: rollbackCommand,
   'create-rollout': createRolloutCommand,
   'get-rollout': getRolloutCommand,
@@ -984,6 +1081,12 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'create-application': createApplicationCommand,
   'get-application': getApplicationCommand,
   'list-applications': listApplicationsCommand,
+  'update-application': updateApplicationCommand,
+  'delete-application': deleteApplicationCommand,
+  'register-application-revision': registerApplicationRevisionCommand,
+  'get-application-revision': getApplicationRevisionCommand,
+  'list-application-revisions': listApplicationRevisionsCommand,
+  'batch-get-application-revisions': batchGetApplicationRevisionsCommand,
   'put-lifecycle-event-hook-execution-status': putHookStatusCommand,
   'continue-deployment': continueDeploymentCommand,
   'stop-deployment': stopDeploymentCommand,

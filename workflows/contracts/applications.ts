@@ -30,12 +30,14 @@ export function applicationIdOf(applicationName: string): string {
   return deriveDeploymentGroupId(applicationName, '');
 }
 
+/** An application name as CodeDeploy allows it; `field` names it in the message. */
+export function validateApplicationName(name: unknown, field = 'applicationName'): string[] {
+  return typeof name === 'string' && NAME_PATTERN.test(name) ? [] : [`${field} must be 1-100 characters of letters, digits and . _ + = , @ -; got ${show(name)}`];
+}
+
 export function validateCreateApplication(request: unknown): string[] {
   if (!isRecord(request)) return [`the request must be {"applicationName": "…", "computePlatform": "Server"|"Lambda"}; got ${show(request)}`];
-  const problems: string[] = [];
-  if (typeof request.applicationName !== 'string' || !NAME_PATTERN.test(request.applicationName)) {
-    problems.push(`applicationName must be 1-100 characters of letters, digits and . _ + = , @ -; got ${show(request.applicationName)}`);
-  }
+  const problems = validateApplicationName(request.applicationName);
   if (request.computePlatform !== undefined && !(COMPUTE_PLATFORMS as readonly unknown[]).includes(request.computePlatform)) {
     problems.push(`computePlatform must be Server or Lambda (Gantry does not deploy to ECS); got ${show(request.computePlatform)}`);
   }

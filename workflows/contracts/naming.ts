@@ -104,6 +104,16 @@ export const MessageName = {
   createApplication: 'createApplication',
   /** Query on `applications`: every application with its compute platform. */
   applications: 'applications',
+  /** Update on `applications`: remove an application and its registered revisions (its groups are deleted first). */
+  deleteApplication: 'deleteApplication',
+  /** Update on `applications`: rename an application (its groups are moved first). */
+  renameApplication: 'renameApplication',
+  /** Update on `applications`: register a revision of an application, with a description. */
+  registerApplicationRevision: 'registerApplicationRevision',
+  /** Query on `applications`: an application's registered revisions. */
+  applicationRevisions: 'applicationRevisions',
+  /** Update on `deploymentGroup`: delete it (refused while a deployment is in progress or queued); the workflow then completes. */
+  deleteDeploymentGroup: 'deleteDeploymentGroup',
   /** Updates on `hostRegistry`: CodeDeploy's on-premises instance operations (validated). */
   registerOnPremisesInstance: 'registerOnPremisesInstance',
   deregisterOnPremisesInstance: 'deregisterOnPremisesInstance',
