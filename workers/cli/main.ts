@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
-import type { AlarmConfiguration, DeploymentInput, FileExistsBehavior, LoadBalancerInfo } from '../../workflows/contracts/deployment.js';
+import type { AlarmConfiguration, DeploymentInput, DeploymentView, FileExistsBehavior, LoadBalancerInfo } from '../../workflows/contracts/deployment.js';
 import type { BlueGreenDeploymentConfiguration, DeploymentWaitType, TargetInstances } from '../../workflows/contracts/blue-green.js';
 import { describeRevision, type RevisionLocation } from '../../workflows/contracts/revision.js';
 import { INSIDE_ENV, simulatedHostUnsupported } from '../../agent/simulated-host.js';
@@ -55,6 +55,7 @@ import type { RolloutInput } from '../../workflows/contracts/rollout.js';
 import type { CalendarSpec } from '@temporalio/client';
 import type { OVERLAP_POLICIES} from '../rollouts.js';
 import { approveRollout, createRolloutSchedule, deleteRolloutSchedule, describeRolloutSchedule, getRollout, listRollouts, listRolloutSchedules, pauseRollout, pauseRolloutSchedule, startRollout, stopRollout, triggerRolloutSchedule } from '../rollouts.js';
+import { LiveView } from './live-view.js';
 import { progressLines, rolloutSummary, summary } from './render.js';
 import { runDemo } from '../demo.js';
 import { installRuntime } from '../runtime.js';
@@ -115,6 +116,8 @@ Deployments (flags mirror \`aws deploy\`):
                      [--schedule-to-start-timeout S] [--heartbeat-timeout S]
                      [--alarm-configuration '{"enabled":true,"alarms":[{"name":"A"}],"ignorePollAlarmFailure":false}'] [--wait]
   get-deployment     --deployment-id d-XXXXXXXXX [--with-events | --without-events]
+  watch-deployment   --deployment-id d-XXXXXXXXX   (follows it to the end: a live view on a terminal, else JSON
+                     lines, or plain lines with --output text; exit code 0 only if it succeeded)
   list-deployments   [--application-name A [--deployment-group-name G]] [--include-only-statuses Failed,Stopped]
   batch-get-deployments    --deployment-ids d-…,d-… (at most 25; IDs that are no deployment are left out)
   batch-get-deployment-targets  --deployment-id d-XXXXXXXXX --target-ids H1,H2 (at most 25)
@@ -296,13 +299,45 @@ async function reportDeployment(client: Awaited<ReturnType<typeof connectClient>
     return 0;
   }
   process.stderr.write(`deployment ${deploymentId} ${queued ? 'queued behind the deployment in progress' : 'started'}\n`);
-  let previous: Parameters<typeof progressLines>[0];
-  const final = await followDeployment(client, deploymentId, (view) => {
-    for (const line of progressLines(previous, view)) process.stderr.write(`${line}\n`);
-    previous = view;
-  });
+  // Progress goes to stderr: live, redrawn in place, on a terminal; as plain lines otherwise.
+  const show = progressWriter(process.stderr, 'view');
+  const final = await followDeployment(client, deploymentId, show);
+  show(undefined);
   if (format === 'json') print({ deploymentInfo: final });
   else console.log(summary(final));
+  return final.status === 'Succeeded' ? 0 : 1;
+}
+
+/**
+ * How a followed deployment is shown on `stream`: `view` redraws the live view in place when the
+ * stream is a terminal and writes plain lines of what changed when it is not; `json` writes each
+ * changed view as one JSON line. The returned function also takes `undefined`: the end.
+ */
+function progressWriter(stream: NodeJS.WriteStream, mode: 'view' | 'json'): (view: DeploymentView | undefined) => void {
+  if (mode === 'json') return (view) => view && stream.write(`${JSON.stringify({ deploymentInfo: view })}\n`);
+  if (stream.isTTY) {
+    const live = new LiveView(stream);
+    return (view) => (view ? live.update(view) : live.close());
+  }
+  let previous: DeploymentView | undefined;
+  return (view) => {
+    if (!view) return;
+    for (const line of progressLines(previous, view)) stream.write(`${line}\n`);
+    previous = view;
+  };
+}
+
+/** Whether the user gave --output themselves (its default, json, is not a choice). */
+const outputGiven = (argv: string[]): boolean => argv.some((arg) => arg === '--output' || arg.startsWith('--output='));
+
+async function watchDeploymentCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { 'deployment-id': { type: 'string' } });
+  const deploymentId = required('--deployment-id', values['deployment-id'] as string | undefined);
+  // On a terminal the live view, unless JSON was asked for; elsewhere JSON lines, or plain lines with --output text.
+  const mode = outputGiven(argv) ? (output(values) === 'json' ? 'json' : 'view') : process.stdout.isTTY ? 'view' : 'json';
+  const show = progressWriter(process.stdout, mode);
+  const final = await withClient(values, (client) => followDeployment(client, deploymentId, show));
+  show(undefined);
   return final.status === 'Succeeded' ? 0 : 1;
 }
 
@@ -1056,6 +1091,7 @@ async function devCommand(argv: string[]): Promise<number> {
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'create-deployment': createDeploymentCommand,
   'get-deployment': getDeploymentCommand,
+  'watch-deployment': watchDeploymentCommand,
   'list-deployments': listDeploymentsCommand,
   'batch-get-deployments': batchGetDeploymentsCommand,
   'batch-get-deployment-targets': batchGetDeploymentTargetsCommand,
