@@ -89,6 +89,19 @@ export async function listDeploymentGroups(client: Client, applicationName?: str
   return [...new Set(names)].sort();
 }
 
+/** The deployment groups (`application/group`) whose configuration names this deployment configuration. */
+export async function groupsUsingDeploymentConfig(client: Client, deploymentConfigName: string, taskQueue = CONTROLLER_TASK_QUEUE): Promise<string[]> {
+  const groups = await listDeploymentGroups(client, undefined, taskQueue);
+  const using = await Promise.all(
+    groups.map(async (qualified) => {
+      const [applicationName, ...rest] = qualified.split('/');
+      const view = await getDeploymentGroup(client, applicationName as string, rest.join('/'), taskQueue).catch(() => undefined);
+      return view?.config.deploymentConfigName === deploymentConfigName ? [qualified] : [];
+    }),
+  );
+  return using.flat();
+}
+
 /** The names of an application's deployment groups (without the application's prefix). */
 export async function groupsOfApplication(client: Client, applicationName: string, taskQueue = CONTROLLER_TASK_QUEUE): Promise<string[]> {
   return (await listDeploymentGroups(client, applicationName, taskQueue)).map((name) => name.slice(applicationName.length + 1));

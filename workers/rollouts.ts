@@ -82,6 +82,8 @@ export async function stopRollout(client: Client, rolloutId: string, request: Ro
 }
 
 export async function pauseRollout(client: Client, rolloutId: string, pause: boolean): Promise<void> {
+  const view = await getRollout(client, rolloutId); // names a rollout that does not exist
+  if (view.completeTime) throw new UsageError(`rollout ${rolloutId} has already ended (${view.status}); there is nothing to ${pause ? 'pause' : 'resume'}`);
   await client.workflow.getHandle(rolloutId).signal(pause ? pauseSignal : resumeSignal);
 }
 

@@ -127,6 +127,15 @@ describe('e2e: cross-region rollouts over three regions', () => {
     const gated = (timeoutSeconds: number) => rollout([{ regions: [at('us-east-1', 'v1')], approval: { timeoutSeconds } }]);
     const approved = await startRollout(harness.client, gated(600), { taskQueue: harness.taskQueue });
     await expect.poll(async () => (await getRollout(harness.client, approved)).status, { timeout: 20_000 }).toBe('AwaitingApproval');
+    // While it waits: pause and resume it, and find it among the application's rollouts.
+    expect((await cli(['pause-rollout', '--rollout-id', approved])).json).toEqual({ rolloutId: approved, paused: true });
+    await expect.poll(async () => (await cli(['get-rollout', '--rollout-id', approved])).json?.rolloutInfo?.paused, { timeout: 20_000 }).toBe(true);
+    expect((await cli(['resume-rollout', '--rollout-id', approved])).json).toEqual({ rolloutId: approved, paused: false });
+    await expect.poll(async () => (await cli(['list-rollouts', '--application-name', app])).json?.rollouts?.map((r: { rolloutId: string }) => r.rolloutId), { timeout: 20_000 }).toContain(approved);
+    const unknown = await cli(['pause-rollout', '--rollout-id', 'r-NOSUCHONE']);
+    expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringMatching(/r-NOSUCHONE does not exist/)]);
+    const badRollout = await cli(['create-rollout', '--rollout', '{"applicationName": "x", "waves": []}']);
+    expect([badRollout.code, badRollout.stderr]).toEqual([2, expect.stringMatching(/waves/)]);
     expect((await cli(['approve-rollout', '--rollout-id', approved, '--approver', 'ana'])).json).toMatchObject({ approved: true, wave: 0 });
     expect((await ended(approved)).waves[0]).toMatchObject({ status: 'Succeeded', approval: { status: 'Approved', approver: 'ana' } });
 

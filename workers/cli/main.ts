@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
 import type { AlarmConfiguration, DeploymentInput, DeploymentView, FileExistsBehavior, LoadBalancerInfo } from '../../workflows/contracts/deployment.js';
+import { DEPLOYMENT_STATUSES } from '../../workflows/contracts/deployment.js';
 import type { BlueGreenDeploymentConfiguration, DeploymentWaitType, TargetInstances } from '../../workflows/contracts/blue-green.js';
 import { describeRevision, type RevisionLocation } from '../../workflows/contracts/revision.js';
 import { INSIDE_ENV, simulatedHostUnsupported } from '../../agent/simulated-host.js';
@@ -26,7 +27,7 @@ import {
   UsageError,
 } from '../deployments.js';
 import type { DeploymentConfig, MinimumHealthyHosts } from '../../workflows/contracts/deployment-config.js';
-import { findPredefinedConfig } from '../../workflows/contracts/deployment-config.js';
+import { findPredefinedConfig, PREDEFINED_CONFIGS } from '../../workflows/contracts/deployment-config.js';
 import type { TagFilter } from '../../workflows/contracts/targets.js';
 import type { TriggerConfig } from '../../workflows/contracts/triggers.js';
 import type { AutoRollbackEvent, DeploymentGroupConfig } from '../../workflows/contracts/deployment-group.js';
@@ -39,6 +40,7 @@ import {
   rollbackDeploymentGroup,
   updateDeploymentGroup,
   deleteDeploymentGroup,
+  groupsUsingDeploymentConfig,
 } from '../deployment-groups.js';
 import { CONTROLLER_TASK_QUEUE, REGION_PATTERN, regionTaskQueue } from '../../workflows/contracts/naming.js';
 import { startLocalStack } from '../local-stack.js';
@@ -417,14 +419,18 @@ async function listDeploymentsCommand(argv: string[]): Promise<number> {
   const values = parse(argv, { 'application-name': { type: 'string' }, 'deployment-group-name': { type: 'string' }, 'include-only-statuses': { type: 'string', multiple: true } });
   if (values['deployment-group-name'] && !values['application-name']) throw new UsageError('--deployment-group-name needs --application-name');
   const format = output(values);
+  const statuses = parseList((values['include-only-statuses'] as string[] | undefined) ?? []);
+  const unknown = statuses.filter((s) => !(DEPLOYMENT_STATUSES as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new UsageError(`--include-only-statuses takes ${DEPLOYMENT_STATUSES.join(', ')}; got ${unknown.join(', ')}`);
   const deployments = await withClient(values, (client) =>
     listDeployments(client, {
       applicationName: values['application-name'] as string | undefined,
       deploymentGroupName: values['deployment-group-name'] as string | undefined,
-      statuses: parseList((values['include-only-statuses'] as string[] | undefined) ?? []),
+      statuses,
     }),
   );
-  if (format === 'json') print({ deployments });
+  // The memo's revision location is for revision listings; list-deployments shows the revision's description.
+  if (format === 'json') print({ deployments: deployments.map(({ revisionLocation: _, ...listed }) => listed) });
   else for (const d of deployments) console.log(`${d.deploymentId}  ${d.status ?? '?'}  ${d.applicationName ?? ''}/${d.deploymentGroupName ?? ''}  ${d.createTime}  ${d.revision ?? ''}`);
   return 0;
 }
@@ -603,15 +609,22 @@ async function getDeploymentConfigCommand(argv: string[]): Promise<number> {
 async function listDeploymentConfigsCommand(argv: string[]): Promise<number> {
   const values = parse(argv, {});
   const custom = await withClient(values, (client) => listDeploymentConfigs(client, taskQueueOf(values)));
-  print({ deploymentConfigsList: [...custom.map((c) => c.deploymentConfigName), 'CodeDeployDefault.AllAtOnce', 'CodeDeployDefault.HalfAtATime', 'CodeDeployDefault.OneAtATime'] });
+  // As CodeDeploy's ListDeploymentConfigs: the custom configurations and every predefined one, Lambda's included.
+  print({ deploymentConfigsList: [...custom.map((c) => c.deploymentConfigName), ...PREDEFINED_CONFIGS.map((c) => c.deploymentConfigName).sort()] });
   return 0;
 }
 
 async function deleteDeploymentConfigCommand(argv: string[]): Promise<number> {
   const values = parse(argv, { 'deployment-config-name': { type: 'string' } });
   const name = required('--deployment-config-name', values['deployment-config-name'] as string | undefined);
-  if (findPredefinedConfig(name) && name.startsWith('CodeDeployDefault.')) throw new UsageError(`${name} is predefined and cannot be deleted`);
-  await withClient(values, (client) => deleteDeploymentConfig(client, name, taskQueueOf(values)));
+  if (PREDEFINED_CONFIGS.some((c) => c.deploymentConfigName === name)) throw new UsageError(`${name} is predefined and cannot be deleted (InvalidOperationException)`);
+  await withClient(values, async (client) => {
+    // As CodeDeploy, a configuration a deployment group names stays until the group names another.
+    const using = await groupsUsingDeploymentConfig(client, name, taskQueueOf(values));
+    if (using.length > 0) throw new UsageError(`deployment configuration ${name} is used by deployment group ${using.join(', ')} (DeploymentConfigInUseException); change or delete the group first`);
+    await deleteDeploymentConfig(client, name, taskQueueOf(values));
+  });
+  if (output(values) === 'json') print({ deploymentConfigName: name, deleted: true });
   return 0;
 }
 

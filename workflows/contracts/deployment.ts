@@ -145,7 +145,8 @@ export interface DeploymentContext {
 /** The kinds of step a deployment's status names as its current one. */
 export type StepKind = 'deployHosts' | 'bake' | 'succeeded' | 'failed' | 'selectTargets' | 'copyFleet' | 'readTraffic' | 'moveTraffic' | 'waitForContinue' | 'retireHosts' | 'readLambdaRevision' | 'routeAlias' | 'invokeHook';
 
-export type DeploymentStatus = 'Created' | 'Queued' | 'InProgress' | 'Ready' | 'Succeeded' | 'Failed' | 'Stopped';
+export const DEPLOYMENT_STATUSES = ['Created', 'Queued', 'InProgress', 'Ready', 'Succeeded', 'Failed', 'Stopped'] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 export type TargetStatus = 'Pending' | 'InProgress' | 'Succeeded' | 'Failed' | 'Skipped' | 'Unknown' | 'Ready';
 
 export interface DeploymentOverview {
