@@ -49,7 +49,7 @@ export async function startRollout(client: Client, input: RolloutInput, options:
 /** What the Temporal UI shows for a rollout: the application and its waves of regions. */
 export function rolloutMetadata(input: RolloutInput): { staticSummary: string; staticDetails: string } {
   const waves = input.waves.map((w, i) => `**Wave ${i + 1}**${w.name ? ` (${w.name})` : ''} ${w.mode ?? 'SERIAL'}: ${w.regions.map((r) => `${r.region}/${r.deploymentGroupName}`).join(', ')}${w.approval ? ' · approval' : ''}${w.bakeSeconds ? ` · bake ${w.bakeSeconds}s` : ''}`);
-  return { staticSummary: `Rollout of ${input.applicationName} to ${input.waves.reduce((n, w) => n + w.regions.length, 0)} regions in ${input.waves.length} waves`, staticDetails: [`**Application** ${input.applicationName}`, ...waves].join('\n') };
+  return { staticSummary: `Rollout of ${input.applicationName} to ${input.waves.reduce((n, w) => n + w.regions.length, 0)} regions in ${input.waves.length} waves`, staticDetails: [`**Application** ${input.applicationName}`, ...waves].map((line) => `- ${line}`).join('\n') };
 }
 
 /** `get-rollout`: the status query while it runs, its result (or failure's details) once it ended. */

@@ -43,7 +43,9 @@ export function deploymentMetadata(input: DeploymentInput): { staticSummary: str
       `**Configuration** ${input.deploymentConfig?.deploymentConfigName ?? input.deploymentConfigName ?? (input.computePlatform === 'Lambda' ? 'CodeDeployDefault.LambdaAllAtOnce' : 'CodeDeployDefault.OneAtATime')}`,
       ...(input.creator && input.creator !== 'user' ? [`**Creator** ${input.creator}`] : []),
       ...(input.description ? [`**Description** ${input.description}`] : []),
-    ].join('\n'),
+    ]
+      .map((line) => `- ${line}`)
+      .join('\n'), // a Markdown list: the UI renders one line per field
   };
 }
 

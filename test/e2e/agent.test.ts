@@ -159,7 +159,7 @@ describe('e2e: the host agent', () => {
     expect(view.status).toBe('Succeeded');
     const deployment = await harness.client.workflow.getHandle(view.deploymentId).describe();
     expect(await deployment.staticSummary()).toBe(`agent-app/${name}: local:${revision}`);
-    expect(await deployment.staticDetails()).toMatch(/\*\*Application\*\* agent-app\n\*\*Deployment group\*\* .*\n\*\*Revision\*\* local:.*\n\*\*Strategy\*\* in place\n\*\*Configuration\*\* CodeDeployDefault\.OneAtATime\n\*\*Description\*\* UI check/);
+    expect(await deployment.staticDetails()).toMatch(/- \*\*Application\*\* agent-app\n- \*\*Deployment group\*\* .*\n- \*\*Revision\*\* local:.*\n- \*\*Strategy\*\* in place\n- \*\*Configuration\*\* CodeDeployDefault\.OneAtATime\n- \*\*Description\*\* UI check/);
     const metadata = (await harness.client.workflow.getHandle(view.deploymentId).query('__temporal_workflow_metadata')) as { currentDetails?: string };
     expect(metadata.currentDetails).toBe('**Succeeded** · targets: 1 succeeded, 0 failed, 0 skipped');
     const child = harness.client.workflow.getHandle(`${view.deploymentId}/${host}`);
