@@ -18,6 +18,7 @@ import { installFiles, InstallError } from './installer.js';
 import type { EventJournal, RecordedFailure } from './journal.js';
 import type { AgentLayout } from './layout.js';
 import { fetchRevision, type GitHubAccess, pruneRevisions, RevisionError } from './revision.js';
+import { adoptFormerGroupState } from './group-adoption.js';
 import { ScriptLog } from './script-log.js';
 
 export interface AgentDeps {
@@ -151,6 +152,8 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
       // Every path below is built from these IDs: refuse before touching any of them.
       const untrusted = checkDeploymentIdentity(input.deployment);
       if (untrusted) throw eventFailure(unknown(FailureType.UntrustedDeployment, `The agent refuses ${event}: ${untrusted}; nothing on the host was touched.`));
+      // A renamed application's group: take over what its former name left on this host, first.
+      if (input.deployment.formerDeploymentGroups?.length) await adoptFormerGroupState(layout, deploymentGroupId, input.deployment.formerDeploymentGroups);
       const key = `${deploymentId}/${event}`;
       const running = inFlight.get(key);
       if (running) return running;

@@ -10,7 +10,7 @@ import { applicationsWorkflowId, CONTROLLER_TASK_QUEUE } from '../workflows/cont
 import type { RevisionLocation } from '../workflows/contracts/revision.js';
 import { joinProblems } from '../workflows/contracts/values.js';
 import { applicationRevisionsQuery, registerApplicationRevisionUpdate } from '../workflows/messages.js';
-import { getApplication } from './applications.js';
+import { applicationNamesOf, getApplication } from './applications.js';
 import { getDeploymentGroup, groupsOfApplication } from './deployment-groups.js';
 import { type DeploymentListing, getDeploymentSummary, listDeployments, refusalsAsUsageErrors, UsageError } from './deployments.js';
 
@@ -43,7 +43,8 @@ const useOf = (d: DeploymentListing): RevisionUse => ({ deploymentId: d.deployme
 
 /** Every revision of the application known from registration or use, with what is known of it. */
 async function knownRevisions(client: Client, applicationName: string, taskQueue: string): Promise<KnownRevision[]> {
-  const [registered, deployments] = await Promise.all([registeredRevisions(client, applicationName, taskQueue), listDeployments(client, { applicationName, limit: DEPLOYMENTS_READ })]);
+  const names = await applicationNamesOf(client, applicationName, taskQueue);
+  const [registered, deployments] = await Promise.all([registeredRevisions(client, applicationName, taskQueue), listDeployments(client, { applicationName: names, limit: DEPLOYMENTS_READ })]);
   const byKey = new Map<string, { revision: RevisionLocation; registered?: RegisteredRevision; uses: RevisionUse[] }>();
   for (const r of registered) byKey.set(revisionKey(r.revision), { revision: r.revision, registered: r, uses: [] });
   for (const d of deployments) {
@@ -92,9 +93,8 @@ export interface ApplicationRevisionInfo {
 }
 
 /** Every deployment of the application that used this revision, newest first. */
-async function usesOf(client: Client, applicationName: string, revision: RevisionLocation): Promise<DeploymentListing[]> {
-  const key = revisionKey(revision);
-  return listDeployments(client, { applicationName, revision: key, limit: DEPLOYMENTS_READ });
+async function usesOf(client: Client, applicationName: string, revision: RevisionLocation, taskQueue: string): Promise<DeploymentListing[]> {
+  return listDeployments(client, { applicationName: await applicationNamesOf(client, applicationName, taskQueue), revision: revisionKey(revision), limit: DEPLOYMENTS_READ });
 }
 
 /**
@@ -106,7 +106,7 @@ export async function getApplicationRevision(client: Client, applicationName: st
   const problems = validateRegisterRevision({ applicationName, revision }, application.computePlatform);
   if (problems.length > 0) throw new UsageError(`invalid revision: ${joinProblems(problems)}`);
   const key = revisionKey(revision);
-  const [registered, uses] = await Promise.all([registeredRevisions(client, applicationName, taskQueue), usesOf(client, applicationName, revision)]);
+  const [registered, uses] = await Promise.all([registeredRevisions(client, applicationName, taskQueue), usesOf(client, applicationName, revision, taskQueue)]);
   const registration = registered.find((r) => revisionKey(r.revision) === key);
   if (!registration && uses.length === 0) throw new UsageError(`revision ${key} of application ${applicationName} is neither registered nor deployed (RevisionDoesNotExist)`);
   const deployments = await Promise.all(

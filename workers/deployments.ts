@@ -296,11 +296,13 @@ export interface DeploymentListing {
 /** `list-deployments`: deployments of an application (and group), newest first, from Temporal visibility. */
 export async function listDeployments(
   client: Client,
-  filter: { applicationName?: string; deploymentGroupName?: string; statuses?: string[]; revision?: string; running?: boolean; limit?: number },
+  filter: { applicationName?: string | string[]; deploymentGroupName?: string; statuses?: string[]; revision?: string; running?: boolean; limit?: number },
 ): Promise<DeploymentListing[]> {
   const clauses = [`WorkflowType = '${WorkflowType.deployment}'`];
   const quote = (value: string): string => `'${value.replace(/'/g, "\\'")}'`;
-  if (filter.applicationName) clauses.push(`${SearchAttributeName.application} = ${quote(filter.applicationName)}`);
+  // Several names: an application and the names it had before it was renamed.
+  const names = typeof filter.applicationName === 'string' ? [filter.applicationName] : (filter.applicationName ?? []);
+  if (names.length > 0) clauses.push(`${SearchAttributeName.application} IN (${names.map(quote).join(', ')})`);
   if (filter.deploymentGroupName) clauses.push(`${SearchAttributeName.deploymentGroup} = ${quote(filter.deploymentGroupName)}`);
   if (filter.statuses?.length) clauses.push(`${SearchAttributeName.status} IN (${filter.statuses.map(quote).join(', ')})`);
   if (filter.revision) clauses.push(`${SearchAttributeName.revision} = ${quote(filter.revision)}`);

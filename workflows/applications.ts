@@ -71,7 +71,8 @@ export async function applications(state: ApplicationsState = {}): Promise<never
   setHandler(
     renameApplicationUpdate,
     ({ applicationName, newApplicationName }) => {
-      const renamed: ApplicationInfo = { ...existing(applicationName), applicationName: newApplicationName };
+      const before = existing(applicationName);
+      const renamed: ApplicationInfo = { ...before, applicationName: newApplicationName, formerNames: [applicationName, ...(before.formerNames ?? [])].filter((n) => n !== newApplicationName).slice(0, 10) };
       known.delete(applicationName);
       known.set(newApplicationName, renamed);
       const moved = revisions.get(applicationName);

@@ -55,6 +55,7 @@ export async function deploymentGroup(state: DeploymentGroupState): Promise<void
       applicationName: config.applicationName,
       deploymentGroupName: config.deploymentGroupName,
       deploymentGroupId: view.deploymentGroupId,
+      ...(view.formerNames?.length ? { formerDeploymentGroups: view.formerNames } : {}),
       revision: request.revision,
       ...(config.computePlatform === 'Lambda' ? { computePlatform: 'Lambda' as const } : {}),
       ...(config.lambdaHookTimeoutSeconds ? { lambdaHookTimeoutSeconds: config.lambdaHookTimeoutSeconds } : {}),

@@ -283,6 +283,7 @@ async function prepare(
     fileExistsBehavior: input.fileExistsBehavior,
     ignoreApplicationStopFailures: input.ignoreApplicationStopFailures ?? false,
     ...(isBlueGreen(input) ? { deploymentType: 'BLUE_GREEN' as const } : {}),
+    ...(input.formerDeploymentGroups?.length ? { formerDeploymentGroups: input.formerDeploymentGroups } : {}),
   };
   // Targets first, so a deployment that fails on its revision still lists them (Skipped).
   const selection = { targetHosts: input.targetHosts, tagFilters: input.tagFilters, tagSet: input.tagSet };

@@ -18,6 +18,7 @@ import {
   registerHostSignal,
   selectTargetsQuery,
   watchTargetsSignal,
+  moveGroupHealthSignal,
 } from './messages.js';
 
 /** Keep each run's history short: registrations arrive with every agent start, forever. */
@@ -65,6 +66,12 @@ export async function hostRegistry(state: HostRegistryState = {}): Promise<never
   });
   setHandler(deregisterHostSignal, ({ hostId }) => {
     hosts.delete(hostId);
+  });
+  setHandler(moveGroupHealthSignal, ({ fromDeploymentGroupId, toDeploymentGroupId }) => {
+    const moved = groups[fromDeploymentGroupId];
+    if (!moved || groups[toDeploymentGroupId]) return; // moved already, or the new group has its own
+    groups[toDeploymentGroupId] = moved;
+    Reflect.deleteProperty(groups, fromDeploymentGroupId);
   });
   setHandler(recordDeploymentOutcomesSignal, (outcomes) => {
     recordOutcomes((groups[outcomes.deploymentGroupId] ??= emptyGroupHealth()), outcomes);

@@ -115,3 +115,6 @@ export const addTagsUpdate = defineUpdate<OnPremisesInstance[], [{ instanceNames
 export const removeTagsUpdate = defineUpdate<OnPremisesInstance[], [{ instanceNames: string[]; tags: { Key: string; Value?: string }[] }]>(MessageName.removeTagsFromOnPremisesInstances);
 /** `hostRegistry` workflow: the on-premises instances managed centrally. */
 export const onPremisesInstancesQuery = defineQuery<OnPremisesInstance[]>(MessageName.onPremisesInstances);
+
+/** `hostRegistry` workflow: the health records of a group that moved to a new group ID (a renamed application) follow it. */
+export const moveGroupHealthSignal = defineSignal<[{ fromDeploymentGroupId: string; toDeploymentGroupId: string }]>(MessageName.moveGroupHealth);

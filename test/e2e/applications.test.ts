@@ -1,11 +1,12 @@
 /**
  * Applications and their revisions through the CLI, on the dev server with a real agent: create, get,
- * rename and delete applications; register, list, get and batch-get revisions, with the hosts each
+ * rename (groups, history and host state follow) and delete applications; register, list, get and batch-get revisions, with the hosts each
  * deployment put a revision on; delete deployment groups. Each command's JSON and its bad-input errors.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostLayerPath } from '../../agent/simulated-host.js';
 import type { AgentProcess } from '../../workers/agent-process.js';
 import type { RevisionLocation } from '../../workflows/contracts/revision.js';
 import { connectedGantry } from '../support/cli.js';
@@ -24,7 +25,10 @@ describe('e2e: applications and application revisions through the CLI', () => {
   const cli = connectedGantry({ ...stackAddress(), taskQueue: () => harness.taskQueue });
   const local = (version: string): RevisionLocation => ({ revisionType: 'Local', local: { path: join(base, version) } });
   const s3: RevisionLocation = { revisionType: 'S3', s3Location: { bucket: 'releases', key: 'shop/2.0.tgz', bundleType: 'tgz' } };
-  const group = ['--application-name', application, '--deployment-group-name', 'web'];
+  /** The application's name now (a test below renames it). */
+  let current = application;
+  const group = (): string[] => ['--application-name', current, '--deployment-group-name', 'web'];
+  const onHost = (...path: string[]): string => hostLayerPath(join(base, 'hosts', host), '/srv', ...path);
 
   beforeAll(async () => {
     harness = await startController(uniqueName('e2e applications'));
@@ -63,9 +67,9 @@ describe('e2e: applications and application revisions through the CLI', () => {
   });
 
   it('knows each revision from its registration and its deployments: when, to which groups, onto which hosts', async () => {
-    expect((await cli(['create-deployment-group', ...group, '--target-hosts', host])).code).toBe(0);
+    expect((await cli(['create-deployment-group', ...group(), '--target-hosts', host])).code).toBe(0);
     for (const version of ['v1', 'v2']) {
-      const deployed = await cli(['create-deployment', ...group, '--local-location', `path=${join(base, version)}`, '--wait']);
+      const deployed = await cli(['create-deployment', ...group(), '--local-location', `path=${join(base, version)}`, '--wait']);
       expect(deployed.code, deployed.stderr).toBe(0);
     }
     // Visibility is eventually consistent: wait until it lists both deployments.
@@ -108,47 +112,71 @@ describe('e2e: applications and application revisions through the CLI', () => {
     expect([notArray.code, notArray.stderr]).toEqual([2, expect.stringMatching(/--revisions must be a JSON array/)]);
   });
 
-  it('renames only an application without deployment groups', async () => {
+  it('renames an application with its groups: history and revisions follow, and hosts adopt what the old name left', async () => {
     const lone = `${application}-lone`;
     expect((await cli(['create-application', '--application-name', lone])).code).toBe(0);
-    const renamed = await cli(['update-application', '--application-name', lone, '--new-application-name', `${lone}-2`, '--output', 'json']);
-    expect(renamed.code, renamed.stderr).toBe(0);
-    expect(renamed.json.application).toMatchObject({ applicationName: `${lone}-2`, computePlatform: 'Server' });
-    expect((await cli(['get-application', '--application-name', lone])).code).toBe(2);
-    expect((await cli(['get-application', '--application-name', `${lone}-2`])).code).toBe(0);
-    const taken = await cli(['update-application', '--application-name', `${lone}-2`, '--new-application-name', application]);
+    const taken = await cli(['update-application', '--application-name', lone, '--new-application-name', application]);
     expect([taken.code, taken.stderr]).toEqual([2, expect.stringMatching(/already exists \(ApplicationAlreadyExists\)/)]);
-    const withGroups = await cli(['update-application', '--application-name', application, '--new-application-name', `${application}-new`]);
-    expect([withGroups.code, withGroups.stderr]).toEqual([2, expect.stringMatching(/has deployment groups \(web\).*Gantry renames only an application without groups/)]);
-    const missingFlag = await cli(['update-application', '--application-name', application]);
+    const missingFlag = await cli(['update-application', '--application-name', lone]);
     expect([missingFlag.code, missingFlag.stderr]).toEqual([2, expect.stringMatching(/--new-application-name is required/)]);
+    const badName = await cli(['update-application', '--application-name', lone, '--new-application-name', 'no spaces']);
+    expect([badName.code, badName.stderr]).toEqual([2, expect.stringMatching(/newApplicationName must be 1-100 characters/)]);
+    expect((await cli(['delete-application', '--application-name', lone])).code).toBe(0);
+
+    const before = (await cli(['get-deployment-group', ...group()])).json.deploymentGroupInfo;
+    const renamed = `${application}-renamed`;
+    const answer = await cli(['update-application', '--application-name', application, '--new-application-name', renamed, '--output', 'json']);
+    expect(answer.code, answer.stderr).toBe(0);
+    expect(answer.json.application).toMatchObject({ applicationName: renamed, applicationId: expect.any(String), formerNames: [application] });
+    current = renamed;
+    expect((await cli(['get-application', '--application-name', application])).code).toBe(2);
+    // The group moved with its configuration and history, under a group ID of its new names.
+    const after = (await cli(['get-deployment-group', ...group()])).json.deploymentGroupInfo;
+    expect(after).toMatchObject({ config: { applicationName: renamed, targetHosts: [host] }, formerNames: [{ applicationName: application, deploymentGroupName: 'web' }] });
+    expect(after.history.map((r: { deploymentId: string }) => r.deploymentId)).toEqual(before.history.map((r: { deploymentId: string }) => r.deploymentId));
+    expect(after.deploymentGroupId).not.toBe(before.deploymentGroupId);
+    expect((await cli(['get-deployment-group', '--application-name', application, '--deployment-group-name', 'web'])).code).toBe(2);
+    // Its deployments and revisions are still the application's.
+    await expect.poll(async () => (await cli(['list-deployments', '--application-name', renamed])).json?.deployments?.length, { timeout: 20_000 }).toBe(2);
+    expect((await cli(['list-application-revisions', '--application-name', renamed])).json.revisions).toHaveLength(3);
+
+    // The next deployment: the host moves the old group's state over, so ApplicationStop runs the last
+    // revision's scripts and Install cleans up the old files first (DISALLOW would refuse them otherwise).
+    const again = await cli(['create-deployment', ...group(), '--local-location', `path=${join(base, 'v1')}`, '--wait']);
+    expect(again.code, again.stderr).toBe(0);
+    const log = readFileSync(onHost(`gantry-apps-${name}-state`, 'hooks.log'), 'utf8');
+    expect(log).toContain(`${again.json.deploymentInfo.deploymentId} ApplicationStop`);
+    const root = join(base, 'hosts', host, 'deployment-root');
+    expect(existsSync(join(root, before.deploymentGroupId))).toBe(false);
+    expect(readdirSync(join(root, after.deploymentGroupId))).toEqual(expect.arrayContaining([before.history[0].deploymentId, again.json.deploymentInfo.deploymentId]));
+    expect(readFileSync(join(root, 'deployment-instructions', `${after.deploymentGroupId}_last_successful_install`), 'utf8')).toBe(join(root, after.deploymentGroupId, again.json.deploymentInfo.deploymentId));
   });
 
   it('refuses to delete a group or an application while a deployment runs, then deletes both, groups first', async () => {
     writeFileSync(`${marker}.slow`, '120');
     try {
-      const started = await cli(['create-deployment', ...group, '--local-location', `path=${join(base, 'v1')}`]);
+      const started = await cli(['create-deployment', ...group(), '--local-location', `path=${join(base, 'v1')}`]);
       expect(started.code, started.stderr).toBe(0);
       const deploymentId = started.json.deploymentId as string;
-      const group1 = await cli(['delete-deployment-group', ...group]);
+      const group1 = await cli(['delete-deployment-group', ...group()]);
       expect([group1.code, group1.stderr]).toEqual([2, expect.stringMatching(new RegExp(`has deployments in progress or queued \\(${deploymentId}\\)`))]);
-      await expect.poll(async () => (await cli(['delete-application', '--application-name', application])).stderr, { timeout: 20_000 }).toMatch(/has deployments in progress or queued/);
+      await expect.poll(async () => (await cli(['delete-application', '--application-name', current])).stderr, { timeout: 20_000 }).toMatch(/has deployments in progress or queued/);
       expect((await cli(['stop-deployment', '--deployment-id', deploymentId])).code).toBe(0);
       await waitUntil('the stopped deployment to end', async () => (await cli(['get-deployment', '--deployment-id', deploymentId])).json?.deploymentInfo?.status === 'Stopped', 60_000);
     } finally {
       rmSync(`${marker}.slow`, { force: true });
     }
     // Visibility may lag the end of the deployment by a moment.
-    await expect.poll(async () => (await cli(['delete-application', '--application-name', application])).code, { timeout: 20_000 }).toBe(0);
-    expect((await cli(['get-application', '--application-name', application])).code).toBe(2);
-    const group2 = await cli(['get-deployment-group', ...group]);
+    await expect.poll(async () => (await cli(['delete-application', '--application-name', current])).code, { timeout: 20_000 }).toBe(0);
+    expect((await cli(['get-application', '--application-name', current])).code).toBe(2);
+    const group2 = await cli(['get-deployment-group', ...group()]);
     expect([group2.code, group2.stderr]).toEqual([2, expect.stringMatching(/does not exist/)]);
-    await expect.poll(async () => (await cli(['list-deployment-groups', '--application-name', application])).json?.deploymentGroups, { timeout: 20_000 }).toEqual([]);
+    await expect.poll(async () => (await cli(['list-deployment-groups', '--application-name', current])).json?.deploymentGroups, { timeout: 20_000 }).toEqual([]);
     // Deleting what is gone: a group succeeds (as CodeDeploy), an application says it does not exist.
-    expect((await cli(['delete-deployment-group', ...group])).json).toEqual({ hooksNotCleanedUp: [] });
-    expect((await cli(['delete-application', '--application-name', application])).stderr).toMatch(/ApplicationDoesNotExist/);
+    expect((await cli(['delete-deployment-group', ...group()])).json).toEqual({ hooksNotCleanedUp: [] });
+    expect((await cli(['delete-application', '--application-name', current])).stderr).toMatch(/ApplicationDoesNotExist/);
     // The names can be used again at once.
-    const recreated = await cli(['create-deployment-group', ...group, '--target-hosts', host]);
+    const recreated = await cli(['create-deployment-group', ...group(), '--target-hosts', host]);
     expect(recreated.code, recreated.stderr).toBe(0);
     expect(recreated.json.deploymentGroupInfo.history).toEqual([]);
   });

@@ -48,7 +48,7 @@ import { REPO_ROOT } from '../tools.js';
 import { parseJson, parseList, parseNestedShorthand, parseShorthand, parseTags, required } from './args.js';
 import { parseListen, serveHookStatus } from '../hook-status-endpoint.js';
 import type { ComputePlatform, HookStatusReport } from '../../workflows/contracts/lambda.js';
-import { createApplication, deleteApplication, getApplication, listApplications, renameApplication } from '../applications.js';
+import { applicationNamesOf, createApplication, deleteApplication, getApplication, listApplications, renameApplication } from '../applications.js';
 import { batchGetApplicationRevisions, getApplicationRevision, listApplicationRevisions, registerApplicationRevision } from '../application-revisions.js';
 import type { ListRevisionsOptions } from '../../workflows/contracts/application-revisions.js';
 import { deregisterOnPremisesInstance, getOnPremisesInstance, listOnPremisesInstances, registerOnPremisesInstance, tagOnPremisesInstances } from '../on-premises.js';
@@ -422,9 +422,10 @@ async function listDeploymentsCommand(argv: string[]): Promise<number> {
   const statuses = parseList((values['include-only-statuses'] as string[] | undefined) ?? []);
   const unknown = statuses.filter((s) => !(DEPLOYMENT_STATUSES as readonly string[]).includes(s));
   if (unknown.length > 0) throw new UsageError(`--include-only-statuses takes ${DEPLOYMENT_STATUSES.join(', ')}; got ${unknown.join(', ')}`);
-  const deployments = await withClient(values, (client) =>
+  const deployments = await withClient(values, async (client) =>
     listDeployments(client, {
-      applicationName: values['application-name'] as string | undefined,
+      // An application's deployments from before it was renamed are its own too.
+      applicationName: values['application-name'] ? await applicationNamesOf(client, values['application-name'] as string, taskQueueOf(values)) : undefined,
       deploymentGroupName: values['deployment-group-name'] as string | undefined,
       statuses,
     }),

@@ -14,6 +14,8 @@ export interface ApplicationInfo {
   applicationId: string;
   computePlatform: ComputePlatform;
   createTime: string;
+  /** Names it had before update-application renamed it, newest first (its earlier deployments carry them). */
+  formerNames?: string[];
 }
 
 /** Update `createApplication` on the `applications` catalog. */

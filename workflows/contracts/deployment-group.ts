@@ -1,7 +1,7 @@
 import type { BlueGreenDeploymentConfiguration, BlueGreenRollback, TargetInstances } from './blue-green.js';
 import type { DeploymentConfig } from './deployment-config.js';
 import type { ComputePlatform } from './lambda.js';
-import type { AgentTimeouts, AlarmConfiguration, DeploymentStatus, DeploymentStyle, FileExistsBehavior, LoadBalancerInfo } from './deployment.js';
+import type { AgentTimeouts, AlarmConfiguration, DeploymentStatus, DeploymentStyle, FileExistsBehavior, FormerDeploymentGroup, LoadBalancerInfo } from './deployment.js';
 import { validateDeploymentInput } from './deployment.js';
 import { NAME_PATTERN } from './naming.js';
 import type { RevisionLocation } from './revision.js';
@@ -113,6 +113,8 @@ export interface DeploymentGroupView {
   blueGreenFleet?: string[];
   /** The most recent deployments, newest first (at most 50). */
   history: GroupDeploymentRecord[];
+  /** The names the group had before its application was renamed, newest first; its deployments carry them to hosts. */
+  formerNames?: FormerDeploymentGroup[];
 }
 
 /** Signal `deploymentFinished` on a group, sent by each of its deployments as it ends. */

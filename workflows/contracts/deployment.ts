@@ -25,6 +25,8 @@ export type FileExistsBehavior = 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
 export interface DeploymentInput extends TargetSelection {
   applicationName: string;
   deploymentGroupName: string;
+  /** Names the group had before its application was renamed, newest first: hosts adopt what they left there. */
+  formerDeploymentGroups?: FormerDeploymentGroup[];
   /**
    * Server (the default): hosts install an archive. Lambda: an AppSpec moves a function's alias from
    * one version to another (no hosts, no load balancer).
@@ -129,11 +131,22 @@ export interface LoadBalancerInfo {
 }
 
 /** What every agent needs to know about the deployment it is working on. */
+/** A group's earlier application and group name (update-application renamed its application). */
+export interface FormerDeploymentGroup {
+  applicationName: string;
+  deploymentGroupName: string;
+}
+
+/** Former names a deployment may carry: a group renamed more often keeps the most recent. */
+export const MAX_FORMER_GROUPS = 10;
+
 export interface DeploymentContext {
   deploymentId: string;
   applicationName: string;
   deploymentGroupName: string;
   deploymentGroupId: string;
+  /** The group's former names: each host adopts the state the newest one with any left (agent/group-adoption.ts). */
+  formerDeploymentGroups?: FormerDeploymentGroup[];
   revision: RevisionLocation;
   creator: NonNullable<DeploymentInput['creator']>;
   fileExistsBehavior?: FileExistsBehavior;
@@ -276,6 +289,13 @@ export function validateDeploymentInput(input: unknown, options: ValidationOptio
     const value = input[field];
     if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
       problems.push(`${field} must be 1-100 characters of letters, digits and . _ + = , @ -; got ${show(value)}`);
+    }
+  }
+  const formers = input.formerDeploymentGroups;
+  if (formers !== undefined) {
+    const named = (f: unknown): boolean => isRecord(f) && typeof f.applicationName === 'string' && NAME_PATTERN.test(f.applicationName) && typeof f.deploymentGroupName === 'string' && NAME_PATTERN.test(f.deploymentGroupName);
+    if (!Array.isArray(formers) || formers.length > MAX_FORMER_GROUPS || !formers.every(named)) {
+      problems.push(`formerDeploymentGroups must be at most ${MAX_FORMER_GROUPS} {"applicationName", "deploymentGroupName"} pairs of valid names; got ${show(formers)}`);
     }
   }
   const platform = input.computePlatform ?? 'Server';

@@ -112,6 +112,8 @@ export const MessageName = {
   registerApplicationRevision: 'registerApplicationRevision',
   /** Query on `applications`: an application's registered revisions. */
   applicationRevisions: 'applicationRevisions',
+  /** Signal on `hostRegistry`: a group moved (its application was renamed): its hosts' health records follow it. */
+  moveGroupHealth: 'moveGroupHealth',
   /** Update on `deploymentGroup`: delete it (refused while a deployment is in progress or queued); the workflow then completes. */
   deleteDeploymentGroup: 'deleteDeploymentGroup',
   /** Updates on `hostRegistry`: CodeDeploy's on-premises instance operations (validated). */

@@ -11,6 +11,7 @@ const valid = {
 describe('workflows/contracts/deployment', () => {
   it('accepts a valid input', () => {
     expect(validateDeploymentInput(valid)).toEqual([]);
+    expect(validateDeploymentInput({ ...valid, formerDeploymentGroups: [{ applicationName: 'old-shop', deploymentGroupName: 'prod' }] })).toEqual([]);
   });
 
   it.each([
@@ -32,6 +33,8 @@ describe('workflows/contracts/deployment', () => {
     ['a bad target group name', { ...valid, loadBalancerInfo: { targetGroupInfoList: [{ name: 'web_tg' }] } }, /targetGroupInfoList\[0\]\.name must be a target group name .*"web_tg"/],
     ['a traffic timeout of an hour and more', { ...valid, loadBalancerInfo: { targetGroupInfoList: [{ name: 'web' }], trafficTimeoutSeconds: 7200 } }, /trafficTimeoutSeconds must be 1-3600 seconds; got 7200/],
     ['no targets at all', { ...valid, targetHosts: undefined }, /targets are required: targetHosts \(host IDs\), tagFilters or tagSet/],
+    ['a bad former group name', { ...valid, formerDeploymentGroups: [{ applicationName: '../x', deploymentGroupName: 'web' }] }, /formerDeploymentGroups must be at most 10 .* pairs of valid names/],
+    ['too many former groups', { ...valid, formerDeploymentGroups: Array.from({ length: 11 }, () => ({ applicationName: 'a', deploymentGroupName: 'b' })) }, /formerDeploymentGroups must be at most 10/],
   ])('rejects %s with a message naming the field and value', (_name, input, message) => {
     const problems = validateDeploymentInput(input);
     expect(problems.join('\n')).toMatch(message);
