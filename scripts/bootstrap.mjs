@@ -3,12 +3,14 @@
 //   1. npm dependencies (from the committed lockfile),
 //   2. the official Temporal CLI (dev server), built once from the Go module proxy and cached per user,
 //   3. moto server (AWS API emulator) in a project-local Python virtualenv,
-//   4. Temporal's time-skipping test server (Java, from Maven Central), where Java and Maven exist.
+//   4. Temporal's time-skipping test server (Java, from Maven Central), where Java and Maven exist,
+//   5. the Temporal server and temporal-sql-tool (built like the CLI) and PostgreSQL (Debian's package),
+//      for `gantry cluster` and the suite's pass on a production-shaped server.
 // A second run finds everything in place and takes a few seconds. Resolved tool paths are written to
 // .gantry/tools.json, where the local stack looks them up.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,20 +89,18 @@ function goVersion() {
   return match ? { path: go, major: Number(match[1]), minor: Number(match[2]), text: out.stdout.trim() } : undefined;
 }
 
-async function buildTemporalCli(target) {
+/** `go install`s `packages` (module@version paths) and moves each built binary (GOBIN name → target path). */
+async function goInstall(label, packages, ldflags, binaries) {
   const go = goVersion();
   const tooOld = go && (go.major < MIN_GO[0] || (go.major === MIN_GO[0] && go.minor < MIN_GO[1]));
   if (!go || (tooOld && go.minor < 21)) {
-    throw new BootstrapError(
-      'The Temporal CLI is missing. Set TEMPORAL_CLI_PATH to an existing temporal binary, put `temporal` on PATH, ' +
-        `or install Go ${MIN_GO.join('.')} or newer so the bootstrap can build it from the Go module proxy` +
-        (go ? ` (found ${go.text}).` : ' (no `go` on PATH).'),
-    );
+    throw new BootstrapError(`building ${label} needs Go ${MIN_GO.join('.')} or newer, from the Go module proxy${go ? ` (found ${go.text}).` : ' (no `go` on PATH).'}`);
   }
-  const workDir = `${dirname(target)}.build-${process.pid}`;
+  const firstTarget = Object.values(binaries)[0];
+  const workDir = `${dirname(firstTarget)}.build-${process.pid}`;
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
-  announce(`building the Temporal CLI v${TEMPORAL_CLI_VERSION} from the Go module proxy (first run only; several minutes)…`);
+  announce(`building ${label} from the Go module proxy (first run only; several minutes)…`);
   const started = Date.now();
   let compiled = 0;
   let downloaded = 0;
@@ -116,11 +116,7 @@ async function buildTemporalCli(target) {
     GOFLAGS: '-mod=mod',
     ...(tooOld ? { GOTOOLCHAIN: `go${MIN_GO.join('.')}.0+auto` } : {}),
   };
-  const args = [
-    'install', '-v', '-trimpath',
-    '-ldflags', `-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
-    `${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`,
-  ];
+  const args = ['install', '-v', '-trimpath', '-ldflags', ldflags, ...packages];
   const tail = [];
   const code = await new Promise((resolvePromise) => {
     const child = spawn(go.path, args, { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -142,18 +138,26 @@ async function buildTemporalCli(target) {
     child.on('close', (status) => resolvePromise(status ?? -1));
   });
   clearInterval(ticker);
-  const built = join(workDir, 'temporal');
-  if (code !== 0 || !existsSync(built)) {
+  const missing = Object.keys(binaries).filter((name) => !existsSync(join(workDir, name)));
+  if (code !== 0 || missing.length > 0) {
     rmSync(workDir, { recursive: true, force: true });
-    throw new BootstrapError(
-      `building the Temporal CLI failed (go exit ${code}). Last output:\n${tail.join('\n')}\n` +
-        'Set TEMPORAL_CLI_PATH to an existing temporal binary to skip the build.',
-    );
+    throw new BootstrapError(`building ${label} failed (go exit ${code}). Last output:\n${tail.join('\n')}`);
   }
-  mkdirSync(dirname(target), { recursive: true });
-  renameSync(built, target);
+  for (const [name, target] of Object.entries(binaries)) {
+    mkdirSync(dirname(target), { recursive: true });
+    renameSync(join(workDir, name), target);
+  }
   rmSync(workDir, { recursive: true, force: true });
-  announce(`  built in ${Math.round((Date.now() - started) / 1000)}s → ${target}`);
+  announce(`  built in ${Math.round((Date.now() - started) / 1000)}s → ${Object.values(binaries).join(', ')}`);
+}
+
+async function buildTemporalCli(target) {
+  try {
+    await goInstall(`the Temporal CLI v${TEMPORAL_CLI_VERSION}`, [`${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`], `-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`, { temporal: target });
+  } catch (err) {
+    if (err instanceof BootstrapError) throw new BootstrapError(`${err.message}\nSet TEMPORAL_CLI_PATH to an existing temporal binary, or put \`temporal\` on PATH, to skip the build.`);
+    throw err;
+  }
 }
 
 async function ensureTemporalCli() {
@@ -265,6 +269,59 @@ function ensureTimeSkippingServer() {
   return launcher;
 }
 
+// ---------- Temporal server on PostgreSQL (the suite's cluster pass, `gantry cluster`) ----------
+/** The server version the CLI embeds (`temporal --version` says `Server X.Y.Z`). */
+function embeddedServerVersion(cli) {
+  return /Server (\d+\.\d+\.\d+)/.exec(temporalVersion(cli) ?? '')?.[1];
+}
+
+/** PostgreSQL's binaries (initdb, postgres, pg_isready, psql): Debian's newest major, else from PATH. */
+function postgresBinDir() {
+  const debian = '/usr/lib/postgresql';
+  if (existsSync(debian)) {
+    const majors = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    for (const major of majors) if (['initdb', 'postgres', 'pg_isready', 'psql'].every((b) => existsSync(join(debian, major, 'bin', b)))) return join(debian, major, 'bin');
+  }
+  const initdb = onPath('initdb');
+  if (!initdb) return undefined;
+  const dir = dirname(realpathSync(initdb));
+  return ['postgres', 'pg_isready', 'psql'].every((b) => existsSync(join(dir, b))) ? dir : undefined;
+}
+
+function ensurePostgres() {
+  const found = postgresBinDir();
+  if (found) return found;
+  const apt = onPath('apt-get');
+  if (apt && process.getuid?.() === 0) {
+    announce('installing PostgreSQL (Debian package postgresql; first run only)…');
+    const installed = spawnSync(apt, ['install', '-y', '--no-install-recommends', 'postgresql'], { stdio: QUIET ? 'ignore' : 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (installed.status === 0 && postgresBinDir()) return postgresBinDir();
+  }
+  return { missing: `PostgreSQL is not installed${apt ? (process.getuid?.() === 0 ? ' and apt-get could not install it' : '; install it as root: apt-get install postgresql') : ': install PostgreSQL 12 or newer so that initdb, postgres, pg_isready and psql are on PATH'}` };
+}
+
+/**
+ * The Temporal server and temporal-sql-tool at the version the CLI embeds, built from the Go module
+ * proxy and cached like the CLI, plus the machine's PostgreSQL. Never fatal: without them `npm start`
+ * still works, and the suite's cluster pass says what is missing.
+ */
+async function ensureCluster(cli) {
+  const version = embeddedServerVersion(cli);
+  if (!version) return { missing: `the Temporal CLI at ${cli} does not say which server version it embeds` };
+  const dir = join(cacheRoot(), 'temporal-server', version);
+  const server = join(dir, 'temporal-server');
+  const sqlTool = join(dir, 'temporal-sql-tool');
+  if (!existsSync(server) || !existsSync(sqlTool)) {
+    if (!goVersion()) return { missing: 'building the Temporal server needs Go 1.25 or newer on PATH' };
+    const module = 'go.temporal.io/server';
+    await goInstall(`the Temporal server v${version} and temporal-sql-tool`, [`${module}/cmd/server@v${version}`, `${module}/cmd/tools/sql@v${version}`], '-s -w', { server, sql: sqlTool });
+  }
+  const postgresBin = ensurePostgres();
+  if (typeof postgresBin !== 'string') return postgresBin;
+  info(`Temporal server: ${server}; PostgreSQL: ${postgresBin}`);
+  return { server, sqlTool, postgresBin };
+}
+
 async function main() {
   const started = Date.now();
   checkNode();
@@ -272,8 +329,10 @@ async function main() {
   const temporal = await ensureTemporalCli();
   const motoServer = ensureMoto();
   const timeSkippingServer = ensureTimeSkippingServer();
+  const cluster = await ensureCluster(temporal);
+  if (cluster.missing) announce(`Temporal server on PostgreSQL: left out (${cluster.missing}); gantry cluster and the suite's cluster pass need it.`);
   mkdirSync(dirname(MANIFEST), { recursive: true });
-  writeFileSync(MANIFEST, `${JSON.stringify({ temporal, motoServer, ...(timeSkippingServer ? { timeSkippingServer } : {}) }, null, 2)}\n`);
+  writeFileSync(MANIFEST, `${JSON.stringify({ temporal, motoServer, ...(timeSkippingServer ? { timeSkippingServer } : {}), cluster }, null, 2)}\n`);
   info(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 
 /** Where to find Temporal. Unset fields come from Temporal's own configuration (env vars, profiles). */
 export interface TemporalTarget {
@@ -35,5 +35,7 @@ export async function connectClient(target: TemporalTarget = {}, resolved?: Reso
 
 export async function connectWorker(target: TemporalTarget = {}, resolved?: ResolvedTemporalConfig): Promise<{ connection: NativeConnection; namespace: string }> {
   const { options, namespace } = resolved ?? resolveTemporalConfig(target);
-  return { connection: await NativeConnection.connect(options), namespace };
+  // Loaded here: client-only processes (the CLI's commands) never pay for the worker runtime.
+  const { NativeConnection: Native } = await import('@temporalio/worker');
+  return { connection: await Native.connect(options), namespace };
 }

@@ -123,7 +123,7 @@ async function startTemporal(options: LocalStackOptions, namespace: string): Pro
   return { child, address, uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined };
 }
 
-async function startMoto(verbose: boolean): Promise<{ child: ChildProcess; endpoint: string }> {
+export async function startMoto(verbose: boolean): Promise<{ child: ChildProcess; endpoint: string }> {
   const child = spawnTied(motoServerPath(), ['-H', '127.0.0.1', '-p', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: 'false' },

@@ -9,6 +9,15 @@ interface ToolManifest {
   temporal?: string;
   motoServer?: string;
   timeSkippingServer?: string;
+  /** The Temporal server, its SQL schema tool and PostgreSQL's binaries; or why the bootstrap could not provide them. */
+  cluster?: ClusterTools | { missing: string };
+}
+
+export interface ClusterTools {
+  server: string;
+  sqlTool: string;
+  /** The directory holding initdb, postgres, pg_isready and psql. */
+  postgresBin: string;
 }
 
 function manifest(): ToolManifest {
@@ -39,4 +48,12 @@ export function motoServerPath(): string {
 export function timeSkippingServerPath(): string | undefined {
   const path = process.env.GANTRY_TEST_SERVER || manifest().timeSkippingServer;
   return path && existsSync(path) ? path : undefined;
+}
+
+/** What `gantry cluster` and the suite's cluster pass run: what the bootstrap built and found, or why it could not. */
+export function clusterTools(): ClusterTools {
+  const found = manifest().cluster;
+  if (!found) throw new Error('The Temporal server and PostgreSQL are not set up: run `npm run bootstrap`.');
+  if ('missing' in found) throw new Error(`The Temporal server on PostgreSQL cannot run here: ${found.missing}`);
+  return found;
 }

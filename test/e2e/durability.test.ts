@@ -6,6 +6,7 @@ import type { DeploymentView } from '../../workflows/contracts/deployment.js';
 import { hostLayerPath } from '../../agent/simulated-host.js';
 import { GANTRY_BIN, startAgentProcess, type AgentProcess } from '../../workers/agent-process.js';
 import { connectClient } from '../../workers/connection.js';
+import { startCluster } from '../../workers/cluster.js';
 import { startLocalStack, type LocalStack } from '../../workers/local-stack.js';
 import { gantry } from '../support/cli.js';
 import { scratchDir, stackAddress, uniqueName } from '../support/harness.js';
@@ -26,7 +27,8 @@ async function killed(child: ChildProcess): Promise<void> {
 /**
  * Crashes of Gantry's own processes mid-deployment lose nothing: a SIGKILLed controller worker is
  * replaced and the deployment carries on with no hook run twice; a dev server restarted on its
- * database file does the same. (A SIGKILLed agent is covered in fleet.test.ts.)
+ * database file, and the Temporal server on PostgreSQL SIGKILLed and started again, do the same.
+ * (A SIGKILLed agent is covered in fleet.test.ts.)
  */
 describe('e2e: durability (real processes)', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -116,6 +118,26 @@ describe('e2e: durability (real processes)', () => {
     await s.midHook(deploymentId);
     await stack.stop();
     stack = await startLocalStack({ dataDir, port, uiPort: false, moto: false });
+    const view = await s.result(deploymentId);
+    expect(view.status).toBe('Succeeded');
+    s.checkOnce(deploymentId);
+  });
+
+  it('the Temporal server on PostgreSQL SIGKILLed mid-hook and started again: nothing is lost, no hook runs twice', async () => {
+    const dataDir = scratchDir('e2e-kill-cluster');
+    const cluster = await startCluster({ dataDir, fsync: false });
+    // No server, database or data directory is left behind.
+    cleanups.push(async () => {
+      await cluster.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const s = await scenario('kill-cluster', cluster.temporalAddress, cluster.namespace);
+    const worker = startWorkerProcess(cluster.temporalAddress, cluster.namespace, s.name);
+    cleanups.push(() => killed(worker));
+    const deploymentId = await s.start();
+    await s.midHook(deploymentId);
+    await killed(cluster.server());
+    await cluster.restartServer();
     const view = await s.result(deploymentId);
     expect(view.status).toBe('Succeeded');
     s.checkOnce(deploymentId);

@@ -5,10 +5,8 @@ import { DEPLOYMENT_STATUSES } from '../../workflows/contracts/deployment.js';
 import type { BlueGreenDeploymentConfiguration, DeploymentWaitType, TargetInstances } from '../../workflows/contracts/blue-green.js';
 import { describeRevision, type RevisionLocation } from '../../workflows/contracts/revision.js';
 import { INSIDE_ENV, simulatedHostUnsupported } from '../../agent/simulated-host.js';
-import { createAgent, gitHubAccess } from '../../agent/main.js';
 import { startAgentProcess } from '../agent-process.js';
 import { connectClient, connectWorker, resolveTemporalConfig, type TemporalTarget } from '../connection.js';
-import { createControllerWorker } from '../controller.js';
 import {
   createDeploymentConfig,
   deleteDeploymentConfig,
@@ -44,6 +42,10 @@ import {
 } from '../deployment-groups.js';
 import { CONTROLLER_TASK_QUEUE, REGION_PATTERN, regionTaskQueue } from '../../workflows/contracts/naming.js';
 import { startLocalStack } from '../local-stack.js';
+import { startCluster } from '../cluster.js';
+import type * as Controller from '../controller.js';
+
+type ControllerModule = typeof Controller;
 import { REPO_ROOT } from '../tools.js';
 import { parseJson, parseList, parseNestedShorthand, parseShorthand, parseTags, required } from './args.js';
 import { parseListen, serveHookStatus } from '../hook-status-endpoint.js';
@@ -59,8 +61,6 @@ import type { OVERLAP_POLICIES} from '../rollouts.js';
 import { approveRollout, createRolloutSchedule, deleteRolloutSchedule, describeRolloutSchedule, getRollout, listRollouts, listRolloutSchedules, pauseRollout, pauseRolloutSchedule, startRollout, stopRollout, triggerRolloutSchedule } from '../rollouts.js';
 import { LiveView } from './live-view.js';
 import { progressLines, rolloutSummary, summary } from './render.js';
-import { runDemo } from '../demo.js';
-import { installRuntime } from '../runtime.js';
 
 const CONNECTION_OPTIONS = {
   address: { type: 'string' },
@@ -194,6 +194,9 @@ Deployment configurations:
 
 Processes:
   dev                embedded Temporal dev server (+ moto with --moto) and a controller worker, in the foreground
+  cluster            the Temporal server on PostgreSQL (4 history shards, SQL visibility) and a controller worker,
+                     in the foreground: a production-shaped Temporal on one machine [--port 7233]
+                     [--data-dir .gantry/cluster] [--history-shards 4]
   worker             a controller worker [--region R: serves region R (queue gantry-R, R's AWS clients)]
                      [--hook-status-listen HOST:PORT: the endpoint Lambda validation functions report to]
   agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--elb-target ID[:PORT]] [--simulated-host]
@@ -664,6 +667,7 @@ async function withHookStatusEndpoint(values: Values, temporal: TemporalTarget, 
 
 async function workerCommand(argv: string[]): Promise<number> {
   const values = parse(argv, HOOK_STATUS_FLAGS);
+  const { createControllerWorker } = await workerModules();
   const { connection, namespace } = await connectWorker(target(values));
   const worker = await createControllerWorker({ connection, namespace, taskQueue: taskQueueOf(values), ...(values.region ? { region: values.region as string } : {}) });
   console.error(`gantry controller worker${values.region ? ` for ${String(values.region)}` : ''}: ${resolveTemporalConfig(target(values)).address}, namespace ${namespace}, task queue ${worker.options.taskQueue}`);
@@ -1043,7 +1047,7 @@ async function agentCommand(argv: string[]): Promise<number> {
   const github = { apiUrl: values['github-api-url'] as string | undefined, tokenFile: values['github-token-file'] as string | undefined };
   // Checked before anything starts (the token file is read again, inside the host, by the agent itself).
   try {
-    gitHubAccess(github, {});
+    (await import('../../agent/main.js')).gitHubAccess(github, {});
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -1063,6 +1067,8 @@ async function agentCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     return (await child.exited) ?? 1;
   }
+  const [{ createAgent }, { installRuntime }] = await Promise.all([import('../../agent/main.js'), import('../runtime.js')]);
+  installRuntime();
   const agent = await createAgent({ hostId, rootDir, tags, zone, loadBalancerTarget, controllerTaskQueue, maxRevisions, downloadStallSeconds, github, temporal: target(values) });
   console.error(`gantry agent ${hostId}: polling ${agent.taskQueue} (root ${rootDir})`);
   await agent.run();
@@ -1086,6 +1092,7 @@ async function devCommand(argv: string[]): Promise<number> {
     namespace: values.namespace as string | undefined,
   });
   try {
+    const { createControllerWorker } = await workerModules();
     const { connection } = await connectWorker({ address: stack.temporalAddress, namespace: stack.namespace });
     const worker = await createControllerWorker({ connection, namespace: stack.namespace, taskQueue: values['task-queue'] as string | undefined });
     console.log(`Temporal: ${stack.temporalAddress} (namespace ${stack.namespace})`);
@@ -1097,6 +1104,44 @@ async function devCommand(argv: string[]): Promise<number> {
     await connection.close();
   } finally {
     await stack.stop();
+  }
+  return 0;
+}
+
+/**
+ * What only the long-running commands need (the Temporal worker runtime, the controller's activities
+ * with the AWS SDK), loaded when one of them runs: the other commands start in a fraction of the time.
+ */
+async function workerModules(): Promise<ControllerModule> {
+  const [{ installRuntime }, controller] = await Promise.all([import('../runtime.js'), import('../controller.js')]);
+  installRuntime();
+  return controller;
+}
+
+/** `gantry cluster`: the Temporal server on PostgreSQL, with a controller worker, until Ctrl-C. */
+async function clusterCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'history-shards': { type: 'string' }, ...HOOK_STATUS_FLAGS });
+  const port = values.port === undefined ? 7233 : Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be a TCP port; got ${JSON.stringify(values.port)}`);
+  const shards = values['history-shards'] === undefined ? 4 : Number(values['history-shards']);
+  if (!Number.isInteger(shards) || shards < 1 || shards > 1024) throw new UsageError(`--history-shards must be a whole number from 1 to 1024 (fixed when the database is created); got ${JSON.stringify(values['history-shards'])}`);
+  const cluster = await startCluster({
+    dataDir: (values['data-dir'] as string | undefined) ?? join(REPO_ROOT, '.gantry', 'cluster'),
+    port,
+    historyShards: shards,
+    namespace: values.namespace as string | undefined,
+  });
+  try {
+    const { createControllerWorker } = await workerModules();
+    const { connection } = await connectWorker({ address: cluster.temporalAddress, namespace: cluster.namespace });
+    const worker = await createControllerWorker({ connection, namespace: cluster.namespace, taskQueue: values['task-queue'] as string | undefined });
+    console.log(`Temporal server on PostgreSQL: ${cluster.temporalAddress} (namespace ${cluster.namespace}; PostgreSQL on 127.0.0.1:${cluster.postgresPort})`);
+    console.log(`Join it: export TEMPORAL_ADDRESS=${cluster.temporalAddress}; gantry agent --host-id h1 --root /tmp/h1`);
+    console.log('Controller worker running; Ctrl-C stops everything.');
+    await withHookStatusEndpoint(values, { address: cluster.temporalAddress, namespace: cluster.namespace }, () => worker.run());
+    await connection.close();
+  } finally {
+    await cluster.stop();
   }
   return 0;
 }
@@ -1149,8 +1194,10 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   worker: workerCommand,
   agent: agentCommand,
   dev: devCommand,
+  cluster: clusterCommand,
   demo: async (argv) => {
     const values = parse(argv, { 'keep-running': { type: 'boolean' } });
+    const [{ runDemo }] = await Promise.all([import('../demo.js'), workerModules()]);
     return runDemo({ keepRunning: Boolean(values['keep-running']) });
   },
 };
@@ -1204,6 +1251,5 @@ export async function main(argv: string[]): Promise<number> {
     console.log(commandHelp(command));
     return 0;
   }
-  installRuntime();
   return run(rest);
 }
