@@ -25,6 +25,9 @@ try {
   if (err?.name === 'UsageError') {
     console.error(`gantry: ${err.message}`);
     process.exitCode = 2;
+  } else if (err?.name === 'ConnectionFailure') {
+    console.error(`gantry: ${err.message}`);
+    process.exitCode = 1;
   } else {
     console.error(`gantry: ${err?.stack ?? err}`);
     process.exitCode = 1;

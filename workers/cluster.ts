@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ensureSearchAttributes } from './local-stack.js';
@@ -23,11 +23,27 @@ export interface ClusterOptions {
   historyShards?: number;
   /** PostgreSQL fsync; off makes tests faster, and only an OS crash could lose the last writes. Default on. */
   fsync?: boolean;
+  /**
+   * TLS on every connection, with a throwaway certificate authority made in `dataDir/tls`;
+   * `mutual` also refuses clients without a certificate it signed.
+   */
+  tls?: { mutual?: boolean };
   verbose?: boolean;
+}
+
+/** The throwaway certificates of a TLS cluster: what a client needs (TEMPORAL_TLS_* or a profile). */
+export interface ClusterCertificates {
+  caFile: string;
+  clientCertFile: string;
+  clientKeyFile: string;
+  /** The name the server's certificate carries (TEMPORAL_TLS_SERVER_NAME). */
+  serverName: string;
 }
 
 export interface ClusterStack {
   temporalAddress: string;
+  /** Set when the cluster runs with TLS. */
+  certificates?: ClusterCertificates;
   namespace: string;
   postgresPort: number;
   /** The server process: tests of durability kill it and start it again. */
@@ -91,6 +107,10 @@ async function startPostgres(dir: string, port: number, options: ClusterOptions)
   if (!existsSync(join(data, 'PG_VERSION'))) {
     mkdirSync(data, { recursive: true });
     if (owner) chownTree(dir, owner);
+    // Every directory above must let that user through.
+    if (owner && spawnSync('test', ['-w', data], { ...owner }).status !== 0) {
+      throw new Error(`PostgreSQL runs as uid ${owner.uid} and cannot reach ${data}: a directory above it is not searchable by that user; put the cluster's data directory elsewhere`);
+    }
     execFileSync(join(tools.postgresBin, 'initdb'), ['-D', data, '-U', DB_USER, '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: options.verbose ? 'inherit' : 'ignore', ...(owner ?? {}) });
   }
   if (owner) chownTree(sockets, owner);
@@ -121,6 +141,44 @@ function createSchemas(postgresPort: number, verbose: boolean): void {
   }
 }
 
+const SERVER_NAME = 'localhost';
+
+/** A CA, a server certificate (also the services' client certificate among themselves) and a client certificate, made with openssl. */
+function makeCertificates(dir: string): ClusterCertificates & { serverCertFile: string; serverKeyFile: string } {
+  mkdirSync(dir, { recursive: true });
+  const file = (name: string): string => join(dir, name);
+  const openssl = (args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore' });
+  if (!existsSync(file('client.pem'))) {
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '30', '-subj', '/CN=Gantry throwaway CA']);
+    const sign = (name: string, subject: string, extensions: string): void => {
+      openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', subject]);
+      writeFileSync(file(`${name}.ext`), extensions);
+      openssl(['x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file(`${name}.pem`), '-days', '30', '-extfile', file(`${name}.ext`)]);
+    };
+    sign('server', `/CN=${SERVER_NAME}`, `subjectAltName=DNS:${SERVER_NAME},IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n`);
+    sign('client', '/CN=gantry-client', 'extendedKeyUsage=clientAuth\n');
+  }
+  return { caFile: file('ca.pem'), clientCertFile: file('client.pem'), clientKeyFile: file('client.key'), serverName: SERVER_NAME, serverCertFile: file('server.pem'), serverKeyFile: file('server.key') };
+}
+
+/** The server's TLS section: internode and frontend both TLS, client certificates required between services and (mutual) from clients. */
+function tlsConfig(certs: ReturnType<typeof makeCertificates>, mutual: boolean): string {
+  const group = (requireClientAuth: boolean): string => `      server:
+        certFile: "${certs.serverCertFile}"
+        keyFile: "${certs.serverKeyFile}"
+        requireClientAuth: ${requireClientAuth}
+        clientCaFiles: ["${certs.caFile}"]
+      client:
+        serverName: "${certs.serverName}"
+        rootCaFiles: ["${certs.caFile}"]`;
+  return `  tls:
+    internode:
+${group(true)}
+    frontend:
+${group(mutual)}
+`;
+}
+
 interface ServerPorts {
   frontend: number;
   frontendHttp: number;
@@ -134,7 +192,7 @@ interface ServerPorts {
 }
 
 /** The server's static configuration: PostgreSQL for both stores, loopback ports, nothing that phones home. */
-function serverConfig(postgresPort: number, ports: ServerPorts, shards: number, dynamicConfigFile: string): string {
+function serverConfig(postgresPort: number, ports: ServerPorts, shards: number, dynamicConfigFile: string, tls = ''): string {
   const store = (database: string, conns: number): string => `      sql:
         pluginName: "postgres12"
         databaseName: "${database}"
@@ -165,7 +223,7 @@ global:
   membership:
     maxJoinDuration: 30s
     broadcastAddress: "127.0.0.1"
-services:
+${tls}services:
   frontend:
 ${service(ports.frontend, ports.frontendMembership, ports.frontendHttp)}
   history:
@@ -204,7 +262,17 @@ matching.numTaskqueueWritePartitions:
   - value: 1
 `;
 
-async function startServer(dir: string, ports: ServerPorts, namespace: string, verbose: boolean): Promise<{ child: ChildProcess; output: () => string }> {
+/** Connection options for Gantry's own calls to the server (readiness, namespace, search attributes). */
+function connectOptions(address: string, certs?: ClusterCertificates): Parameters<typeof Connection.connect>[0] {
+  if (!certs) return { address, connectTimeout: 1000 };
+  return {
+    address,
+    connectTimeout: 1000,
+    tls: { serverNameOverride: certs.serverName, serverRootCACertificate: readFileSync(certs.caFile), clientCertPair: { crt: readFileSync(certs.clientCertFile), key: readFileSync(certs.clientKeyFile) } },
+  };
+}
+
+async function startServer(dir: string, ports: ServerPorts, namespace: string, verbose: boolean, certs?: ClusterCertificates): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawnTied(clusterTools().server, ['--root', dir, '--config', 'config', '--env', 'cluster', '--allow-no-auth', 'start'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' },
@@ -217,7 +285,7 @@ async function startServer(dir: string, ports: ServerPorts, namespace: string, v
       `the Temporal server on ${address}`,
       async () => {
         if (child.exitCode !== null) return true;
-        connection ??= await Connection.connect({ address, connectTimeout: 1000 });
+        connection ??= await Connection.connect(connectOptions(address, certs));
         await connection.workflowService.getSystemInfo({});
         return true;
       },
@@ -261,17 +329,20 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterStac
     const ports = { frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership, worker, workerMembership } as ServerPorts;
     const dynamicConfigFile = join(options.dataDir, 'config', 'dynamic.yaml');
     writeFileSync(dynamicConfigFile, DYNAMIC_CONFIG);
-    writeFileSync(join(options.dataDir, 'config', 'cluster.yaml'), serverConfig(postgresPort, ports, options.historyShards ?? 4, dynamicConfigFile));
-    let server = await startServer(options.dataDir, ports, namespace, verbose);
+    const certs = options.tls ? makeCertificates(join(options.dataDir, 'tls')) : undefined;
+    writeFileSync(join(options.dataDir, 'config', 'cluster.yaml'), serverConfig(postgresPort, ports, options.historyShards ?? 4, dynamicConfigFile, certs ? tlsConfig(certs, options.tls?.mutual ?? false) : ''));
+    const certificates = certs ? { caFile: certs.caFile, clientCertFile: certs.clientCertFile, clientKeyFile: certs.clientKeyFile, serverName: certs.serverName } : undefined;
+    let server = await startServer(options.dataDir, ports, namespace, verbose, certificates);
     let stopping: Promise<void> | undefined;
     return {
       temporalAddress: `127.0.0.1:${ports.frontend}`,
+      ...(certificates ? { certificates } : {}),
       namespace,
       postgresPort,
       server: () => server.child,
       async restartServer() {
         if (server.child.exitCode === null && server.child.signalCode === null) await stopProcess(server.child);
-        server = await startServer(options.dataDir, ports, namespace, verbose);
+        server = await startServer(options.dataDir, ports, namespace, verbose, certificates);
       },
       stop() {
         stopping ??= stopProcess(server.child).then(() => stopProcess(postgres));

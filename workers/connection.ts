@@ -21,15 +21,34 @@ export function resolveTemporalConfig(target: TemporalTarget = {}, env?: NodeJS.
   const options = { ...config.connectionOptions };
   if (target.address) options.address = target.address;
   options.address ??= 'localhost:7233';
-  return { address: options.address, namespace: target.namespace ?? config.namespace ?? 'default', options };
+  return { address: options.address, namespace: target.namespace || config.namespace || 'default', options };
 }
 
 export type ResolvedTemporalConfig = ReturnType<typeof resolveTemporalConfig>;
 
 /** `resolved`: settings read earlier (an agent reads them once, then takes its credentials out of the environment). */
+/** A server that could not be reached: where, and what to check (said once, without a stack). */
+export class ConnectionFailure extends Error {
+  override readonly name = 'ConnectionFailure';
+}
+
+function unreachable(options: { address?: string; tls?: unknown; apiKey?: unknown }, err: unknown): ConnectionFailure {
+  const how = options.tls ? 'with TLS' : 'without TLS';
+  const reason = ((err as Error).message ?? String(err)).split('\n')[0];
+  return new ConnectionFailure(
+    `could not connect to Temporal at ${options.address} (${how}): ${reason}. Check that the server runs there and that its TLS settings match (TEMPORAL_TLS_*, TEMPORAL_API_KEY, or --profile); a server that requires client certificates refuses clients without one`,
+    { cause: err },
+  );
+}
+
 export async function connectClient(target: TemporalTarget = {}, resolved?: ResolvedTemporalConfig): Promise<{ client: Client; connection: Connection; namespace: string }> {
   const { options, namespace } = resolved ?? resolveTemporalConfig(target);
-  const connection = await Connection.connect(options as Parameters<typeof Connection.connect>[0]);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect(options as Parameters<typeof Connection.connect>[0]);
+  } catch (err) {
+    throw unreachable(options, err);
+  }
   return { client: new Client({ connection, namespace }), connection, namespace };
 }
 
@@ -37,5 +56,9 @@ export async function connectWorker(target: TemporalTarget = {}, resolved?: Reso
   const { options, namespace } = resolved ?? resolveTemporalConfig(target);
   // Loaded here: client-only processes (the CLI's commands) never pay for the worker runtime.
   const { NativeConnection: Native } = await import('@temporalio/worker');
-  return { connection: await Native.connect(options), namespace };
+  try {
+    return { connection: await Native.connect(options), namespace };
+  } catch (err) {
+    throw unreachable(options, err);
+  }
 }

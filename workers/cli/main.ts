@@ -196,7 +196,7 @@ Processes:
   dev                embedded Temporal dev server (+ moto with --moto) and a controller worker, in the foreground
   cluster            the Temporal server on PostgreSQL (4 history shards, SQL visibility) and a controller worker,
                      in the foreground: a production-shaped Temporal on one machine [--port 7233]
-                     [--data-dir .gantry/cluster] [--history-shards 4]
+                     [--data-dir .gantry/cluster] [--history-shards 4] [--tls | --mtls (a throwaway CA; mtls: client certificates required)]
   worker             a controller worker [--region R: serves region R (queue gantry-R, R's AWS clients)]
                      [--hook-status-listen HOST:PORT: the endpoint Lambda validation functions report to]
   agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--elb-target ID[:PORT]] [--simulated-host]
@@ -1120,7 +1120,7 @@ async function workerModules(): Promise<ControllerModule> {
 
 /** `gantry cluster`: the Temporal server on PostgreSQL, with a controller worker, until Ctrl-C. */
 async function clusterCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'history-shards': { type: 'string' }, ...HOOK_STATUS_FLAGS });
+  const values = parse(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'history-shards': { type: 'string' }, tls: { type: 'boolean' }, mtls: { type: 'boolean' }, ...HOOK_STATUS_FLAGS });
   const port = values.port === undefined ? 7233 : Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be a TCP port; got ${JSON.stringify(values.port)}`);
   const shards = values['history-shards'] === undefined ? 4 : Number(values['history-shards']);
@@ -1130,13 +1130,21 @@ async function clusterCommand(argv: string[]): Promise<number> {
     port,
     historyShards: shards,
     namespace: values.namespace as string | undefined,
+    ...(values.tls || values.mtls ? { tls: { mutual: Boolean(values.mtls) } } : {}),
   });
   try {
     const { createControllerWorker } = await workerModules();
+    const certs = cluster.certificates;
+    // The controller connects as any client would: through the TEMPORAL_TLS_* settings.
+    const tlsEnv = certs
+      ? { TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.caFile, TEMPORAL_TLS_SERVER_NAME: certs.serverName, ...(values.mtls ? { TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCertFile, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKeyFile } : {}) }
+      : {};
+    Object.assign(process.env, tlsEnv);
     const { connection } = await connectWorker({ address: cluster.temporalAddress, namespace: cluster.namespace });
     const worker = await createControllerWorker({ connection, namespace: cluster.namespace, taskQueue: values['task-queue'] as string | undefined });
     console.log(`Temporal server on PostgreSQL: ${cluster.temporalAddress} (namespace ${cluster.namespace}; PostgreSQL on 127.0.0.1:${cluster.postgresPort})`);
-    console.log(`Join it: export TEMPORAL_ADDRESS=${cluster.temporalAddress}; gantry agent --host-id h1 --root /tmp/h1`);
+    const exports = Object.entries({ TEMPORAL_ADDRESS: cluster.temporalAddress, ...tlsEnv }).map(([k, v]) => `${k}=${v}`).join(' ');
+    console.log(`Join it: export ${exports}; gantry agent --host-id h1 --root /tmp/h1`);
     console.log('Controller worker running; Ctrl-C stops everything.');
     await withHookStatusEndpoint(values, { address: cluster.temporalAddress, namespace: cluster.namespace }, () => worker.run());
     await connection.close();
