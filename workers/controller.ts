@@ -18,6 +18,8 @@ export interface ControllerOptions {
   region?: string;
   /** AWS clients and test seams; default: clients configured from the environment. */
   aws?: Partial<ControllerDependencies>;
+  /** Workflow interceptor modules bundled with the workflows (tracing, or a test's stand-in for a new build). */
+  workflowInterceptorModules?: string[];
 }
 
 /**
@@ -32,6 +34,7 @@ export async function createControllerWorker(options: ControllerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? (region ? regionTaskQueue(region) : CONTROLLER_TASK_QUEUE),
     workflowsPath: WORKFLOWS_PATH,
+    ...(options.workflowInterceptorModules?.length ? { interceptors: { workflowModules: options.workflowInterceptorModules } } : {}),
     activities: createControllerActivities({ ...lazyAwsClients(region ? { ...process.env, AWS_REGION: region } : process.env), ...options.aws }),
   });
 }
