@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { ensureSearchAttributes } from './local-stack.js';
+import { collectOutput, ensureSearchAttributes } from './local-stack.js';
 import { freePort, portInUse, spawnTied, stopProcess, waitUntil } from './processes.js';
 import { clusterTools } from './tools.js';
 
@@ -86,18 +86,6 @@ function chownTree(path: string, owner: { uid: number; gid: number }): void {
   for (const name of readdirSync(path)) chownTree(join(path, name), owner);
 }
 
-function collect(child: ChildProcess, verbose: boolean): () => string {
-  const chunks: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    chunks.push(chunk.toString());
-    if (chunks.length > 200) chunks.shift();
-    if (verbose) process.stderr.write(chunk);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return () => chunks.join('').slice(-4000);
-}
-
 async function startPostgres(dir: string, port: number, options: ClusterOptions): Promise<ChildProcess> {
   const tools = clusterTools();
   const owner = postgresUser();
@@ -116,7 +104,7 @@ async function startPostgres(dir: string, port: number, options: ClusterOptions)
   if (owner) chownTree(sockets, owner);
   const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', sockets, '-c', `fsync=${options.fsync === false ? 'off' : 'on'}`, '-c', 'max_connections=200'];
   const child = spawnTied(join(tools.postgresBin, 'postgres'), args, { stdio: ['ignore', 'pipe', 'pipe'], ...(owner ?? {}) });
-  const output = collect(child, options.verbose ?? false);
+  const output = collectOutput(child, options.verbose ?? false);
   // An exit ends the wait too (waitUntil takes a failing check for "not yet").
   await waitUntil(`PostgreSQL on 127.0.0.1:${port}`, async () => child.exitCode !== null || spawnSync(join(tools.postgresBin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]).status === 0, 60_000, 200);
   if (child.exitCode !== null) throw new Error(`PostgreSQL exited (code ${child.exitCode}):\n${output()}`);
@@ -277,7 +265,7 @@ async function startServer(dir: string, ports: ServerPorts, namespace: string, v
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' },
   });
-  const output = collect(child, verbose);
+  const output = collectOutput(child, verbose);
   const address = `127.0.0.1:${ports.frontend}`;
   let connection: Connection | undefined;
   try {

@@ -33,7 +33,8 @@ export interface LocalStack {
 /** Gantry's custom search attributes, all Keyword. */
 export const GANTRY_SEARCH_ATTRIBUTES = Object.values(SearchAttributeName);
 
-function collectOutput(child: ChildProcess, verbose: boolean): () => string {
+/** Keeps the last of a child's output (for its error message), and echoes it when verbose. */
+export function collectOutput(child: ChildProcess, verbose: boolean): () => string {
   const chunks: string[] = [];
   const keep = (chunk: Buffer): void => {
     chunks.push(chunk.toString());
