@@ -23,7 +23,7 @@ type Fault = (typeof FAULTS)[number];
 /** The events a host runs on its first deployment of a group, scripts or not. */
 const EVENTS = ['DownloadBundle', 'BeforeInstall', 'Install', 'AfterInstall', 'ApplicationStart', 'ValidateService'] as const;
 const HOOKED = new Set<string>(['BeforeInstall', 'AfterInstall', 'ApplicationStart', 'ValidateService']);
-const ROUNDS = Number(process.env.GANTRY_CHAOS_ROUNDS ?? '1');
+const ROUNDS = Number(process.env.GANTRY_CHAOS_ROUNDS ?? '2');
 
 /**
  * What each fault should end in. A controller or server crash loses nothing. An agent killed in the
