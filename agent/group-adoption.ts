@@ -6,7 +6,7 @@
  * files). Each step can be repeated, so an agent killed part-way finishes the move next time.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deriveDeploymentGroupId } from '../workflows/contracts/deployment.js';
 import type { AgentLayout } from './layout.js';
@@ -57,7 +57,6 @@ export async function adoptFormerGroupState(layout: AgentLayout, groupId: string
       await replaceFile(newPointers[i] as string, target.startsWith(`${oldDir}/`) ? `${newDir}${target.slice(oldDir.length)}` : target);
     }
     for (const oldPointer of oldPointers) await rm(oldPointer, { force: true });
-    await rmdir(oldDir).catch(() => undefined);
     return oldId;
   }
   return undefined;

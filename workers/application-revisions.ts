@@ -10,7 +10,8 @@ import { applicationsWorkflowId, CONTROLLER_TASK_QUEUE } from '../workflows/cont
 import type { RevisionLocation } from '../workflows/contracts/revision.js';
 import { joinProblems } from '../workflows/contracts/values.js';
 import { applicationRevisionsQuery, registerApplicationRevisionUpdate } from '../workflows/messages.js';
-import { applicationNamesOf, getApplication } from './applications.js';
+import { getApplication } from './applications.js';
+import type { ApplicationInfo } from '../workflows/contracts/applications.js';
 import { getDeploymentGroup, groupsOfApplication } from './deployment-groups.js';
 import { type DeploymentListing, getDeploymentSummary, listDeployments, refusalsAsUsageErrors, UsageError } from './deployments.js';
 
@@ -42,9 +43,8 @@ async function registeredRevisions(client: Client, applicationName: string, task
 const useOf = (d: DeploymentListing): RevisionUse => ({ deploymentId: d.deploymentId, deploymentGroupName: d.deploymentGroupName ?? '', ...(d.status ? { status: d.status } : {}), createTime: d.createTime });
 
 /** Every revision of the application known from registration or use, with what is known of it. */
-async function knownRevisions(client: Client, applicationName: string, taskQueue: string): Promise<KnownRevision[]> {
-  const names = await applicationNamesOf(client, applicationName, taskQueue);
-  const [registered, deployments] = await Promise.all([registeredRevisions(client, applicationName, taskQueue), listDeployments(client, { applicationName: names, limit: DEPLOYMENTS_READ })]);
+async function knownRevisions(client: Client, application: ApplicationInfo, taskQueue: string): Promise<KnownRevision[]> {
+  const [registered, deployments] = await Promise.all([registeredRevisions(client, application.applicationName, taskQueue), listDeployments(client, { applicationName: namesOf(application), limit: DEPLOYMENTS_READ })]);
   const byKey = new Map<string, { revision: RevisionLocation; registered?: RegisteredRevision; uses: RevisionUse[] }>();
   for (const r of registered) byKey.set(revisionKey(r.revision), { revision: r.revision, registered: r, uses: [] });
   for (const d of deployments) {
@@ -68,8 +68,8 @@ async function targetRevisionKeys(client: Client, applicationName: string, taskQ
 export async function listApplicationRevisions(client: Client, applicationName: string, options: ListRevisionsOptions = {}, taskQueue = CONTROLLER_TASK_QUEUE): Promise<RevisionLocation[]> {
   const problems = validateListRevisionsOptions(options);
   if (problems.length > 0) throw new UsageError(`invalid list-application-revisions request: ${joinProblems(problems)}`);
-  await getApplication(client, applicationName, taskQueue);
-  const [known, targets] = await Promise.all([knownRevisions(client, applicationName, taskQueue), options.deployed && options.deployed !== 'ignore' ? targetRevisionKeys(client, applicationName, taskQueue) : Promise.resolve(new Set<string>())]);
+  const application = await getApplication(client, applicationName, taskQueue);
+  const [known, targets] = await Promise.all([knownRevisions(client, application, taskQueue), options.deployed && options.deployed !== 'ignore' ? targetRevisionKeys(client, applicationName, taskQueue) : Promise.resolve(new Set<string>())]);
   return selectRevisions(known, options, targets).map((k) => k.revision);
 }
 
@@ -93,9 +93,12 @@ export interface ApplicationRevisionInfo {
 }
 
 /** Every deployment of the application that used this revision, newest first. */
-async function usesOf(client: Client, applicationName: string, revision: RevisionLocation, taskQueue: string): Promise<DeploymentListing[]> {
-  return listDeployments(client, { applicationName: await applicationNamesOf(client, applicationName, taskQueue), revision: revisionKey(revision), limit: DEPLOYMENTS_READ });
+async function usesOf(client: Client, application: ApplicationInfo, revision: RevisionLocation): Promise<DeploymentListing[]> {
+  return listDeployments(client, { applicationName: namesOf(application), revision: revisionKey(revision), limit: DEPLOYMENTS_READ });
 }
+
+/** The application's name and those it had before a rename: its deployments carry any of them. */
+const namesOf = (application: ApplicationInfo): string[] => [application.applicationName, ...(application.formerNames ?? [])];
 
 /**
  * `get-application-revision`: CodeDeploy's revisionInfo (description, groups, first and last use,
@@ -106,7 +109,7 @@ export async function getApplicationRevision(client: Client, applicationName: st
   const problems = validateRegisterRevision({ applicationName, revision }, application.computePlatform);
   if (problems.length > 0) throw new UsageError(`invalid revision: ${joinProblems(problems)}`);
   const key = revisionKey(revision);
-  const [registered, uses] = await Promise.all([registeredRevisions(client, applicationName, taskQueue), usesOf(client, applicationName, revision, taskQueue)]);
+  const [registered, uses] = await Promise.all([registeredRevisions(client, applicationName, taskQueue), usesOf(client, application, revision)]);
   const registration = registered.find((r) => revisionKey(r.revision) === key);
   if (!registration && uses.length === 0) throw new UsageError(`revision ${key} of application ${applicationName} is neither registered nor deployed (RevisionDoesNotExist)`);
   const deployments = await Promise.all(
@@ -138,7 +141,7 @@ export async function batchGetApplicationRevisions(
   const application = await getApplication(client, applicationName, taskQueue);
   const problems = revisions.flatMap((revision, i) => validateRegisterRevision({ applicationName, revision }, application.computePlatform).map((p) => `revisions[${i}]: ${p}`));
   if (problems.length > 0) throw new UsageError(`invalid revisions: ${joinProblems(problems)}`);
-  const known = new Map((await knownRevisions(client, applicationName, taskQueue)).map((k) => [revisionKey(k.revision), k]));
+  const known = new Map((await knownRevisions(client, application, taskQueue)).map((k) => [revisionKey(k.revision), k]));
   const found = revisions.flatMap((revision) => {
     const entry = known.get(revisionKey(revision));
     return entry ? [{ revisionLocation: entry.revision, genericRevisionInfo: entry.info }] : [];

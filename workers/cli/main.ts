@@ -763,13 +763,9 @@ async function listApplicationRevisionsCommand(argv: string[]): Promise<number> 
     deployed: { type: 'string' },
   });
   const name = required('--application-name', values['application-name'] as string | undefined);
-  const options: ListRevisionsOptions = {
-    ...(values['sort-by'] !== undefined ? { sortBy: values['sort-by'] as ListRevisionsOptions['sortBy'] } : {}),
-    ...(values['sort-order'] !== undefined ? { sortOrder: values['sort-order'] as ListRevisionsOptions['sortOrder'] } : {}),
-    ...(values['s3-bucket'] !== undefined ? { s3Bucket: values['s3-bucket'] as string } : {}),
-    ...(values['s3-key-prefix'] !== undefined ? { s3KeyPrefix: values['s3-key-prefix'] as string } : {}),
-    ...(values.deployed !== undefined ? { deployed: values.deployed as ListRevisionsOptions['deployed'] } : {}),
-  };
+  // Each flag given becomes its option; listApplicationRevisions checks the values.
+  const fields = { sortBy: 'sort-by', sortOrder: 'sort-order', s3Bucket: 's3-bucket', s3KeyPrefix: 's3-key-prefix', deployed: 'deployed' } as const;
+  const options = Object.fromEntries(Object.entries(fields).filter(([, flag]) => values[flag] !== undefined).map(([field, flag]) => [field, values[flag]])) as ListRevisionsOptions;
   const revisions = await withClient(values, (client) => listApplicationRevisions(client, name, options, taskQueueOf(values)));
   if (output(values) === 'json') print({ revisions });
   else for (const r of revisions) console.log(describeRevision(r));
