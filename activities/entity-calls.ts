@@ -4,6 +4,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUp
 import type { DeploymentInput } from '../workflows/contracts/deployment.js';
 import type { RollbackRequest } from '../workflows/contracts/deployment-group.js';
 import { deploymentStartOptions } from '../workflows/search-attributes.js';
+import { describeRevision } from '../workflows/contracts/revision.js';
+import { revisionAttributeFor } from '../workers/payload-codec.js';
 import type { DeploymentConfig } from '../workflows/contracts/deployment-config.js';
 import { FailureType } from '../workflows/contracts/errors.js';
 import type { DeploymentOutcomes, SelectedTarget, TargetQuery, TargetWatch } from '../workflows/contracts/hosts.js';
@@ -73,7 +75,7 @@ export async function startDeploymentWorkflow(input: { deploymentId: string; inp
       taskQueue: input.controllerTaskQueue,
       args: [input.input],
       workflowIdConflictPolicy: 'FAIL',
-      ...deploymentStartOptions(input.input, input.input.group?.queued ? 'Queued' : 'Created'),
+      ...deploymentStartOptions(input.input, input.input.group?.queued ? 'Queued' : 'Created', revisionAttributeFor(client(), describeRevision(input.input.revision))),
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -116,7 +116,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     process.stderr.write(`gantry agent: could not write ${layout.hostFile} (${(err as Error).message}); continuing\n`);
   });
   const journal = new EventJournal(layout);
-  const { connection, namespace } = await connectWorker(options.temporal, temporalConfig);
+  const { connection, namespace, dataConverter } = await connectWorker(options.temporal, temporalConfig);
   const taskQueue = hostTaskQueue(options.hostId);
   const worker = await Worker.create({
     connection,
@@ -125,6 +125,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     // Heartbeats carry cancellations back: a stop reaches a running hook within about a second,
     // rather than after 80% of the heartbeat timeout.
     maxHeartbeatThrottleInterval: '1s',
+    ...(dataConverter ? { dataConverter } : {}),
     activities: createAgentActivities({
       hostId: options.hostId,
       layout,

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createControllerActivities, type ControllerDependencies } from '../activities/index.js';
 import { lazyAwsClients } from './aws-clients.js';
@@ -20,6 +21,8 @@ export interface ControllerOptions {
   aws?: Partial<ControllerDependencies>;
   /** Workflow interceptor modules bundled with the workflows (tracing, or a test's stand-in for a new build). */
   workflowInterceptorModules?: string[];
+  /** The payload codec's converter (from connectWorker), so the worker and its activities' client encrypt. */
+  dataConverter?: DataConverter;
 }
 
 /**
@@ -34,6 +37,7 @@ export async function createControllerWorker(options: ControllerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? (region ? regionTaskQueue(region) : CONTROLLER_TASK_QUEUE),
     workflowsPath: WORKFLOWS_PATH,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.workflowInterceptorModules?.length ? { interceptors: { workflowModules: options.workflowInterceptorModules } } : {}),
     activities: createControllerActivities({ ...lazyAwsClients(region ? { ...process.env, AWS_REGION: region } : process.env), ...options.aws }),
   });

@@ -24,7 +24,8 @@ import {
   putHookStatusUpdate,
 } from '../workflows/messages.js';
 import { type HookStatusReport, validateHookStatusReport } from '../workflows/contracts/lambda.js';
-import type { RevisionLocation } from '../workflows/contracts/revision.js';
+import { describeRevision, type RevisionLocation } from '../workflows/contracts/revision.js';
+import { revisionAttributeFor, revisionAttributeValues } from './payload-codec.js';
 import { deploymentStartOptions, GantrySearchAttributes, REVISION_MEMO } from '../workflows/search-attributes.js';
 import { joinProblems } from '../workflows/contracts/values.js';
 import { DEPLOYMENT_WAIT_TYPES, type DeploymentWaitType } from '../workflows/contracts/blue-green.js';
@@ -71,7 +72,7 @@ export async function startDeployment(
     taskQueue,
     args: [input],
     workflowIdConflictPolicy: 'FAIL',
-    ...deploymentStartOptions(input, 'Created'),
+    ...deploymentStartOptions(input, 'Created', revisionAttributeFor(client, describeRevision(input.revision))),
   });
   return deploymentId;
 }
@@ -305,7 +306,8 @@ export async function listDeployments(
   if (names.length > 0) clauses.push(`${SearchAttributeName.application} IN (${names.map(quote).join(', ')})`);
   if (filter.deploymentGroupName) clauses.push(`${SearchAttributeName.deploymentGroup} = ${quote(filter.deploymentGroupName)}`);
   if (filter.statuses?.length) clauses.push(`${SearchAttributeName.status} IN (${filter.statuses.map(quote).join(', ')})`);
-  if (filter.revision) clauses.push(`${SearchAttributeName.revision} = ${quote(filter.revision)}`);
+  // Under the payload codec the attribute is a keyed digest: one per key, for deployments from before a rotation.
+  if (filter.revision) clauses.push(`${SearchAttributeName.revision} IN (${revisionAttributeValues(client, filter.revision).map(quote).join(', ')})`);
   // The workflow's own state, not the status attribute: a terminated deployment is not running.
   if (filter.running) clauses.push(`ExecutionStatus = 'Running'`);
   const found = [];
@@ -316,7 +318,8 @@ export async function listDeployments(
       applicationName: attributes.get(GantrySearchAttributes.application),
       deploymentGroupName: attributes.get(GantrySearchAttributes.deploymentGroup),
       status: attributes.get(GantrySearchAttributes.status),
-      revision: attributes.get(GantrySearchAttributes.revision),
+      // From the memo where it is there: under the payload codec the attribute is only a digest.
+      revision: wf.memo?.[REVISION_MEMO] ? describeRevision(wf.memo[REVISION_MEMO] as RevisionLocation) : attributes.get(GantrySearchAttributes.revision),
       ...(wf.memo?.[REVISION_MEMO] ? { revisionLocation: wf.memo[REVISION_MEMO] as RevisionLocation } : {}),
       createTime: wf.startTime.toISOString(),
     });

@@ -7,8 +7,8 @@
  * putLifecycleEventHookExecutionStatus update.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
+import { listen, readBody, type HttpEndpoint } from './http-endpoint.js';
 import { putLifecycleEventHookExecutionStatus, UsageError } from './deployments.js';
 import { DEPLOYMENT_ID_PATTERN } from '../workflows/contracts/naming.js';
 import type { HookStatusReport } from '../workflows/contracts/lambda.js';
@@ -17,11 +17,7 @@ export const HOOK_STATUS_TARGET = 'CodeDeploy_20141006.PutLifecycleEventHookExec
 const HOOK_STATUS_PATH = '/PutLifecycleEventHookExecutionStatus';
 const MAX_BODY_BYTES = 64 * 1024;
 
-export interface HookStatusEndpoint {
-  /** http://host:port of the endpoint. */
-  url: string;
-  close(): Promise<void>;
-}
+export type HookStatusEndpoint = HttpEndpoint;
 
 export interface HookStatusEndpointOptions {
   host?: string;
@@ -33,13 +29,7 @@ export interface HookStatusEndpointOptions {
   token?: string;
 }
 
-/** Parses `host:port` (or `port`) as given to --hook-status-listen. */
-export function parseListen(text: string): { host: string; port: number } {
-  const match = /^(?:(.+):)?(\d{1,5})$/.exec(text);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) throw new UsageError(`--hook-status-listen expects HOST:PORT or PORT (for example 127.0.0.1:8790); got ${JSON.stringify(text)}`);
-  return { host: match[1] ?? '127.0.0.1', port };
-}
+export { parseListen } from './http-endpoint.js';
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
@@ -63,17 +53,6 @@ function exceptionOf(message: string): string {
   return 'ValidationException';
 }
 
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 export async function serveHookStatus(client: Client, options: HookStatusEndpointOptions = {}): Promise<HookStatusEndpoint> {
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => fault(res, 500, 'InternalFailure', err instanceof Error ? err.message : String(err)));
@@ -85,7 +64,7 @@ export async function serveHookStatus(client: Client, options: HookStatusEndpoin
       return fault(res, 400, 'UnknownOperationException', `this endpoint serves ${HOOK_STATUS_TARGET} only; got ${String(target ?? req.url)}`);
     }
     if (!authorized(req, options.token)) return fault(res, 403, 'AccessDeniedException', 'the report does not carry the endpoint token (GANTRY_HOOK_STATUS_TOKEN)');
-    const text = await readBody(req);
+    const text = await readBody(req, MAX_BODY_BYTES);
     if (text === undefined) return fault(res, 413, 'ValidationException', `the request is larger than ${MAX_BODY_BYTES} bytes`);
     let body: unknown;
     try {
@@ -105,14 +84,5 @@ export async function serveHookStatus(client: Client, options: HookStatusEndpoin
       fault(res, 400, exceptionOf(err.message), err.message);
     }
   };
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listen(server, options.host, options.port);
 }

@@ -256,7 +256,8 @@ async function prepare(
   upsertSearchAttributes([
     { key: GantrySearchAttributes.application, value: input.applicationName },
     { key: GantrySearchAttributes.deploymentGroup, value: input.deploymentGroupName },
-    { key: GantrySearchAttributes.revision, value: describeRevision(input.revision) },
+    // The value it started with: a keyed digest under the payload codec, which only the starter can compute.
+    { key: GantrySearchAttributes.revision, value: workflowInfo().typedSearchAttributes.get(GantrySearchAttributes.revision) ?? describeRevision(input.revision) },
     { key: GantrySearchAttributes.status, value: 'InProgress' },
   ]);
   let config = input.deploymentConfig ?? findPredefinedConfig(input.deploymentConfigName, input.computePlatform);

@@ -12,11 +12,15 @@ export const GantrySearchAttributes = {
 } as const;
 
 /** The search attributes a deployment workflow starts with, whoever starts it. */
-export function deploymentSearchAttributes(input: DeploymentInput, status: DeploymentStatus): SearchAttributePair[] {
+/**
+ * `revision`: what `GantryRevision` holds. By default the revision's description; with the payload
+ * codec on, a keyed digest of it (workers/payload-codec.ts), since search attributes are stored in clear.
+ */
+export function deploymentSearchAttributes(input: DeploymentInput, status: DeploymentStatus, revision = describeRevision(input.revision)): SearchAttributePair[] {
   return [
     { key: GantrySearchAttributes.application, value: input.applicationName },
     { key: GantrySearchAttributes.deploymentGroup, value: input.deploymentGroupName },
-    { key: GantrySearchAttributes.revision, value: describeRevision(input.revision) },
+    { key: GantrySearchAttributes.revision, value: revision },
     { key: GantrySearchAttributes.status, value: status },
   ];
 }
@@ -53,6 +57,10 @@ export function deploymentMetadata(input: DeploymentInput): { staticSummary: str
 export const REVISION_MEMO = 'revision';
 
 /** Everything a deployment workflow starts with besides its input: search attributes, memo, UI summary and details. */
-export function deploymentStartOptions(input: DeploymentInput, status: DeploymentStatus): { typedSearchAttributes: SearchAttributePair[]; memo: Record<string, unknown>; staticSummary: string; staticDetails: string } {
-  return { typedSearchAttributes: deploymentSearchAttributes(input, status), memo: { [REVISION_MEMO]: input.revision }, ...deploymentMetadata(input) };
+export function deploymentStartOptions(
+  input: DeploymentInput,
+  status: DeploymentStatus,
+  revision?: string,
+): { typedSearchAttributes: SearchAttributePair[]; memo: Record<string, unknown>; staticSummary: string; staticDetails: string } {
+  return { typedSearchAttributes: deploymentSearchAttributes(input, status, revision), memo: { [REVISION_MEMO]: input.revision }, ...deploymentMetadata(input) };
 }

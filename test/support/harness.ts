@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { type Worker, type NativeConnection } from '@temporalio/worker';
 import { startAgentProcess, type AgentProcess } from '../../workers/agent-process.js';
-import { connectClient, connectWorker } from '../../workers/connection.js';
+import { connectClient, connectWorker, type TemporalTarget } from '../../workers/connection.js';
 import { createControllerWorker } from '../../workers/controller.js';
 import { installRuntime } from '../../workers/runtime.js';
 import { lazyAwsClients } from '../../workers/aws-clients.js';
@@ -34,11 +34,11 @@ export interface Harness {
 }
 
 /** A client plus an in-process controller worker on the test's own task queue (on the shared dev server, or `target`). */
-export async function startController(taskQueue: string, aws: Partial<ControllerDependencies> = {}, target: { address: string; namespace: string } = stackAddress()): Promise<Harness> {
+export async function startController(taskQueue: string, aws: Partial<ControllerDependencies> = {}, target: TemporalTarget = stackAddress()): Promise<Harness> {
   installRuntime();
   const { client, connection } = await connectClient(target);
-  const { connection: workerConnection, namespace } = await connectWorker(target);
-  const controller = await createControllerWorker({ connection: workerConnection, namespace, taskQueue, aws: { ...lazyAwsClients(motoEnv()), ...aws } });
+  const { connection: workerConnection, namespace, dataConverter } = await connectWorker(target);
+  const controller = await createControllerWorker({ connection: workerConnection, namespace, dataConverter, taskQueue, aws: { ...lazyAwsClients(motoEnv()), ...aws } });
   const running = controller.run();
   return {
     client,

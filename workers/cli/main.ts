@@ -49,6 +49,8 @@ type ControllerModule = typeof Controller;
 import { REPO_ROOT } from '../tools.js';
 import { parseJson, parseList, parseNestedShorthand, parseShorthand, parseTags, required } from './args.js';
 import { parseListen, serveHookStatus } from '../hook-status-endpoint.js';
+import { serveCodec } from '../codec-server.js';
+import { codecKeysFromSettings, EncryptingCodec } from '../payload-codec.js';
 import type { ComputePlatform, HookStatusReport } from '../../workflows/contracts/lambda.js';
 import { applicationNamesOf, createApplication, deleteApplication, getApplication, listApplications, renameApplication } from '../applications.js';
 import { batchGetApplicationRevisions, getApplicationRevision, listApplicationRevisions, registerApplicationRevision } from '../application-revisions.js';
@@ -66,6 +68,7 @@ const CONNECTION_OPTIONS = {
   address: { type: 'string' },
   namespace: { type: 'string' },
   profile: { type: 'string' },
+  'codec-key-file': { type: 'string' },
   'task-queue': { type: 'string' },
   region: { type: 'string' },
   output: { type: 'string', default: 'json' },
@@ -83,7 +86,7 @@ function parse<O extends ParseArgsConfig['options']>(argv: string[], options: O)
 }
 
 function target(values: Values): TemporalTarget {
-  return { address: values.address as string | undefined, namespace: values.namespace as string | undefined, profile: values.profile as string | undefined };
+  return { address: values.address as string | undefined, namespace: values.namespace as string | undefined, profile: values.profile as string | undefined, codecKeyFile: values['codec-key-file'] as string | undefined };
 }
 
 function output(values: Values): 'json' | 'text' {
@@ -202,11 +205,16 @@ Processes:
   agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--elb-target ID[:PORT]] [--simulated-host]
                      [--controller-task-queue gantry | --region R] [--max-revisions 5] [--download-stall-timeout 60]
                      [--github-api-url https://api.github.com] [--github-token-file PATH (or GANTRY_GITHUB_TOKEN)]
+  codec-server       decodes encrypted payloads for the Temporal UI and CLI (the codec's keys are required)
+                     [--listen 127.0.0.1:8081] [--token-file PATH (or GANTRY_CODEC_SERVER_TOKEN): Bearer token required]
+                     [--allow-origin http://localhost:8233 ...: the Temporal UI's origin, for browsers]
   demo               the Quickstart: stack, controller, three simulated hosts, sample deployment [--keep-running]
 
 Connection (all commands): --address HOST:PORT --namespace NS --profile NAME (default: Temporal's
 environment variables and config file, as the temporal CLI). --task-queue overrides the controller
-queue (default gantry); --region R talks to region R's controller (queue gantry-R). --output json|text.`;
+queue (default gantry); --region R talks to region R's controller (queue gantry-R). --output json|text.
+--codec-key-file PATH (or GANTRY_CODEC_KEY_FILE, or GANTRY_CODEC_KEYS): encrypt payloads with these
+keys (ID:BASE64 lines, the first encrypts); every worker, agent and client needs the same keys.`;
 
 /** The flags that give a revision: exactly one of them. */
 const REVISION_FLAGS = {
@@ -668,12 +676,45 @@ async function withHookStatusEndpoint(values: Values, temporal: TemporalTarget, 
 async function workerCommand(argv: string[]): Promise<number> {
   const values = parse(argv, HOOK_STATUS_FLAGS);
   const { createControllerWorker } = await workerModules();
-  const { connection, namespace } = await connectWorker(target(values));
-  const worker = await createControllerWorker({ connection, namespace, taskQueue: taskQueueOf(values), ...(values.region ? { region: values.region as string } : {}) });
+  const { connection, namespace, dataConverter } = await connectWorker(target(values));
+  const worker = await createControllerWorker({ connection, namespace, dataConverter, taskQueue: taskQueueOf(values), ...(values.region ? { region: values.region as string } : {}) });
   console.error(`gantry controller worker${values.region ? ` for ${String(values.region)}` : ''}: ${resolveTemporalConfig(target(values)).address}, namespace ${namespace}, task queue ${worker.options.taskQueue}`);
   await withHookStatusEndpoint(values, target(values), () => worker.run());
   await connection.close();
   return 0;
+}
+
+/** `gantry codec-server`: decodes (and encodes) payloads for the Temporal UI and CLI, until SIGINT or SIGTERM. */
+async function codecServerCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { listen: { type: 'string' }, 'token-file': { type: 'string' }, 'allow-origin': { type: 'string', multiple: true } });
+  const keys = codecKeysFromSettings(values['codec-key-file'] as string | undefined);
+  if (!keys) throw new UsageError('codec-server needs the payload codec\'s keys: --codec-key-file PATH, GANTRY_CODEC_KEY_FILE or GANTRY_CODEC_KEYS');
+  const tokenFile = values['token-file'] as string | undefined;
+  const token = tokenFile ? readSecretFile(tokenFile, '--token-file') : process.env.GANTRY_CODEC_SERVER_TOKEN;
+  const listenOn = parseListen((values.listen as string | undefined) ?? '127.0.0.1:8081', '--listen');
+  const origins = (values['allow-origin'] as string[] | undefined) ?? [];
+  for (const origin of origins) if (!/^https?:\/\/[^/]+$/.test(origin)) throw new UsageError(`--allow-origin must be an origin such as http://localhost:8233 (scheme, host and port, no path); got ${JSON.stringify(origin)}`);
+  const endpoint = await serveCodec(new EncryptingCodec(keys), { ...listenOn, ...(token ? { token } : {}), allowOrigins: origins });
+  console.error(`gantry codec server: ${endpoint.url} (keys ${keys.map((k) => k.id).join(', ')}; ${token ? 'token required' : 'no token: anyone who reaches it can decode'}${origins.length ? `; browsers from ${origins.join(', ')}` : ''})`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await endpoint.close();
+  return 0;
+}
+
+/** A secret kept in a file (a token): its first line, refused when empty. */
+function readSecretFile(path: string, flag: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (err as Error).message}`);
+  }
+  const secret = text.split('\n')[0]?.trim() ?? '';
+  if (!secret) throw new UsageError(`${flag} ${path} is empty`);
+  return secret;
 }
 
 async function createApplicationCommand(argv: string[]): Promise<number> {
@@ -1089,14 +1130,15 @@ async function devCommand(argv: string[]): Promise<number> {
   });
   try {
     const { createControllerWorker } = await workerModules();
-    const { connection } = await connectWorker({ address: stack.temporalAddress, namespace: stack.namespace });
-    const worker = await createControllerWorker({ connection, namespace: stack.namespace, taskQueue: values['task-queue'] as string | undefined });
+    const temporal = { ...target(values), address: stack.temporalAddress, namespace: stack.namespace };
+    const { connection, dataConverter } = await connectWorker(temporal);
+    const worker = await createControllerWorker({ connection, dataConverter, namespace: stack.namespace, taskQueue: values['task-queue'] as string | undefined });
     console.log(`Temporal: ${stack.temporalAddress} (namespace ${stack.namespace})`);
     if (stack.uiUrl) console.log(`Temporal UI: ${stack.uiUrl}`);
     if (stack.motoEndpoint) console.log(`AWS emulator (moto): ${stack.motoEndpoint}`);
     console.log(`Join it: export TEMPORAL_ADDRESS=${stack.temporalAddress}; gantry agent --host-id h1 --root /tmp/h1`);
     console.log('Controller worker running; Ctrl-C stops everything.');
-    await withHookStatusEndpoint(values, { address: stack.temporalAddress, namespace: stack.namespace }, () => worker.run());
+    await withHookStatusEndpoint(values, temporal, () => worker.run());
     await connection.close();
   } finally {
     await stack.stop();
@@ -1136,13 +1178,14 @@ async function clusterCommand(argv: string[]): Promise<number> {
       ? { TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.caFile, TEMPORAL_TLS_SERVER_NAME: certs.serverName, ...(values.mtls ? { TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCertFile, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKeyFile } : {}) }
       : {};
     Object.assign(process.env, tlsEnv);
-    const { connection } = await connectWorker({ address: cluster.temporalAddress, namespace: cluster.namespace });
-    const worker = await createControllerWorker({ connection, namespace: cluster.namespace, taskQueue: values['task-queue'] as string | undefined });
+    const temporal = { ...target(values), address: cluster.temporalAddress, namespace: cluster.namespace };
+    const { connection, dataConverter } = await connectWorker(temporal);
+    const worker = await createControllerWorker({ connection, dataConverter, namespace: cluster.namespace, taskQueue: values['task-queue'] as string | undefined });
     console.log(`Temporal server on PostgreSQL: ${cluster.temporalAddress} (namespace ${cluster.namespace}; PostgreSQL on 127.0.0.1:${cluster.postgresPort})`);
     const exports = Object.entries({ TEMPORAL_ADDRESS: cluster.temporalAddress, ...tlsEnv }).map(([k, v]) => `${k}=${v}`).join(' ');
     console.log(`Join it: export ${exports}; gantry agent --host-id h1 --root /tmp/h1`);
     console.log('Controller worker running; Ctrl-C stops everything.');
-    await withHookStatusEndpoint(values, { address: cluster.temporalAddress, namespace: cluster.namespace }, () => worker.run());
+    await withHookStatusEndpoint(values, temporal, () => worker.run());
     await connection.close();
   } finally {
     await cluster.stop();
@@ -1196,6 +1239,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'list-deployment-configs': listDeploymentConfigsCommand,
   'delete-deployment-config': deleteDeploymentConfigCommand,
   worker: workerCommand,
+  'codec-server': codecServerCommand,
   agent: agentCommand,
   dev: devCommand,
   cluster: clusterCommand,
