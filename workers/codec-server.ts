@@ -35,7 +35,7 @@ function fromWire(value: unknown, index: number): Payload {
   try {
     return temporal.api.common.v1.Payload.fromObject(value) as Payload;
   } catch (err) {
-    throw new TypeError(`payloads[${index}]: ${(err as Error).message}`);
+    throw new TypeError(`payloads[${index}]: ${(err as Error).message}`, { cause: err });
   }
 }
 
