@@ -7,6 +7,7 @@ import { terminateInstances } from './instances.js';
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { copyAutoScalingGroup, deleteAutoScalingGroups } from './auto-scaling.js';
 import { pollAlarms } from './alarms.js';
+import { countAlarmPoll } from '../workers/metrics.js';
 import type { ControllerActivities, TrafficRequest } from '../workflows/contracts/controller.js';
 import { recordOutcomesInRegistry, requestRollback, resolveDeploymentConfig, selectTargetsFromRegistry, startDeploymentWorkflow, watchTargets } from './entity-calls.js';
 import { sendNotification } from './notifications.js';
@@ -60,7 +61,16 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
     watchTargets,
     requestRollback,
     sendNotification,
-    pollAlarms: ({ alarmNames }) => pollAlarms(deps.cloudwatch(), alarmNames),
+    pollAlarms: async ({ alarmNames }) => {
+      try {
+        const polled = await pollAlarms(deps.cloudwatch(), alarmNames);
+        countAlarmPoll(polled.inAlarm.length > 0 ? 'in_alarm' : polled.missing.length > 0 ? 'missing' : 'ok');
+        return polled;
+      } catch (err) {
+        countAlarmPoll('error');
+        throw err;
+      }
+    },
     BlockTraffic: (request) => traffic({ ...request, action: 'BlockTraffic' }),
     AllowTraffic: (request) => traffic({ ...request, action: 'AllowTraffic' }),
     setTrafficWeights: (request) => setTrafficWeights(listeners, request),

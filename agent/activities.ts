@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { countRevisionBytes, recordEventDuration, setEventsInFlight } from '../workers/metrics.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -173,12 +174,15 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
         // Nothing ran, and nothing could be recorded (a full disk): say why, and keep serving.
         throw eventFailure(recordedFailure(err));
       }
+      const began = performance.now();
       const work = (async () => {
         try {
           const result = await run(input);
           await journal.write({ ...base, state: 'succeeded', finishedAt: new Date().toISOString(), result });
+          recordEventDuration(event, 'Succeeded', (performance.now() - began) / 1000);
           return result;
         } catch (err) {
+          recordEventDuration(event, err instanceof CancelledFailure || err instanceof ScriptsCancelledError ? 'Cancelled' : 'Failed', (performance.now() - began) / 1000);
           const failure = recordedFailure(err);
           // A journal that cannot be written (a full disk) must not hide the event's own failure.
           await journal.write({ ...base, state: 'failed', finishedAt: new Date().toISOString(), failure }).catch(() => undefined);
@@ -188,10 +192,12 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
         }
       })();
       inFlight.set(key, work);
+      setEventsInFlight(inFlight.size);
       try {
         return await work;
       } finally {
         inFlight.delete(key);
+        setEventsInFlight(inFlight.size);
       }
     };
 
@@ -218,6 +224,7 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
           },
         }),
     );
+    countRevisionBytes(deployment.revision.revisionType, fetched.bytes);
     await readAppSpec(archive); // a revision without a valid AppSpec fails here, not halfway through
     await mkdir(layout.instructionsDir, { recursive: true });
     await writeFile(layout.mostRecentInstallFile(group), dir);

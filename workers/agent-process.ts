@@ -25,6 +25,10 @@ export interface AgentProcessOptions {
   downloadStallSeconds?: number;
   /** `--github-api-url` and `--github-token-file`. */
   github?: { apiUrl?: string; tokenFile?: string };
+  /** `--metrics-listen HOST:PORT`: the agent's Prometheus endpoint. */
+  metricsListen?: string;
+  /** `--codec-key-file`: the payload codec's keys. */
+  codecKeyFile?: string;
   /** Extra environment for the agent (for example AWS settings). */
   env?: NodeJS.ProcessEnv;
   /** Where the agent's output goes (default: discarded). */
@@ -103,6 +107,8 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
     ...(options.downloadStallSeconds ? ['--download-stall-timeout', String(options.downloadStallSeconds)] : []),
     ...(options.github?.apiUrl ? ['--github-api-url', options.github.apiUrl] : []),
     ...(options.github?.tokenFile ? ['--github-token-file', options.github.tokenFile] : []),
+    ...(options.metricsListen ? ['--metrics-listen', options.metricsListen] : []),
+    ...(options.codecKeyFile ? ['--codec-key-file', options.codecKeyFile] : []),
   ];
   const wrapped = options.simulated ? simulatedHostCommand(options.rootDir, argv, options.privateDirs) : { command: argv[0] as string, args: argv.slice(1) };
   // An unshare wrapper is killed outright when this process dies; its --kill-child then stops the agent.

@@ -29,6 +29,7 @@ import { rootCause } from './failures.js';
 import { deploymentFinishedSignal, deploymentStatusQuery, proceedSignal, stopSignal } from './messages.js';
 import { rollsBack } from './contracts/deployment-group.js';
 import { GantrySearchAttributes } from './search-attributes.js';
+import { countDeploymentFinished, countDeploymentStarted } from './metrics.js';
 import { controller, entities } from './controller-proxies.js';
 import { interpret } from './interpreter.js';
 import { strategyFor } from './strategies/index.js';
@@ -125,6 +126,7 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
     summary.currentZone = undefined;
     if (error) summary.errorInformation = error;
     upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: summary.status }]);
+    countDeploymentFinished(input, summary.status);
     const o = summary.deploymentOverview;
     setCurrentDetails(`**${summary.status}**${error ? ` · ${error.code}: ${error.message}` : ''} · targets: ${o.Succeeded} succeeded, ${o.Failed} failed, ${o.Skipped} skipped`);
   };
@@ -146,7 +148,10 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
       await condition(() => proceed || summary.stopRequested !== undefined);
       summary.status = 'InProgress';
     }
-    if (!resumed) notifier.send('DeploymentStart', (name) => deploymentPayload(summary, name));
+    if (!resumed) {
+      countDeploymentStarted(input);
+      notifier.send('DeploymentStart', (name) => deploymentPayload(summary, name));
+    }
     const progress = resumed ?? (summary.stopRequested ? undefined : await prepare(input, summary, tracker, failed));
     const outcome =
       summary.stopRequested || !progress

@@ -75,6 +75,8 @@ export interface HostOptions {
   elbTargets?: Record<string, string>;
   /** `--github-api-url` / `--github-token-file`. */
   github?: { apiUrl?: string; tokenFile?: string };
+  /** `--metrics-listen` per host ID. */
+  metricsListen?: Record<string, string>;
   /** Receives every agent's output (it is discarded otherwise, unless GANTRY_TEST_VERBOSE is set). */
   output?: (chunk: string) => void;
 }
@@ -95,6 +97,7 @@ export function startHosts(hostIds: readonly string[], rootBase: string, options
       downloadStallSeconds: options.downloadStallSeconds,
       elbTarget: options.elbTargets?.[hostId],
       github: options.github,
+      metricsListen: options.metricsListen?.[hostId],
       simulated: true,
       output: (chunk) => {
         options.output?.(chunk);

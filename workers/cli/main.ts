@@ -46,6 +46,7 @@ import { startCluster } from '../cluster.js';
 import type * as Controller from '../controller.js';
 
 type ControllerModule = typeof Controller;
+import type { RuntimeSettings } from '../runtime.js';
 import { REPO_ROOT } from '../tools.js';
 import { parseJson, parseList, parseNestedShorthand, parseShorthand, parseTags, required } from './args.js';
 import { parseListen, serveHookStatus } from '../hook-status-endpoint.js';
@@ -202,9 +203,11 @@ Processes:
                      [--data-dir .gantry/cluster] [--history-shards 4] [--tls | --mtls (a throwaway CA; mtls: client certificates required)]
   worker             a controller worker [--region R: serves region R (queue gantry-R, R's AWS clients)]
                      [--hook-status-listen HOST:PORT: the endpoint Lambda validation functions report to]
+                     [--metrics-listen HOST:PORT (or GANTRY_METRICS_LISTEN): Prometheus metrics at /metrics]
   agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--elb-target ID[:PORT]] [--simulated-host]
                      [--controller-task-queue gantry | --region R] [--max-revisions 5] [--download-stall-timeout 60]
                      [--github-api-url https://api.github.com] [--github-token-file PATH (or GANTRY_GITHUB_TOKEN)]
+                     [--metrics-listen HOST:PORT (or GANTRY_METRICS_LISTEN): Prometheus metrics at /metrics]
   codec-server       decodes encrypted payloads for the Temporal UI and CLI (the codec's keys are required)
                      [--listen 127.0.0.1:8081] [--token-file PATH (or GANTRY_CODEC_SERVER_TOKEN): Bearer token required]
                      [--allow-origin http://localhost:8233 ...: the Temporal UI's origin, for browsers]
@@ -655,8 +658,19 @@ async function getDeploymentCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** `--metrics-listen HOST:PORT` (or GANTRY_METRICS_LISTEN): the Prometheus endpoint of a worker or agent. */
+const METRICS_FLAGS = { 'metrics-listen': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+/** The runtime settings of a long-running process: its metrics endpoint, if asked for, and the tags it reports. */
+function runtimeSettings(values: Values, tags: Record<string, string>): RuntimeSettings {
+  const listen = (values['metrics-listen'] as string | undefined) ?? process.env.GANTRY_METRICS_LISTEN;
+  if (!listen) return {};
+  const { host, port } = parseListen(listen, '--metrics-listen');
+  return { metricsListen: `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`, metricTags: tags };
+}
+
 /** `--hook-status-listen HOST:PORT` (or GANTRY_HOOK_STATUS_LISTEN): where Lambda validation functions report. */
-const HOOK_STATUS_FLAGS = { 'hook-status-listen': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const HOOK_STATUS_FLAGS = { 'hook-status-listen': { type: 'string' }, ...METRICS_FLAGS } as const satisfies ParseArgsConfig['options'];
 
 /** Serves the hook status endpoint while `body` runs, when asked for. */
 async function withHookStatusEndpoint(values: Values, temporal: TemporalTarget, body: () => Promise<void>): Promise<void> {
@@ -675,7 +689,7 @@ async function withHookStatusEndpoint(values: Values, temporal: TemporalTarget, 
 
 async function workerCommand(argv: string[]): Promise<number> {
   const values = parse(argv, HOOK_STATUS_FLAGS);
-  const { createControllerWorker } = await workerModules();
+  const { createControllerWorker } = await workerModules(runtimeSettings(values, { gantry_process: 'controller' }));
   const { connection, namespace, dataConverter } = await connectWorker(target(values));
   const worker = await createControllerWorker({ connection, namespace, dataConverter, taskQueue: taskQueueOf(values), ...(values.region ? { region: values.region as string } : {}) });
   console.error(`gantry controller worker${values.region ? ` for ${String(values.region)}` : ''}: ${resolveTemporalConfig(target(values)).address}, namespace ${namespace}, task queue ${worker.options.taskQueue}`);
@@ -1060,6 +1074,7 @@ async function agentCommand(argv: string[]): Promise<number> {
     'elb-target': { type: 'string' },
     'github-api-url': { type: 'string' },
     'github-token-file': { type: 'string' },
+    ...METRICS_FLAGS,
   });
   // --region: the region's controller and, for S3 downloads, its region.
   const region = values.region as string | undefined;
@@ -1097,6 +1112,8 @@ async function agentCommand(argv: string[]): Promise<number> {
       hostId, rootDir, tags, zone, elbTarget, simulated: true, controllerTaskQueue, maxRevisions, downloadStallSeconds, github,
       address: config.address, namespace: config.namespace,
       privateDirs: values['private-dir'] as string[] | undefined,
+      metricsListen: values['metrics-listen'] as string | undefined,
+      codecKeyFile: values['codec-key-file'] as string | undefined,
       output: (chunk) => process.stderr.write(chunk),
     });
     const stop = (): void => void child.stop();
@@ -1105,7 +1122,7 @@ async function agentCommand(argv: string[]): Promise<number> {
     return (await child.exited) ?? 1;
   }
   const [{ createAgent }, { installRuntime }] = await Promise.all([import('../../agent/main.js'), import('../runtime.js')]);
-  installRuntime();
+  installRuntime(runtimeSettings(values, { gantry_process: 'agent', host_id: hostId }));
   const agent = await createAgent({ hostId, rootDir, tags, zone, loadBalancerTarget, controllerTaskQueue, maxRevisions, downloadStallSeconds, github, temporal: target(values) });
   console.error(`gantry agent ${hostId}: polling ${agent.taskQueue} (root ${rootDir})`);
   await agent.run();
@@ -1129,7 +1146,7 @@ async function devCommand(argv: string[]): Promise<number> {
     namespace: values.namespace as string | undefined,
   });
   try {
-    const { createControllerWorker } = await workerModules();
+    const { createControllerWorker } = await workerModules(runtimeSettings(values, { gantry_process: 'controller' }));
     const temporal = { ...target(values), address: stack.temporalAddress, namespace: stack.namespace };
     const { connection, dataConverter } = await connectWorker(temporal);
     const worker = await createControllerWorker({ connection, dataConverter, namespace: stack.namespace, taskQueue: values['task-queue'] as string | undefined });
@@ -1150,9 +1167,9 @@ async function devCommand(argv: string[]): Promise<number> {
  * What only the long-running commands need (the Temporal worker runtime, the controller's activities
  * with the AWS SDK), loaded when one of them runs: the other commands start in a fraction of the time.
  */
-async function workerModules(): Promise<ControllerModule> {
+async function workerModules(settings: RuntimeSettings = {}): Promise<ControllerModule> {
   const [{ installRuntime }, controller] = await Promise.all([import('../runtime.js'), import('../controller.js')]);
-  installRuntime();
+  installRuntime(settings);
   return controller;
 }
 
@@ -1171,7 +1188,7 @@ async function clusterCommand(argv: string[]): Promise<number> {
     ...(values.tls || values.mtls ? { tls: { mutual: Boolean(values.mtls) } } : {}),
   });
   try {
-    const { createControllerWorker } = await workerModules();
+    const { createControllerWorker } = await workerModules(runtimeSettings(values, { gantry_process: 'controller' }));
     const certs = cluster.certificates;
     // The controller connects as any client would: through the TEMPORAL_TLS_* settings.
     const tlsEnv = certs
