@@ -5,7 +5,9 @@
 //   3. moto server (AWS API emulator) in a project-local Python virtualenv,
 //   4. Temporal's time-skipping test server (Java, from Maven Central), where Java and Maven exist,
 //   5. the Temporal server and temporal-sql-tool (built like the CLI) and PostgreSQL (Debian's package),
-//      for `gantry cluster` and the suite's pass on a production-shaped server.
+//      for `gantry cluster` and the suite's pass on a production-shaped server,
+//   6. Node.js 24 (the npm registry's node-<os>-<arch> package), on which .ci/run also runs the unit
+//      and workflow suites.
 // A second run finds everything in place and takes a few seconds. Resolved tool paths are written to
 // .gantry/tools.json, where the local stack looks them up.
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,6 +26,7 @@ const MOTO_REQUIREMENTS = join(ROOT, 'scripts', 'moto-requirements.txt');
 const MOTO_VENV = join(ROOT, '.venv-moto');
 const MANIFEST = join(ROOT, '.gantry', 'tools.json');
 const TEST_SERVER_POM = join(ROOT, 'scripts', 'temporal-test-server', 'pom.xml');
+const NODE_LTS_VERSION = '24.22.3'; // the newest LTS; .ci/run runs the unit and workflow suites on it
 
 class BootstrapError extends Error {}
 
@@ -322,6 +325,36 @@ async function ensureCluster(cli) {
   return { server, sqlTool, postgresBin };
 }
 
+// ---------- Node.js LTS (a second runtime for the suites) ----------
+/**
+ * Node.js ${NODE_LTS_VERSION} from the npm registry's `node-<platform>-<arch>` package (the official binary,
+ * repackaged), cached per user. Never fatal: the machine's own Node runs everything else.
+ */
+function ensureNodeLts() {
+  const dir = join(cacheRoot(), 'node', NODE_LTS_VERSION);
+  const binary = join(dir, 'bin', 'node');
+  if (existsSync(binary) && run(binary, ['--version']).stdout.trim() === `v${NODE_LTS_VERSION}`) {
+    info(`Node.js ${NODE_LTS_VERSION}: ${binary}`);
+    return binary;
+  }
+  const pkg = `node-${process.platform}-${process.arch}@${NODE_LTS_VERSION}`;
+  announce(`fetching Node.js ${NODE_LTS_VERSION} (${pkg} from the npm registry; first run only)…`);
+  const staging = `${dir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const packed = run('npm', ['pack', pkg, '--pack-destination', staging, '--silent'], { cwd: staging });
+  const tarball = packed.ok ? readdirSync(staging).find((f) => f.endsWith('.tgz')) : undefined;
+  if (!tarball || !run('tar', ['-xzf', join(staging, tarball), '-C', staging]).ok || !existsSync(join(staging, 'package', 'bin', 'node'))) {
+    rmSync(staging, { recursive: true, force: true });
+    return { missing: `npm could not fetch ${pkg}${packed.stderr ? `: ${packed.stderr.trim().split('\n').pop()}` : ''}` };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(join(staging, 'package'), dir);
+  rmSync(staging, { recursive: true, force: true });
+  announce(`  Node.js ready → ${binary}`);
+  return binary;
+}
+
 async function main() {
   const started = Date.now();
   checkNode();
@@ -331,8 +364,10 @@ async function main() {
   const timeSkippingServer = ensureTimeSkippingServer();
   const cluster = await ensureCluster(temporal);
   if (cluster.missing) announce(`Temporal server on PostgreSQL: left out (${cluster.missing}); gantry cluster and the suite's cluster pass need it.`);
+  const nodeLts = ensureNodeLts();
+  if (typeof nodeLts !== 'string') announce(`Node.js ${NODE_LTS_VERSION}: left out (${nodeLts.missing}); .ci/run's pass on it needs it.`);
   mkdirSync(dirname(MANIFEST), { recursive: true });
-  writeFileSync(MANIFEST, `${JSON.stringify({ temporal, motoServer, ...(timeSkippingServer ? { timeSkippingServer } : {}), cluster }, null, 2)}\n`);
+  writeFileSync(MANIFEST, `${JSON.stringify({ temporal, motoServer, ...(timeSkippingServer ? { timeSkippingServer } : {}), cluster, nodeLts: typeof nodeLts === 'string' ? { version: NODE_LTS_VERSION, binary: nodeLts } : nodeLts }, null, 2)}\n`);
   info(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
