@@ -175,14 +175,21 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
         throw eventFailure(recordedFailure(err));
       }
       const began = performance.now();
+      const where = { deploymentId, hostId: deps.hostId, event };
+      Context.current().log.info(`${event} started`, { ...where, attempt: info.attempt });
+      const finished = (outcome: 'Succeeded' | 'Failed' | 'Cancelled', message: string): void => {
+        const seconds = (performance.now() - began) / 1000;
+        recordEventDuration(event, outcome, seconds);
+        Context.current().log[outcome === 'Succeeded' ? 'info' : 'warn'](`${event} ${outcome.toLowerCase()}`, { ...where, outcome, durationMs: Math.round(seconds * 1000), message });
+      };
       const work = (async () => {
         try {
           const result = await run(input);
           await journal.write({ ...base, state: 'succeeded', finishedAt: new Date().toISOString(), result });
-          recordEventDuration(event, 'Succeeded', (performance.now() - began) / 1000);
+          finished('Succeeded', result.diagnostics?.message ?? '');
           return result;
         } catch (err) {
-          recordEventDuration(event, err instanceof CancelledFailure || err instanceof ScriptsCancelledError ? 'Cancelled' : 'Failed', (performance.now() - began) / 1000);
+          finished(err instanceof CancelledFailure || err instanceof ScriptsCancelledError ? 'Cancelled' : 'Failed', (err as Error).message ?? String(err));
           const failure = recordedFailure(err);
           // A journal that cannot be written (a full disk) must not hide the event's own failure.
           await journal.write({ ...base, state: 'failed', finishedAt: new Date().toISOString(), failure }).catch(() => undefined);

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { logger } from '../workers/logging.js';
+import { codecKeyTexts } from '../workers/payload-codec.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { ActivityNotFoundError, type Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
@@ -101,8 +103,10 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   // in the agent's environment (docs/threat-model.md).
   const credentials = withdrawCredentials();
   const temporalConfig = resolveTemporalConfig(options.temporal, credentials.env);
-  if (credentials.skipped) process.stderr.write(`gantry agent: credentials stay readable in /proc/${process.pid}/environ (${credentials.skipped})\n`);
+  if (credentials.skipped) logger().warn(`credentials stay readable in /proc/${process.pid}/environ (${credentials.skipped})`);
   const github = gitHubAccess(options.github, credentials.env);
+  // Whatever the agent holds never reaches its own log lines either.
+  logger().addSecrets([...credentials.withdrawn.map((name) => credentials.env[name]), github.token, ...codecKeyTexts(temporalConfig.dataConverter)]);
   const layout = new AgentLayout(options.rootDir);
   await mkdir(layout.deploymentRoot, { recursive: true });
   const registration: Omit<HostRegistration, 'registeredAt'> = {
@@ -113,7 +117,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   };
   // For operators only: a full disk must not keep the agent from starting (and failing what it left in flight).
   await writeFile(layout.hostFile, `${JSON.stringify(registration, null, 2)}\n`).catch((err: unknown) => {
-    process.stderr.write(`gantry agent: could not write ${layout.hostFile} (${(err as Error).message}); continuing\n`);
+    logger().warn(`could not write ${layout.hostFile} (${(err as Error).message}); continuing`);
   });
   const journal = new EventJournal(layout);
   const { connection, namespace, dataConverter } = await connectWorker(options.temporal, temporalConfig);

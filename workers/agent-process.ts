@@ -27,6 +27,8 @@ export interface AgentProcessOptions {
   github?: { apiUrl?: string; tokenFile?: string };
   /** `--metrics-listen HOST:PORT`: the agent's Prometheus endpoint. */
   metricsListen?: string;
+  /** `--log-level` and `--log-format`. */
+  log?: { level?: string; format?: string };
   /** `--codec-key-file`: the payload codec's keys. */
   codecKeyFile?: string;
   /** Extra environment for the agent (for example AWS settings). */
@@ -109,6 +111,8 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
     ...(options.github?.tokenFile ? ['--github-token-file', options.github.tokenFile] : []),
     ...(options.metricsListen ? ['--metrics-listen', options.metricsListen] : []),
     ...(options.codecKeyFile ? ['--codec-key-file', options.codecKeyFile] : []),
+    ...(options.log?.level ? ['--log-level', options.log.level] : []),
+    ...(options.log?.format ? ['--log-format', options.log.format] : []),
   ];
   const wrapped = options.simulated ? simulatedHostCommand(options.rootDir, argv, options.privateDirs) : { command: argv[0] as string, args: argv.slice(1) };
   // An unshare wrapper is killed outright when this process dies; its --kill-child then stops the agent.

@@ -175,3 +175,8 @@ export function revisionAttributeFor(client: { options: { loadedDataConverter: {
 export function revisionAttributeValues(client: { options: { loadedDataConverter: { payloadCodecs?: readonly PayloadCodec[] } } }, description: string): string[] {
   return encryptingCodecOf(client.options.loadedDataConverter)?.revisionDigests(description) ?? [description];
 }
+
+/** The codec's keys as text (base64), for loggers to mask. */
+export function codecKeyTexts(dataConverter: { payloadCodecs?: readonly PayloadCodec[] } | undefined): string[] {
+  return encryptingCodecOf(dataConverter)?.keys.map((k) => k.key.toString('base64')) ?? [];
+}

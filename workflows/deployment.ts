@@ -9,6 +9,7 @@ import {
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  log,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -127,6 +128,7 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
     if (error) summary.errorInformation = error;
     upsertSearchAttributes([{ key: GantrySearchAttributes.status, value: summary.status }]);
     countDeploymentFinished(input, summary.status);
+    log[summary.status === 'Succeeded' ? 'info' : 'warn'](`deployment ${summary.status.toLowerCase()}`, { deploymentId: summary.deploymentId, status: summary.status, ...(error ? { code: error.code } : {}), targets: { ...summary.deploymentOverview } });
     const o = summary.deploymentOverview;
     setCurrentDetails(`**${summary.status}**${error ? ` · ${error.code}: ${error.message}` : ''} · targets: ${o.Succeeded} succeeded, ${o.Failed} failed, ${o.Skipped} skipped`);
   };
@@ -150,6 +152,7 @@ export async function deployment(input: DeploymentInput, resumed?: DeploymentPro
     }
     if (!resumed) {
       countDeploymentStarted(input);
+      log.info('deployment started', { deploymentId: info.workflowId, applicationName: input.applicationName, deploymentGroupName: input.deploymentGroupName });
       notifier.send('DeploymentStart', (name) => deploymentPayload(summary, name));
     }
     const progress = resumed ?? (summary.stopRequested ? undefined : await prepare(input, summary, tracker, failed));

@@ -75,6 +75,8 @@ export interface HostOptions {
   elbTargets?: Record<string, string>;
   /** `--github-api-url` / `--github-token-file`. */
   github?: { apiUrl?: string; tokenFile?: string };
+  /** `--log-level` / `--log-format` for every agent. */
+  log?: { level?: string; format?: string };
   /** `--metrics-listen` per host ID. */
   metricsListen?: Record<string, string>;
   /** Receives every agent's output (it is discarded otherwise, unless GANTRY_TEST_VERBOSE is set). */
@@ -98,6 +100,7 @@ export function startHosts(hostIds: readonly string[], rootBase: string, options
       elbTarget: options.elbTargets?.[hostId],
       github: options.github,
       metricsListen: options.metricsListen?.[hostId],
+      log: options.log,
       simulated: true,
       output: (chunk) => {
         options.output?.(chunk);

@@ -47,6 +47,9 @@ import type * as Controller from '../controller.js';
 
 type ControllerModule = typeof Controller;
 import type { RuntimeSettings } from '../runtime.js';
+import { GantryLogger, logger, logSettings, setProcessLogger, type LogSettings } from '../logging.js';
+import { CREDENTIAL_ENV } from '../../agent/environ.js';
+import { codecKeyTexts } from '../payload-codec.js';
 import { REPO_ROOT } from '../tools.js';
 import { parseJson, parseList, parseNestedShorthand, parseShorthand, parseTags, required } from './args.js';
 import { parseListen, serveHookStatus } from '../hook-status-endpoint.js';
@@ -204,10 +207,12 @@ Processes:
   worker             a controller worker [--region R: serves region R (queue gantry-R, R's AWS clients)]
                      [--hook-status-listen HOST:PORT: the endpoint Lambda validation functions report to]
                      [--metrics-listen HOST:PORT (or GANTRY_METRICS_LISTEN): Prometheus metrics at /metrics]
+                     [--log-level trace|debug|info|warn|error (GANTRY_LOG_LEVEL; default info)]
+                     [--log-format json|text (GANTRY_LOG_FORMAT; default text on a terminal, else json)]
   agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--elb-target ID[:PORT]] [--simulated-host]
                      [--controller-task-queue gantry | --region R] [--max-revisions 5] [--download-stall-timeout 60]
                      [--github-api-url https://api.github.com] [--github-token-file PATH (or GANTRY_GITHUB_TOKEN)]
-                     [--metrics-listen HOST:PORT (or GANTRY_METRICS_LISTEN): Prometheus metrics at /metrics]
+                     [--metrics-listen HOST:PORT (or GANTRY_METRICS_LISTEN)] [--log-level L] [--log-format F] (as worker)
   codec-server       decodes encrypted payloads for the Temporal UI and CLI (the codec's keys are required)
                      [--listen 127.0.0.1:8081] [--token-file PATH (or GANTRY_CODEC_SERVER_TOKEN): Bearer token required]
                      [--allow-origin http://localhost:8233 ...: the Temporal UI's origin, for browsers]
@@ -658,19 +663,38 @@ async function getDeploymentCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** `--metrics-listen HOST:PORT` (or GANTRY_METRICS_LISTEN): the Prometheus endpoint of a worker or agent. */
-const METRICS_FLAGS = { 'metrics-listen': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+/**
+ * What every long-running process takes: `--metrics-listen HOST:PORT` (or GANTRY_METRICS_LISTEN), its
+ * Prometheus endpoint; `--log-level` and `--log-format` (or GANTRY_LOG_LEVEL, GANTRY_LOG_FORMAT).
+ */
+const PROCESS_FLAGS = { 'metrics-listen': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 
-/** The runtime settings of a long-running process: its metrics endpoint, if asked for, and the tags it reports. */
+/** The log settings of a long-running process (JSON lines unless stderr is a terminal). */
+function processLogSettings(values: Values): LogSettings {
+  try {
+    return logSettings({ level: values['log-level'] as string | undefined, format: values['log-format'] as string | undefined }, process.env, Boolean(process.stderr.isTTY));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** Masks, in the process's log lines, every credential in its environment, its tokens and the codec's keys. */
+function maskProcessSecrets(dataConverter?: Parameters<typeof codecKeyTexts>[0]): void {
+  const credentials = Object.entries(process.env).filter(([name]) => CREDENTIAL_ENV.test(name)).map(([, value]) => value);
+  logger().addSecrets([...credentials, process.env.GANTRY_HOOK_STATUS_TOKEN, ...codecKeyTexts(dataConverter)]);
+}
+
+/** The runtime settings of a long-running process: its logs, its metrics endpoint if asked for, and the tags both carry. */
 function runtimeSettings(values: Values, tags: Record<string, string>): RuntimeSettings {
+  const log = processLogSettings(values);
   const listen = (values['metrics-listen'] as string | undefined) ?? process.env.GANTRY_METRICS_LISTEN;
-  if (!listen) return {};
+  if (!listen) return { tags, log };
   const { host, port } = parseListen(listen, '--metrics-listen');
-  return { metricsListen: `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`, metricTags: tags };
+  return { tags, log, metricsListen: `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}` };
 }
 
 /** `--hook-status-listen HOST:PORT` (or GANTRY_HOOK_STATUS_LISTEN): where Lambda validation functions report. */
-const HOOK_STATUS_FLAGS = { 'hook-status-listen': { type: 'string' }, ...METRICS_FLAGS } as const satisfies ParseArgsConfig['options'];
+const HOOK_STATUS_FLAGS = { 'hook-status-listen': { type: 'string' }, ...PROCESS_FLAGS } as const satisfies ParseArgsConfig['options'];
 
 /** Serves the hook status endpoint while `body` runs, when asked for. */
 async function withHookStatusEndpoint(values: Values, temporal: TemporalTarget, body: () => Promise<void>): Promise<void> {
@@ -678,7 +702,7 @@ async function withHookStatusEndpoint(values: Values, temporal: TemporalTarget, 
   if (!listen) return body();
   const { client, connection } = await connectClient(temporal);
   const endpoint = await serveHookStatus(client, { ...parseListen(listen), token: process.env.GANTRY_HOOK_STATUS_TOKEN });
-  console.error(`Lambda hook status endpoint: ${endpoint.url} (PutLifecycleEventHookExecutionStatus)`);
+  logger().info(`Lambda hook status endpoint: ${endpoint.url} (PutLifecycleEventHookExecutionStatus)`);
   try {
     await body();
   } finally {
@@ -691,8 +715,9 @@ async function workerCommand(argv: string[]): Promise<number> {
   const values = parse(argv, HOOK_STATUS_FLAGS);
   const { createControllerWorker } = await workerModules(runtimeSettings(values, { gantry_process: 'controller' }));
   const { connection, namespace, dataConverter } = await connectWorker(target(values));
+  maskProcessSecrets(dataConverter);
   const worker = await createControllerWorker({ connection, namespace, dataConverter, taskQueue: taskQueueOf(values), ...(values.region ? { region: values.region as string } : {}) });
-  console.error(`gantry controller worker${values.region ? ` for ${String(values.region)}` : ''}: ${resolveTemporalConfig(target(values)).address}, namespace ${namespace}, task queue ${worker.options.taskQueue}`);
+  logger().info(`gantry controller worker${values.region ? ` for ${String(values.region)}` : ''}: ${resolveTemporalConfig(target(values)).address}, namespace ${namespace}, task queue ${worker.options.taskQueue}`);
   await withHookStatusEndpoint(values, target(values), () => worker.run());
   await connection.close();
   return 0;
@@ -700,7 +725,9 @@ async function workerCommand(argv: string[]): Promise<number> {
 
 /** `gantry codec-server`: decodes (and encodes) payloads for the Temporal UI and CLI, until SIGINT or SIGTERM. */
 async function codecServerCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { listen: { type: 'string' }, 'token-file': { type: 'string' }, 'allow-origin': { type: 'string', multiple: true } });
+  const values = parse(argv, { listen: { type: 'string' }, 'token-file': { type: 'string' }, 'allow-origin': { type: 'string', multiple: true }, 'log-level': PROCESS_FLAGS['log-level'], 'log-format': PROCESS_FLAGS['log-format'] });
+  const log = new GantryLogger({ ...processLogSettings(values), fields: { gantry_process: 'codec-server' } });
+  setProcessLogger(log);
   const keys = codecKeysFromSettings(values['codec-key-file'] as string | undefined);
   if (!keys) throw new UsageError('codec-server needs the payload codec\'s keys: --codec-key-file PATH, GANTRY_CODEC_KEY_FILE or GANTRY_CODEC_KEYS');
   const tokenFile = values['token-file'] as string | undefined;
@@ -708,8 +735,9 @@ async function codecServerCommand(argv: string[]): Promise<number> {
   const listenOn = parseListen((values.listen as string | undefined) ?? '127.0.0.1:8081', '--listen');
   const origins = (values['allow-origin'] as string[] | undefined) ?? [];
   for (const origin of origins) if (!/^https?:\/\/[^/]+$/.test(origin)) throw new UsageError(`--allow-origin must be an origin such as http://localhost:8233 (scheme, host and port, no path); got ${JSON.stringify(origin)}`);
+  log.addSecrets([token, ...keys.map((k) => k.key.toString('base64'))]);
   const endpoint = await serveCodec(new EncryptingCodec(keys), { ...listenOn, ...(token ? { token } : {}), allowOrigins: origins });
-  console.error(`gantry codec server: ${endpoint.url} (keys ${keys.map((k) => k.id).join(', ')}; ${token ? 'token required' : 'no token: anyone who reaches it can decode'}${origins.length ? `; browsers from ${origins.join(', ')}` : ''})`);
+  log.info(`gantry codec server: ${endpoint.url} (keys ${keys.map((k) => k.id).join(', ')}; ${token ? 'token required' : 'no token: anyone who reaches it can decode'}${origins.length ? `; browsers from ${origins.join(', ')}` : ''})`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -1074,7 +1102,7 @@ async function agentCommand(argv: string[]): Promise<number> {
     'elb-target': { type: 'string' },
     'github-api-url': { type: 'string' },
     'github-token-file': { type: 'string' },
-    ...METRICS_FLAGS,
+    ...PROCESS_FLAGS,
   });
   // --region: the region's controller and, for S3 downloads, its region.
   const region = values.region as string | undefined;
@@ -1114,6 +1142,7 @@ async function agentCommand(argv: string[]): Promise<number> {
       privateDirs: values['private-dir'] as string[] | undefined,
       metricsListen: values['metrics-listen'] as string | undefined,
       codecKeyFile: values['codec-key-file'] as string | undefined,
+      log: { level: values['log-level'] as string | undefined, format: values['log-format'] as string | undefined },
       output: (chunk) => process.stderr.write(chunk),
     });
     const stop = (): void => void child.stop();
@@ -1124,7 +1153,7 @@ async function agentCommand(argv: string[]): Promise<number> {
   const [{ createAgent }, { installRuntime }] = await Promise.all([import('../../agent/main.js'), import('../runtime.js')]);
   installRuntime(runtimeSettings(values, { gantry_process: 'agent', host_id: hostId }));
   const agent = await createAgent({ hostId, rootDir, tags, zone, loadBalancerTarget, controllerTaskQueue, maxRevisions, downloadStallSeconds, github, temporal: target(values) });
-  console.error(`gantry agent ${hostId}: polling ${agent.taskQueue} (root ${rootDir})`);
+  logger().info(`gantry agent ${hostId}: polling ${agent.taskQueue} (root ${rootDir})`);
   await agent.run();
   return 0;
 }
@@ -1149,6 +1178,7 @@ async function devCommand(argv: string[]): Promise<number> {
     const { createControllerWorker } = await workerModules(runtimeSettings(values, { gantry_process: 'controller' }));
     const temporal = { ...target(values), address: stack.temporalAddress, namespace: stack.namespace };
     const { connection, dataConverter } = await connectWorker(temporal);
+    maskProcessSecrets(dataConverter);
     const worker = await createControllerWorker({ connection, dataConverter, namespace: stack.namespace, taskQueue: values['task-queue'] as string | undefined });
     console.log(`Temporal: ${stack.temporalAddress} (namespace ${stack.namespace})`);
     if (stack.uiUrl) console.log(`Temporal UI: ${stack.uiUrl}`);
@@ -1197,6 +1227,7 @@ async function clusterCommand(argv: string[]): Promise<number> {
     Object.assign(process.env, tlsEnv);
     const temporal = { ...target(values), address: cluster.temporalAddress, namespace: cluster.namespace };
     const { connection, dataConverter } = await connectWorker(temporal);
+    maskProcessSecrets(dataConverter);
     const worker = await createControllerWorker({ connection, dataConverter, namespace: cluster.namespace, taskQueue: values['task-queue'] as string | undefined });
     console.log(`Temporal server on PostgreSQL: ${cluster.temporalAddress} (namespace ${cluster.namespace}; PostgreSQL on 127.0.0.1:${cluster.postgresPort})`);
     const exports = Object.entries({ TEMPORAL_ADDRESS: cluster.temporalAddress, ...tlsEnv }).map(([k, v]) => `${k}=${v}`).join(' ');
