@@ -33,6 +33,8 @@ export interface AgentProcessOptions {
   codecKeyFile?: string;
   /** Extra environment for the agent (for example AWS settings). */
   env?: NodeJS.ProcessEnv;
+  /** The `gantry` entry point to run (default this project's bin/gantry.mjs). */
+  bin?: string;
   /** Where the agent's output goes (default: discarded). */
   output?: (chunk: string) => void;
 }
@@ -95,7 +97,7 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
   const argv = [
     process.execPath,
     ...AGENT_NODE_FLAGS,
-    GANTRY_BIN,
+    options.bin ?? GANTRY_BIN,
     'agent',
     '--host-id', options.hostId,
     '--root', options.rootDir,

@@ -1,14 +1,27 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createControllerActivities, type ControllerDependencies } from '../activities/index.js';
 import { lazyAwsClients } from './aws-clients.js';
 import { CONTROLLER_TASK_QUEUE, REGION_PATTERN, regionTaskQueue } from '../workflows/contracts/naming.js';
+import { MODULE_EXTENSION, REPO_ROOT } from './tools.js';
 
 const require = createRequire(import.meta.url);
 
-/** Path of the workflow bundle's entry point, bundled by the worker at start. */
-export const WORKFLOWS_PATH = require.resolve('../workflows/index.ts');
+/** Path of the workflow bundle's entry point, bundled by the worker at start (from source). */
+export const WORKFLOWS_PATH = require.resolve(`../workflows/index${MODULE_EXTENSION}`);
+
+/**
+ * The workflow bundle `npm run build` made (dist/workflow-bundle*.js), when this runs compiled: one
+ * plain, one with the payload codec's failure converter. From source, the worker bundles at start.
+ */
+export function prebuiltWorkflowBundle(encodedFailures: boolean): string | undefined {
+  if (MODULE_EXTENSION !== '.js') return undefined;
+  const path = join(REPO_ROOT, 'dist', encodedFailures ? 'workflow-bundle-encoded-failures.js' : 'workflow-bundle.js');
+  return existsSync(path) ? path : undefined;
+}
 
 export interface ControllerOptions {
   connection: NativeConnection;
@@ -25,6 +38,12 @@ export interface ControllerOptions {
   dataConverter?: DataConverter;
 }
 
+/** The prebuilt bundle when there is one and no interceptor module must go into it; else the sources. */
+function workflowCode(options: ControllerOptions): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const prebuilt = options.workflowInterceptorModules?.length ? undefined : prebuiltWorkflowBundle(Boolean(options.dataConverter?.failureConverterPath));
+  return prebuilt ? { workflowBundle: { codePath: prebuilt } } : { workflowsPath: WORKFLOWS_PATH };
+}
+
 /**
  * The controller worker: runs every Gantry workflow and the cloud-side activities (revision pinning).
  * Stateless; run as many as needed.
@@ -36,7 +55,7 @@ export async function createControllerWorker(options: ControllerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? (region ? regionTaskQueue(region) : CONTROLLER_TASK_QUEUE),
-    workflowsPath: WORKFLOWS_PATH,
+    ...workflowCode(options),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.workflowInterceptorModules?.length ? { interceptors: { workflowModules: options.workflowInterceptorModules } } : {}),
     activities: createControllerActivities({ ...lazyAwsClients(region ? { ...process.env, AWS_REGION: region } : process.env), ...options.aws }),

@@ -13,6 +13,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { MODULE_EXTENSION } from './tools.js';
 
 const { temporal } = proto;
 
@@ -158,7 +159,7 @@ const require = createRequire(import.meta.url);
  * stack traces go into their (encrypted) encoded attributes, as the workflow bundle's converter does too.
  */
 export function encryptingDataConverter(codec: EncryptingCodec): DataConverter {
-  return { payloadCodecs: [codec], failureConverterPath: require.resolve('./encoded-failures.ts') };
+  return { payloadCodecs: [codec], failureConverterPath: require.resolve(`./encoded-failures${MODULE_EXTENSION}`) };
 }
 
 /** The codec a client or worker encrypts with, if any (clients made from a worker carry its converter). */

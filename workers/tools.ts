@@ -1,9 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (where package.json lives). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const here = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The project's root, whether this runs from source or from the compiled `dist/` (npm run build). */
+export const REPO_ROOT = basename(here) === 'dist' ? dirname(here) : here;
+/** `.ts` from source, `.js` when compiled: for modules loaded by path (the workflow bundle's entry, converters). */
+export const MODULE_EXTENSION = extname(fileURLToPath(import.meta.url));
 
 interface ToolManifest {
   temporal?: string;

@@ -1331,6 +1331,12 @@ function nearest(command: string): string | undefined {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === 'version') {
+    const build = (globalThis as Record<symbol, unknown>)[Symbol.for('gantry.build')] as { mode: string; builtAt?: string } | undefined;
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    console.log(`gantry ${version} (${build?.mode === 'compiled' ? `compiled build of ${build.builtAt}` : 'from source'}; Node.js ${process.versions.node})`);
+    return 0;
+  }
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     const about = command === 'help' ? rest[0] : undefined;
     console.log(about && COMMANDS[about] ? commandHelp(about) : USAGE);
