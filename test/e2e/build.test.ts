@@ -28,7 +28,7 @@ describe('e2e: the compiled build', () => {
   const run = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
 
   beforeAll(() => {
-    for (const entry of ['bin', 'scripts', 'workflows', 'activities', 'workers', 'agent', 'examples', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', '.gantry']) {
+    for (const entry of ['bin', 'scripts', 'workflows', 'activities', 'workers', 'agent', 'examples', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', '.gantry/tools.json']) {
       cpSync(join(REPO_ROOT, entry), join(copy, entry), { recursive: true });
     }
     // Every dependency but tsx: the compiled build must not need it.
