@@ -4,20 +4,20 @@
  * an edited source afterwards makes `gantry` run the sources again instead of the stale build.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgentProcess, type AgentProcess } from '../../workers/agent-process.js';
 import { hostLayerPath } from '../../agent/simulated-host.js';
 import { spawnTied, stopProcess, waitUntil } from '../../workers/processes.js';
-import { REPO_ROOT } from '../../workers/tools.js';
+import { compiledCopy } from '../../bench/compiled-copy.js';
 import { gantry } from '../support/cli.js';
 import { motoEnv, scratchDir, stackAddress, uniqueName } from '../support/harness.js';
 
 describe('e2e: the compiled build', () => {
   const base = scratchDir('e2e-build');
-  const copy = join(base, 'gantry');
-  const bin = join(copy, 'bin', 'gantry.mjs');
+  let copy = '';
+  let bin = '';
   const name = uniqueName('build');
   const queue = uniqueName('e2e build');
   const hostId = `${name}-h1`;
@@ -28,17 +28,7 @@ describe('e2e: the compiled build', () => {
   const run = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
 
   beforeAll(() => {
-    for (const entry of ['bin', 'scripts', 'workflows', 'activities', 'workers', 'agent', 'examples', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', '.gantry/tools.json']) {
-      cpSync(join(REPO_ROOT, entry), join(copy, entry), { recursive: true });
-    }
-    // Every dependency but tsx: the compiled build must not need it.
-    mkdirSync(join(copy, 'node_modules'));
-    for (const entry of readdirSync(join(REPO_ROOT, 'node_modules'))) {
-      if (entry !== 'tsx' && entry !== '.bin') symlinkSync(join(REPO_ROOT, 'node_modules', entry), join(copy, 'node_modules', entry));
-    }
-    // The build itself runs with the real node_modules' TypeScript (a devDependency).
-    const built = spawnSync(process.execPath, [join(copy, 'scripts', 'build.mjs')], { cwd: copy, encoding: 'utf8' });
-    expect(built.status, `${built.stdout}\n${built.stderr}`).toBe(0);
+    ({ root: copy, bin } = compiledCopy(base));
   }, 180_000);
 
   afterAll(async () => {
