@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../workers/tools.js';
  */
 export function compiledCopy(dir: string): { root: string; bin: string; buildSeconds: number } {
   const root = join(dir, 'gantry');
-  for (const entry of ['bin', 'scripts', 'workflows', 'activities', 'workers', 'agent', 'examples', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', '.gantry/tools.json']) {
+  for (const entry of ['bin', 'scripts', 'packaging', 'workflows', 'activities', 'workers', 'agent', 'examples', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', '.gantry/tools.json']) {
     if (existsSync(join(REPO_ROOT, entry))) cpSync(join(REPO_ROOT, entry), join(root, entry), { recursive: true });
   }
   mkdirSync(join(root, 'node_modules'));

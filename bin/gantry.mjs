@@ -21,7 +21,10 @@ function compiledBuild() {
 // An agent's credentials leave its environment before tsx starts its esbuild service (a child that
 // would inherit them, where root hooks could read them); agent/environ.ts picks them up from here.
 if (process.argv[2] === 'agent') {
-  const { pattern } = JSON.parse(readFileSync(new URL('../agent/credential-env.json', import.meta.url), 'utf8'));
+  // The sources' copy, or the build's where only the build is installed.
+  const source = new URL('../agent/credential-env.json', import.meta.url);
+  const names = existsSync(source) ? source : new URL('../dist/agent/credential-env.json', import.meta.url);
+  const { pattern } = JSON.parse(readFileSync(names, 'utf8'));
   const credentials = new RegExp(pattern, 'i');
   const stash = {};
   for (const name of Object.keys(process.env)) {

@@ -210,6 +210,7 @@ Processes:
                      [--log-level trace|debug|info|warn|error (GANTRY_LOG_LEVEL; default info)]
                      [--log-format json|text (GANTRY_LOG_FORMAT; default text on a terminal, else json)]
   agent              --host-id ID --root DIR [--tag KEY=VALUE ...] [--zone ZONE] [--elb-target ID[:PORT]] [--simulated-host]
+                     [--check: verify the connection, namespace, controller, state directory and AWS, then exit]
                      [--controller-task-queue gantry | --region R] [--max-revisions 5] [--download-stall-timeout 60]
                      [--github-api-url https://api.github.com] [--github-token-file PATH (or GANTRY_GITHUB_TOKEN)]
                      [--metrics-listen HOST:PORT (or GANTRY_METRICS_LISTEN)] [--log-level L] [--log-format F] (as worker)
@@ -1102,6 +1103,7 @@ async function agentCommand(argv: string[]): Promise<number> {
     'elb-target': { type: 'string' },
     'github-api-url': { type: 'string' },
     'github-token-file': { type: 'string' },
+    check: { type: 'boolean' },
     ...PROCESS_FLAGS,
   });
   // --region: the region's controller and, for S3 downloads, its region.
@@ -1132,6 +1134,14 @@ async function agentCommand(argv: string[]): Promise<number> {
     throw new UsageError((err as Error).message);
   }
 
+  if (values.check) {
+    const [{ checkAgent }, { withdrawCredentials }] = await Promise.all([import('../../agent/check.js'), import('../../agent/environ.js')]);
+    const lines = await checkAgent({ rootDir, temporal: target(values), controllerTaskQueue, env: withdrawCredentials().env });
+    for (const line of lines) console.log(`${line.status.padEnd(4)} ${line.check}: ${line.detail}`);
+    const failed = lines.filter((line) => line.status === 'fail').length;
+    console.log(failed ? `${failed} check(s) failed: the agent would not work as configured` : 'the agent can run as configured');
+    return failed ? 1 : 0;
+  }
   if (values['simulated-host'] && process.env[INSIDE_ENV] !== '1') {
     const why = simulatedHostUnsupported();
     if (why) throw new UsageError(`--simulated-host: ${why}`);
