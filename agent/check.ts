@@ -42,7 +42,8 @@ async function temporal(options: AgentCheckOptions): Promise<CheckLine[]> {
   try {
     const resolved = resolveTemporalConfig(options.temporal, options.env);
     // An operator waits for the answer: a server that is not there is said within a few seconds.
-    connected = await connectClient(options.temporal, { ...resolved, options: { ...resolved.options, connectTimeout: resolved.options.connectTimeout ?? '5s' } });
+    const quick = { ...resolved.options, connectTimeout: '5s' } as typeof resolved.options; // a client option envconfig's type lacks
+    connected = await connectClient(options.temporal, { ...resolved, options: quick });
   } catch (err) {
     return [{ status: 'fail', check: 'temporal', detail: message(err) }];
   }
