@@ -1252,7 +1252,7 @@ async function clusterCommand(argv: string[]): Promise<number> {
 }
 
 /** Every command: how it runs. Its help is its block of USAGE. */
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+export const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'create-deployment': createDeploymentCommand,
   'get-deployment': getDeploymentCommand,
   'watch-deployment': watchDeploymentCommand,
