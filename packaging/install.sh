@@ -110,7 +110,7 @@ else
     [[ -n "$TLS_CERT" ]] && echo "TEMPORAL_TLS_CLIENT_CERT_PATH=$TLS_CERT"
     [[ -n "$TLS_KEY" ]] && echo "TEMPORAL_TLS_CLIENT_KEY_PATH=$TLS_KEY"
     echo "# This host: its ID, tags and zone (any \`gantry agent\` flag may go here):"
-    echo "GANTRY_AGENT_ARGS=$args"
+    echo "GANTRY_AGENT_ARGS=\"$args\""
     echo "# AWS: the default credential chain (instance role, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY here)."
     [[ -n "$AWS_REGION_SETTING" ]] && echo "AWS_REGION=$AWS_REGION_SETTING"
     [[ -n "$CODEC_KEY_FILE" ]] && echo "GANTRY_CODEC_KEY_FILE=$CODEC_KEY_FILE"

@@ -28,7 +28,7 @@ function parseEnvironmentFile(text: string): Record<string, string> {
     text
       .split('\n')
       .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).replace(/^"(.*)"$/, '$1')]),
   );
 }
 
@@ -122,6 +122,12 @@ describe('e2e: the agent installed on a host (install.sh, systemd unit, --check,
     const lines = readFileSync(inRoot('var/log/gantry/agent.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.find((l) => l.msg === 'ValidateService succeeded')).toMatchObject({ hostId, deploymentId: view.deploymentId, event: 'ValidateService' });
   }, 120_000);
+
+  it('writes settings that both systemd and a shell read the same way', () => {
+    const sourced = spawnSync('bash', ['-c', `set -a; . '${inRoot('etc/gantry/agent.env')}'; printf '%s' "$GANTRY_AGENT_ARGS"`], { encoding: 'utf8' });
+    expect(sourced.status, sourced.stderr).toBe(0);
+    expect(sourced.stdout).toBe(parseEnvironmentFile(readFileSync(inRoot('etc/gantry/agent.env'), 'utf8')).GANTRY_AGENT_ARGS);
+  });
 
   it('checks an installed agent with `gantry agent --check`, and says what is wrong', async () => {
     const settings = parseEnvironmentFile(readFileSync(inRoot('etc/gantry/agent.env'), 'utf8'));
