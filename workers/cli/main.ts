@@ -223,7 +223,8 @@ Connection (all commands): --address HOST:PORT --namespace NS --profile NAME (de
 environment variables and config file, as the temporal CLI). --task-queue overrides the controller
 queue (default gantry); --region R talks to region R's controller (queue gantry-R). --output json|text.
 --codec-key-file PATH (or GANTRY_CODEC_KEY_FILE, or GANTRY_CODEC_KEYS): encrypt payloads with these
-keys (ID:BASE64 lines, the first encrypts); every worker, agent and client needs the same keys.`;
+keys (ID:BASE64 lines, the first encrypts); every worker, agent and client needs the same keys.
+gantry --version says the version, and whether it runs the compiled build (npm run build) or the sources.`;
 
 /** The flags that give a revision: exactly one of them. */
 const REVISION_FLAGS = {
