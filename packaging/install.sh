@@ -161,8 +161,10 @@ ROTATE
 echo "install.sh: installed the Gantry agent for host $HOST_ID in ${ROOT:-/}"
 if [[ -z "$ROOT" && "$START" -eq 1 ]] && command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
   systemctl daemon-reload
-  systemctl enable --now gantry-agent.service
-  echo "install.sh: gantry-agent.service started (journal: journalctl -u gantry-agent; log: /var/log/gantry/agent.log)"
+  systemctl enable gantry-agent.service
+  # restart, not start: an upgrade must run the new build (an event in flight fails FailedAfterRestart).
+  systemctl restart gantry-agent.service
+  echo "install.sh: gantry-agent.service (re)started (log: /var/log/gantry/agent.log)"
 else
   echo "install.sh: not started; check it with: node /opt/gantry/bin/gantry.mjs agent --check --root /var/lib/gantry (with /etc/gantry/agent.env's settings)"
 fi

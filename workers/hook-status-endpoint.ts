@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Client } from '@temporalio/client';
-import { listen, readBody, type HttpEndpoint } from './http-endpoint.js';
+import { listen, readBody, sameSecret, type HttpEndpoint } from './http-endpoint.js';
 import { putLifecycleEventHookExecutionStatus, UsageError } from './deployments.js';
 import { DEPLOYMENT_ID_PATTERN } from '../workflows/contracts/naming.js';
 import type { HookStatusReport } from '../workflows/contracts/lambda.js';
@@ -41,7 +41,9 @@ const fault = (res: ServerResponse, status: number, type: string, message: strin
 function authorized(req: IncomingMessage, token: string | undefined): boolean {
   if (!token) return true;
   const header = req.headers.authorization ?? '';
-  return header === `Bearer ${token}` || new RegExp(`Credential=${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`).test(header);
+  const bearer = /^Bearer (.+)$/.exec(header)?.[1];
+  const accessKey = /Credential=([^/,\s]+)\//.exec(header)?.[1];
+  return [bearer, accessKey].some((presented) => presented !== undefined && sameSecret(presented, token));
 }
 
 /** The CodeDeploy exception a refusal corresponds to. */
