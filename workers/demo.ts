@@ -61,6 +61,8 @@ export async function runDemo(options: { keepRunning: boolean }): Promise<number
           namespace,
           simulated: true,
           tags: { app: 'gantry-sample' },
+          // The demo prints each event itself; from the agents, only their problems.
+          log: { level: 'warn', format: 'text' },
           output: (chunk) => {
             if (/error/i.test(chunk)) process.stderr.write(`[${hostId}] ${chunk}`);
           },
