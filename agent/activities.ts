@@ -1,6 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { countRevisionBytes, recordEventDuration, setEventsInFlight } from '../workers/metrics.js';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentActivities, LifecycleEventInput, LifecycleEventResult } from '../workflows/contracts/agent.js';
@@ -21,12 +20,13 @@ import type { AgentLayout } from './layout.js';
 import { fetchRevision, type GitHubAccess, pruneRevisions, RevisionError } from './revision.js';
 import { adoptFormerGroupState } from './group-adoption.js';
 import { ScriptLog } from './script-log.js';
+import type { S3ClientOnDemand } from '../workers/s3-client.js';
 
 export interface AgentDeps {
   hostId: string;
   layout: AgentLayout;
   journal: EventJournal;
-  s3: () => S3Client;
+  s3: S3ClientOnDemand;
   /** How GitHub revisions are fetched (API URL and token; default api.github.com, anonymous). */
   github?: GitHubAccess;
   /** Deployment directories kept per deployment group, the current one included (CodeDeploy: 5). */

@@ -6,7 +6,7 @@
 import { access, constants, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connectClient, resolveTemporalConfig, type TemporalTarget } from '../workers/connection.js';
-import { s3ClientFromEnv } from '../workers/aws-clients.js';
+import { s3ClientFromEnv } from '../workers/s3-client.js';
 import { CONTROLLER_TASK_QUEUE } from '../workflows/contracts/naming.js';
 
 export interface CheckLine {

@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import type { HostRegistration, LoadBalancerTarget } from '../workflows/contracts/hosts.js';
 import { CONTROLLER_TASK_QUEUE, HOST_ID_PATTERN, hostRegistryWorkflowId, hostTaskQueue, WorkflowType } from '../workflows/contracts/naming.js';
 import { registerHostSignal } from '../workflows/messages.js';
-import { lazyS3Client } from '../workers/aws-clients.js';
+import type { S3ClientOnDemand } from '../workers/s3-client.js';
 import { connectClient, connectWorker, resolveTemporalConfig, type TemporalTarget } from '../workers/connection.js';
 import { afterRestart, createAgentActivities, eventFailure } from './activities.js';
 import type { ArchiveLimits } from './archive.js';
@@ -134,7 +134,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       hostId: options.hostId,
       layout,
       journal,
-      s3: lazyS3Client(credentials.env),
+      s3: s3ClientOnDemand(credentials.env),
       github,
       maxRevisions: options.maxRevisions,
       archiveLimits: options.archiveLimits,
@@ -169,4 +169,10 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       if (worker.getState() === 'RUNNING') worker.shutdown();
     },
   };
+}
+
+/** The agent's S3 client, made (and the SDK loaded) on its first S3 revision only. */
+export function s3ClientOnDemand(env: NodeJS.ProcessEnv): S3ClientOnDemand {
+  let client: ReturnType<S3ClientOnDemand> | undefined;
+  return () => (client ??= import('../workers/s3-client.js').then(({ s3ClientFromEnv }) => s3ClientFromEnv(env)));
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3ClientOnDemand } from '../workers/s3-client.js';
 import type { ArchiveBundleType, GitHubLocation, RevisionLocation } from '../workflows/contracts/revision.js';
 import { describeRevision, localBundleType, normalizeETag } from '../workflows/contracts/revision.js';
 import type { ArchiveLimits } from './archive.js';
@@ -54,7 +54,7 @@ export interface FetchOptions {
   deploymentDir: string;
   /** Emptied, then filled with the revision's content. */
   archiveDir: string;
-  s3: () => S3Client;
+  s3: S3ClientOnDemand;
   github?: GitHubAccess;
   limits?: Partial<ArchiveLimits>;
   signal?: AbortSignal;
@@ -203,7 +203,8 @@ async function openS3(revision: Extract<RevisionLocation, { revisionType: 'S3' }
   const label = describeRevision(revision);
   let response;
   try {
-    response = await options.s3().send(
+    const [s3, { GetObjectCommand }] = await Promise.all([options.s3(), import('@aws-sdk/client-s3')]);
+    response = await s3.send(
       new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: version, IfMatch: eTag ? `"${normalizeETag(eTag)}"` : undefined }),
       { abortSignal: options.signal },
     );

@@ -37,11 +37,11 @@ if (process.argv[2] === 'agent') {
 
 let main;
 if (compiledBuild()) {
-  ({ main } = await import('../dist/workers/cli/main.js'));
+  ({ main } = await import('../dist/workers/cli/entry.js'));
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../workers/cli/main.ts'));
+  ({ main } = await import('../workers/cli/entry.ts'));
 }
 try {
   process.exitCode = await main(process.argv.slice(2));

@@ -30,10 +30,9 @@ import { deploymentStartOptions, GantrySearchAttributes, REVISION_MEMO } from '.
 import { joinProblems } from '../workflows/contracts/values.js';
 import { DEPLOYMENT_WAIT_TYPES, type DeploymentWaitType } from '../workflows/contracts/blue-green.js';
 
-/** Bad input from a user: the message says what to fix. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+import { UsageError } from './usage-error.js';
+
+export { UsageError };
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 

@@ -2,7 +2,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UsageError } from './deployments.js';
+import { UsageError } from './usage-error.js';
 
 export interface HttpEndpoint {
   /** http://host:port of the endpoint. */

@@ -1,4 +1,4 @@
-import { UsageError } from '../deployments.js';
+import { UsageError } from '../usage-error.js';
 
 /** Parses `a=1,b=2` (the AWS CLI shorthand) into an object. */
 export function parseShorthand(flag: string, text: string): Record<string, string> {

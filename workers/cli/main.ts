@@ -1,11 +1,9 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
 import type { AlarmConfiguration, DeploymentInput, DeploymentView, FileExistsBehavior, LoadBalancerInfo } from '../../workflows/contracts/deployment.js';
 import { DEPLOYMENT_STATUSES } from '../../workflows/contracts/deployment.js';
 import type { BlueGreenDeploymentConfiguration, DeploymentWaitType, TargetInstances } from '../../workflows/contracts/blue-green.js';
 import { describeRevision, type RevisionLocation } from '../../workflows/contracts/revision.js';
-import { INSIDE_ENV, simulatedHostUnsupported } from '../../agent/simulated-host.js';
-import { startAgentProcess } from '../agent-process.js';
 import { connectClient, connectWorker, resolveTemporalConfig, type TemporalTarget } from '../connection.js';
 import {
   createDeploymentConfig,
@@ -40,18 +38,15 @@ import {
   deleteDeploymentGroup,
   groupsUsingDeploymentConfig,
 } from '../deployment-groups.js';
-import { CONTROLLER_TASK_QUEUE, REGION_PATTERN, regionTaskQueue } from '../../workflows/contracts/naming.js';
 import { startLocalStack } from '../local-stack.js';
 import { startCluster } from '../cluster.js';
 import type * as Controller from '../controller.js';
 
 type ControllerModule = typeof Controller;
 import type { RuntimeSettings } from '../runtime.js';
-import { GantryLogger, logger, logSettings, setProcessLogger, type LogSettings } from '../logging.js';
-import { CREDENTIAL_ENV } from '../../agent/environ.js';
-import { codecKeyTexts } from '../payload-codec.js';
+import { GantryLogger, logger, setProcessLogger } from '../logging.js';
 import { REPO_ROOT } from '../tools.js';
-import { parseJson, parseList, parseNestedShorthand, parseShorthand, parseTags, required } from './args.js';
+import { parseJson, parseList, parseNestedShorthand, parseShorthand, required } from './args.js';
 import { parseListen, serveHookStatus } from '../hook-status-endpoint.js';
 import { serveCodec } from '../codec-server.js';
 import { codecKeysFromSettings, EncryptingCodec } from '../payload-codec.js';
@@ -66,32 +61,13 @@ import type { CalendarSpec } from '@temporalio/client';
 import type { OVERLAP_POLICIES} from '../rollouts.js';
 import { approveRollout, createRolloutSchedule, deleteRolloutSchedule, describeRolloutSchedule, getRollout, listRollouts, listRolloutSchedules, pauseRollout, pauseRolloutSchedule, startRollout, stopRollout, triggerRolloutSchedule } from '../rollouts.js';
 import { LiveView } from './live-view.js';
+import { maskProcessSecrets, parse, PROCESS_FLAGS, processLogSettings, runtimeSettings, target, taskQueueOf, type Values } from './common.js';
+import { agentCommand } from './agent-command.js';
 import { progressLines, rolloutSummary, summary } from './render.js';
 
-const CONNECTION_OPTIONS = {
-  address: { type: 'string' },
-  namespace: { type: 'string' },
-  profile: { type: 'string' },
-  'codec-key-file': { type: 'string' },
-  'task-queue': { type: 'string' },
-  region: { type: 'string' },
-  output: { type: 'string', default: 'json' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
 
-type Values = Record<string, string | boolean | string[] | undefined>;
 
-function parse<O extends ParseArgsConfig['options']>(argv: string[], options: O): Values {
-  try {
-    return parseArgs({ args: argv, options: { ...CONNECTION_OPTIONS, ...options }, allowPositionals: false, strict: true }).values as Values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
-function target(values: Values): TemporalTarget {
-  return { address: values.address as string | undefined, namespace: values.namespace as string | undefined, profile: values.profile as string | undefined, codecKeyFile: values['codec-key-file'] as string | undefined };
-}
 
 function output(values: Values): 'json' | 'text' {
   const value = values.output as string;
@@ -429,12 +405,6 @@ async function withClient<T>(values: Values, body: (client: Awaited<ReturnType<t
   }
 }
 
-/** The controller queue a command talks to: --task-queue, else the --region's, else the default. */
-const taskQueueOf = (values: Values): string => {
-  const region = values.region as string | undefined;
-  if (region !== undefined && !REGION_PATTERN.test(region)) throw new UsageError(`--region must be an AWS region such as us-east-1; got ${JSON.stringify(region)}`);
-  return (values['task-queue'] as string | undefined) ?? (region ? regionTaskQueue(region) : CONTROLLER_TASK_QUEUE);
-};
 
 async function listDeploymentsCommand(argv: string[]): Promise<number> {
   const values = parse(argv, { 'application-name': { type: 'string' }, 'deployment-group-name': { type: 'string' }, 'include-only-statuses': { type: 'string', multiple: true } });
@@ -663,36 +633,6 @@ async function getDeploymentCommand(argv: string[]): Promise<number> {
   } finally {
     await connection.close();
   }
-}
-
-/**
- * What every long-running process takes: `--metrics-listen HOST:PORT` (or GANTRY_METRICS_LISTEN), its
- * Prometheus endpoint; `--log-level` and `--log-format` (or GANTRY_LOG_LEVEL, GANTRY_LOG_FORMAT).
- */
-const PROCESS_FLAGS = { 'metrics-listen': { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-
-/** The log settings of a long-running process (JSON lines unless stderr is a terminal). */
-function processLogSettings(values: Values): LogSettings {
-  try {
-    return logSettings({ level: values['log-level'] as string | undefined, format: values['log-format'] as string | undefined }, process.env, Boolean(process.stderr.isTTY));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-/** Masks, in the process's log lines, every credential in its environment, its tokens and the codec's keys. */
-function maskProcessSecrets(dataConverter?: Parameters<typeof codecKeyTexts>[0]): void {
-  const credentials = Object.entries(process.env).filter(([name]) => CREDENTIAL_ENV.test(name)).map(([, value]) => value);
-  logger().addSecrets([...credentials, process.env.GANTRY_HOOK_STATUS_TOKEN, ...codecKeyTexts(dataConverter)]);
-}
-
-/** The runtime settings of a long-running process: its logs, its metrics endpoint if asked for, and the tags both carry. */
-function runtimeSettings(values: Values, tags: Record<string, string>): RuntimeSettings {
-  const log = processLogSettings(values);
-  const listen = (values['metrics-listen'] as string | undefined) ?? process.env.GANTRY_METRICS_LISTEN;
-  if (!listen) return { tags, log };
-  const { host, port } = parseListen(listen, '--metrics-listen');
-  return { tags, log, metricsListen: `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}` };
 }
 
 /** `--hook-status-listen HOST:PORT` (or GANTRY_HOOK_STATUS_LISTEN): where Lambda validation functions report. */
@@ -1082,92 +1022,7 @@ async function putHookStatusCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `--elb-target i-0abc`, `10.0.0.5:8080`: an instance ID or IP, and an optional port. */
-function parseElbTarget(text: string): { id: string; port?: number } {
-  const match = /^([A-Za-z0-9.:-]+?)(?::(\d{1,5}))?$/.exec(text);
-  const port = match?.[2] === undefined ? undefined : Number(match[2]);
-  if (!match || (port !== undefined && (port < 1 || port > 65535))) throw new UsageError(`--elb-target expects ID[:PORT] (an instance ID or IP address); got ${JSON.stringify(text)}`);
-  return port === undefined ? { id: match[1] as string } : { id: match[1] as string, port };
-}
 
-async function agentCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, {
-    'host-id': { type: 'string' },
-    root: { type: 'string' },
-    tag: { type: 'string', multiple: true },
-    zone: { type: 'string' },
-    'simulated-host': { type: 'boolean' },
-    'private-dir': { type: 'string', multiple: true },
-    'controller-task-queue': { type: 'string' },
-    'max-revisions': { type: 'string' },
-    'download-stall-timeout': { type: 'string' },
-    'elb-target': { type: 'string' },
-    'github-api-url': { type: 'string' },
-    'github-token-file': { type: 'string' },
-    check: { type: 'boolean' },
-    ...PROCESS_FLAGS,
-  });
-  // --region: the region's controller and, for S3 downloads, its region.
-  const region = values.region as string | undefined;
-  if (region !== undefined) process.env.AWS_REGION = region;
-  const controllerTaskQueue = (values['controller-task-queue'] as string | undefined) ?? (region ? taskQueueOf(values) : undefined);
-  const maxRevisions = values['max-revisions'] === undefined ? undefined : Number(values['max-revisions']);
-  if (maxRevisions !== undefined && (!Number.isInteger(maxRevisions) || maxRevisions < 1)) {
-    throw new UsageError(`--max-revisions must be a whole number of at least 1; got ${JSON.stringify(values['max-revisions'])}`);
-  }
-  const stall = values['download-stall-timeout'];
-  const downloadStallSeconds = stall === undefined ? undefined : Number(stall);
-  if (downloadStallSeconds !== undefined && (!Number.isInteger(downloadStallSeconds) || downloadStallSeconds < 1 || downloadStallSeconds > 3600)) {
-    throw new UsageError(`--download-stall-timeout must be a whole number of seconds from 1 to 3600; got ${JSON.stringify(stall)}`);
-  }
-  const hostId = required('--host-id', values['host-id'] as string | undefined);
-  const rootDir = required('--root', values.root as string | undefined);
-  if (!rootDir.startsWith('/')) throw new UsageError(`--root must be an absolute path; got ${rootDir}`);
-  const tags = parseTags((values.tag as string[] | undefined) ?? []);
-  const zone = values.zone as string | undefined;
-  const elbTarget = values['elb-target'] as string | undefined;
-  const loadBalancerTarget = elbTarget === undefined ? undefined : parseElbTarget(elbTarget);
-  const github = { apiUrl: values['github-api-url'] as string | undefined, tokenFile: values['github-token-file'] as string | undefined };
-  // Checked before anything starts (the token file is read again, inside the host, by the agent itself).
-  try {
-    (await import('../../agent/main.js')).gitHubAccess(github, {});
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-
-  if (values.check) {
-    const [{ checkAgent }, { withdrawCredentials }] = await Promise.all([import('../../agent/check.js'), import('../../agent/environ.js')]);
-    const lines = await checkAgent({ rootDir, temporal: target(values), controllerTaskQueue, env: withdrawCredentials().env });
-    for (const line of lines) console.log(`${line.status.padEnd(4)} ${line.check}: ${line.detail}`);
-    const failed = lines.filter((line) => line.status === 'fail').length;
-    console.log(failed ? `${failed} check(s) failed: the agent would not work as configured` : 'the agent can run as configured');
-    return failed ? 1 : 0;
-  }
-  if (values['simulated-host'] && process.env[INSIDE_ENV] !== '1') {
-    const why = simulatedHostUnsupported();
-    if (why) throw new UsageError(`--simulated-host: ${why}`);
-    const config = resolveTemporalConfig(target(values));
-    const child = startAgentProcess({
-      hostId, rootDir, tags, zone, elbTarget, simulated: true, controllerTaskQueue, maxRevisions, downloadStallSeconds, github,
-      address: config.address, namespace: config.namespace,
-      privateDirs: values['private-dir'] as string[] | undefined,
-      metricsListen: values['metrics-listen'] as string | undefined,
-      codecKeyFile: values['codec-key-file'] as string | undefined,
-      log: { level: values['log-level'] as string | undefined, format: values['log-format'] as string | undefined },
-      output: (chunk) => process.stderr.write(chunk),
-    });
-    const stop = (): void => void child.stop();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    return (await child.exited) ?? 1;
-  }
-  const [{ createAgent }, { installRuntime }] = await Promise.all([import('../../agent/main.js'), import('../runtime.js')]);
-  installRuntime(runtimeSettings(values, { gantry_process: 'agent', host_id: hostId }));
-  const agent = await createAgent({ hostId, rootDir, tags, zone, loadBalancerTarget, controllerTaskQueue, maxRevisions, downloadStallSeconds, github, temporal: target(values) });
-  logger().info(`gantry agent ${hostId}: polling ${agent.taskQueue} (root ${rootDir})`);
-  await agent.run();
-  return 0;
-}
 
 async function devCommand(argv: string[]): Promise<number> {
   const values = parse(argv, {

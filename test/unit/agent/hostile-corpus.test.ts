@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { createAgentActivities } from '../../../agent/activities.js';
 import { EventJournal } from '../../../agent/journal.js';
 import { AgentLayout } from '../../../agent/layout.js';
-import { lazyS3Client } from '../../../workers/aws-clients.js';
+import { s3ClientOnDemand } from '../../../agent/main.js';
 import type { DeploymentContext } from '../../../workflows/contracts/deployment.js';
 import { deriveDeploymentGroupId, validateDeploymentInput } from '../../../workflows/contracts/deployment.js';
 import { joinProblems } from '../../../workflows/contracts/values.js';
@@ -73,7 +73,7 @@ async function runRevision(testCase: RevisionCase): Promise<{ failed?: { event: 
     hostId: 'corpus',
     layout,
     journal: new EventJournal(layout),
-    s3: lazyS3Client(),
+    s3: s3ClientOnDemand(process.env),
     archiveLimits: { maxBytes: 1024 * 1024, maxEntries: 300, maxDepth: 32 },
   });
   const deployment: DeploymentContext = {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createAgentActivities } from '../../../agent/activities.js';
 import { EventJournal } from '../../../agent/journal.js';
 import { AgentLayout } from '../../../agent/layout.js';
-import { lazyS3Client } from '../../../workers/aws-clients.js';
+import { s3ClientOnDemand } from '../../../agent/main.js';
 import type { DeploymentContext } from '../../../workflows/contracts/deployment.js';
 import { deriveDeploymentGroupId } from '../../../workflows/contracts/deployment.js';
 import { scratchDir } from '../../support/harness.js';
@@ -21,7 +21,7 @@ function setup(script: string): { activities: ReturnType<typeof createAgentActiv
   writeFileSync(join(revision, 'scripts', 'run.sh'), `#!/bin/sh\necho run >> ${counter}\n${script}\n`);
   chmodSync(join(revision, 'scripts', 'run.sh'), 0o755);
   const layout = new AgentLayout(join(base, 'agent'));
-  const activities = createAgentActivities({ hostId: 'h1', layout, journal: new EventJournal(layout), s3: lazyS3Client() });
+  const activities = createAgentActivities({ hostId: 'h1', layout, journal: new EventJournal(layout), s3: s3ClientOnDemand(process.env) });
   const deployment: DeploymentContext = {
     deploymentId: 'd-JOURNAL01',
     applicationName: 'app',

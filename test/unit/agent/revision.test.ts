@@ -23,13 +23,13 @@ function layout(): { dir: string; deploymentDir: string; archiveDir: string } {
 }
 
 /** An S3 client whose GetObject answers with `body`, streamed in small chunks as a download would be. */
-function s3Answering(body: Buffer): () => S3Client {
+function s3Answering(body: Buffer): () => Promise<S3Client> {
   const chunks = Array.from({ length: Math.ceil(body.length / 64) }, (_, i) => body.subarray(i * 64, (i + 1) * 64));
   const client = { send: async () => ({ Body: Readable.from(chunks), ETag: '"e"', ContentLength: body.length }) };
-  return () => client as unknown as S3Client;
+  return async () => client as unknown as S3Client;
 }
 
-const noS3 = (): S3Client => {
+const noS3 = async (): Promise<S3Client> => {
   throw new Error('no S3 in this test');
 };
 
@@ -80,7 +80,7 @@ describe('agent/revision fetchRevision', () => {
     const client = { send: async () => ({ Body: Readable.from([archive.subarray(0, 100), archive.subarray(100)]), ETag: '"e"' }) };
     const run = fetchRevision(
       { revisionType: 'S3', s3Location: { bucket: 'b', key: 'app.tgz', bundleType: 'tgz' } },
-      { deploymentDir, archiveDir, s3: () => client as unknown as S3Client, limits: { maxBytes: 150 } },
+      { deploymentDir, archiveDir, s3: async () => client as unknown as S3Client, limits: { maxBytes: 150 } },
     );
     await expect(run).rejects.toThrow(/s3:\/\/b\/app\.tgz is larger than the revision size limit of 150 bytes/);
     expect(existsSync(archiveDir)).toBe(false);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createAgentActivities } from '../../../agent/activities.js';
 import { EventJournal } from '../../../agent/journal.js';
 import { AgentLayout } from '../../../agent/layout.js';
-import { lazyS3Client } from '../../../workers/aws-clients.js';
+import { s3ClientOnDemand } from '../../../agent/main.js';
 import type { DeploymentContext } from '../../../workflows/contracts/deployment.js';
 import { deriveDeploymentGroupId } from '../../../workflows/contracts/deployment.js';
 import { HOOK_EVENTS, scriptRevisionFor, type HookEventName } from '../../../workflows/contracts/lifecycle.js';
@@ -49,7 +49,7 @@ describe('agent: hooks run from the revision the mapping names', () => {
     mkdirSync(layout.instructionsDir, { recursive: true });
     writeFileSync(layout.lastSuccessfulInstallFile(group), layout.deploymentDir(group, 'd-OLDGOOD01'));
     writeFileSync(layout.mostRecentInstallFile(group), layout.deploymentDir(group, 'd-RECENT001'));
-    const activities = createAgentActivities({ hostId: 'h1', layout, journal: new EventJournal(layout), s3: lazyS3Client() });
+    const activities = createAgentActivities({ hostId: 'h1', layout, journal: new EventJournal(layout), s3: s3ClientOnDemand(process.env) });
     const deployment: DeploymentContext = {
       deploymentId: 'd-ROLLBACK1',
       applicationName: 'app',
