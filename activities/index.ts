@@ -9,6 +9,7 @@ import { copyAutoScalingGroup, deleteAutoScalingGroups } from './auto-scaling.js
 import { pollAlarms } from './alarms.js';
 import { countAlarmPoll } from '../workers/metrics.js';
 import type { ControllerActivities, TrafficRequest } from '../workflows/contracts/controller.js';
+import { noScriptsMessage } from '../workflows/contracts/lifecycle.js';
 import { recordOutcomesInRegistry, requestRollback, resolveDeploymentConfig, selectTargetsFromRegistry, startDeploymentWorkflow, watchTargets } from './entity-calls.js';
 import { sendNotification } from './notifications.js';
 import { pinS3Revision } from './revision-pinning.js';
@@ -71,6 +72,7 @@ export function createControllerActivities(deps: ControllerDependencies): Contro
         throw err;
       }
     },
+    answerScriptlessEvent: async ({ event }) => ({ status: 'Succeeded', diagnostics: { errorCode: 'Success', message: noScriptsMessage(event), logTail: '' } }),
     BlockTraffic: (request) => traffic({ ...request, action: 'BlockTraffic' }),
     AllowTraffic: (request) => traffic({ ...request, action: 'AllowTraffic' }),
     setTrafficWeights: (request) => setTrafficWeights(listeners, request),

@@ -7,7 +7,7 @@ import type { DeploymentContext } from '../workflows/contracts/deployment.js';
 import { checkDeploymentIdentity } from '../workflows/contracts/deployment.js';
 import { FailureType } from '../workflows/contracts/errors.js';
 import type { AgentEventName, Diagnostics, HookEventName } from '../workflows/contracts/lifecycle.js';
-import { HOOK_EVENTS, scriptRevisionFor } from '../workflows/contracts/lifecycle.js';
+import { HOOK_EVENTS, noScriptsMessage, scriptRevisionFor } from '../workflows/contracts/lifecycle.js';
 import { normalizeETag } from '../workflows/contracts/revision.js';
 import type { AppSpec } from './appspec.js';
 import { APPSPEC_FILE_NAMES, AppSpecError, MAX_APPSPEC_BYTES, parseAppSpec } from './appspec.js';
@@ -232,12 +232,14 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
         }),
     );
     countRevisionBytes(deployment.revision.revisionType, fetched.bytes);
-    await readAppSpec(archive); // a revision without a valid AppSpec fails here, not halfway through
+    const spec = await readAppSpec(archive); // a revision without a valid AppSpec fails here, not halfway through
     await mkdir(layout.instructionsDir, { recursive: true });
     await writeFile(layout.mostRecentInstallFile(group), dir);
     const digest = fetched.sha256 ? ` (${fetched.bytes} bytes, sha256 ${fetched.sha256})` : '';
     const prunedNote = pruned.length > 0 ? `; removed ${pruned.length} old revision(s)` : '';
-    return ok(`Revision ready in ${archive}${digest}${prunedNote}`);
+    // Which hooks have scripts: the controller answers the others without asking this agent.
+    const scriptedEvents = HOOK_EVENTS.filter((event) => (spec.hooks[event]?.length ?? 0) > 0);
+    return { ...ok(`Revision ready in ${archive}${digest}${prunedNote}`), scriptedEvents };
   };
 
   const install = async ({ deployment }: LifecycleEventInput): Promise<LifecycleEventResult> => {
@@ -285,7 +287,7 @@ export function createAgentActivities(deps: AgentDeps): AgentActivities {
       if (!archive) return ok(`No previous revision on this host: ${event} has nothing to run (no-op)`);
       const spec = await readAppSpec(archive);
       const scripts = spec.hooks[event] ?? [];
-      if (scripts.length === 0) return ok(`No scripts for ${event} (no-op)`);
+      if (scripts.length === 0) return ok(noScriptsMessage(event));
 
       const log = new ScriptLog(layout.scriptLog(deployment.deploymentGroupId, deployment.deploymentId));
       const started = Date.now();

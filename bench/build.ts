@@ -3,7 +3,6 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GANTRY_BIN, startAgentProcess } from '../workers/agent-process.js';
 import { stopProcess } from '../workers/processes.js';
-import { compiledCopy } from './compiled-copy.js';
 import { median, processMemoryMiB, processTree } from './measure.js';
 
 export interface ModeResult {
@@ -28,6 +27,8 @@ interface Options {
   dir: string;
   motoEnv: NodeJS.ProcessEnv;
   runs: number;
+  /** The compiled copy of the project (compiled-copy.ts). */
+  copy: { bin: string; buildSeconds: number };
 }
 
 /** Seconds from spawning `gantry worker` until its "controller worker" line (then it is stopped). */
@@ -92,7 +93,7 @@ async function agentMemory(bin: string, env: NodeJS.ProcessEnv, options: Options
  * from source (through tsx, the worker bundling its workflows) and compiled (prebuilt bundle).
  */
 export async function measureBuild(options: Options): Promise<BuildResult> {
-  const copy = compiledCopy(options.dir);
+  const { copy } = options;
   const modes = { source: { bin: GANTRY_BIN, env: { GANTRY_FROM_SOURCE: '1' } }, compiled: { bin: copy.bin, env: {} } };
   const results: Partial<Record<keyof typeof modes, ModeResult>> = {};
   for (const [mode, { bin, env }] of Object.entries(modes) as [keyof typeof modes, (typeof modes)[keyof typeof modes]][]) {

@@ -21,7 +21,8 @@ if (!address || !namespace || !prefix || !Number.isInteger(count) || count < 1) 
 installRuntime();
 const { connection } = await connectWorker({ address, namespace });
 const noop = async () => ({ status: 'Succeeded' as const, diagnostics: { errorCode: 'Success' as const, message: 'no-op', logTail: '' } });
-const activities = Object.fromEntries(AGENT_EVENTS.map((event) => [event, noop])) as unknown as AgentActivities;
+// A no-op revision has no scripts: DownloadBundle says so, as a real agent would, so the controller answers its hooks itself.
+const activities = { ...Object.fromEntries(AGENT_EVENTS.map((event) => [event, noop])), DownloadBundle: async () => ({ ...(await noop()), scriptedEvents: [] }) } as unknown as AgentActivities;
 const workers: Worker[] = [];
 for (let i = 0; i < count; i += 1) {
   workers.push(

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { DeploymentConfig } from '../workflows/contracts/deployment-config.js';
-import { startDeployment } from '../workers/deployments.js';
+import { getDeploymentSummary, startDeployment } from '../workers/deployments.js';
 import { stopProcess } from '../workers/processes.js';
 import { REPO_ROOT } from '../workers/tools.js';
 
@@ -17,6 +17,9 @@ export interface FleetRun {
   /** Events in the largest run of the deployment workflow (it continues as new past 6,000). */
   largestRunEvents: number;
   runs: number;
+  /** Hosts that did not succeed: a run with any is invalid, its time not a figure. */
+  failedHosts: number;
+  status: string;
 }
 
 export interface FleetCase {
@@ -80,10 +83,11 @@ export async function measureFleet(client: Client, options: { address: string; n
         },
         { taskQueue: options.taskQueue },
       );
-      await client.workflow.getHandle(id).result();
+      await client.workflow.getHandle(id).result().catch(() => undefined); // a failed deployment is reported below
       const seconds = (performance.now() - started) / 1000;
       const cpu = process.cpuUsage(cpuBefore);
       const { events, runs } = await largestRun(client, id);
+      const summary = await getDeploymentSummary(client, id);
       results.push({
         hosts: fleetCase.hosts,
         config: typeof fleetCase.config === 'string' ? fleetCase.config : fleetCase.config.deploymentConfigName,
@@ -92,6 +96,8 @@ export async function measureFleet(client: Client, options: { address: string; n
         controllerCpuSeconds: (cpu.user + cpu.system) / 1e6,
         largestRunEvents: events,
         runs,
+        failedHosts: fleetCase.hosts - summary.deploymentOverview.Succeeded,
+        status: summary.status,
       });
     }
   } finally {

@@ -20,12 +20,22 @@ export const median = (values: readonly number[]): number => {
 
 const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ, the unit of /proc/<pid>/stat CPU times
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux); with `reapedChildren`,
+ * also its children that have exited and been waited for (short-lived scripts). 0 once it has exited.
+ */
+export function processCpuSeconds(pid: number, options: { reapedChildren?: boolean } = {}): number {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return 0;
+  }
   // Fields after the command name, which is parenthesised and may itself contain spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const own = (fields[11] as number) + (fields[12] as number);
+  const children = options.reapedChildren ? (fields[13] as number) + (fields[14] as number) : 0;
+  return (own + children) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** A process's resident set now and at its peak, in MiB, from /proc (Linux). */

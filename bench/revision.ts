@@ -6,10 +6,10 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import type { Readable } from 'node:stream';
 import type { Client } from '@temporalio/client';
 import type { RevisionLocation } from '../workflows/contracts/revision.js';
-import { startAgentProcess } from '../workers/agent-process.js';
+import { startBenchAgent } from './agents.js';
 import { s3ClientFromEnv } from '../workers/aws-clients.js';
 import { getDeploymentSummary, getDeploymentTarget, startDeployment } from '../workers/deployments.js';
-import { median, processCpuSeconds, processMemoryMiB, processTree } from './measure.js';
+import { median, processMemoryMiB } from './measure.js';
 
 export interface RevisionRun {
   source: 'S3' | 'Local';
@@ -29,8 +29,6 @@ export interface RevisionResult {
   /** A plain GetObject of the archive from moto, read to the end and discarded. */
   s3GetSeconds: number;
   runs: RevisionRun[];
-  /** The agent's process tree, idle, over `idleSeconds`. */
-  idle: { seconds: number; rssMiB: number; cpuPercent: number };
   /** Highest resident set of the agent's process during the installs. */
   peakRssMiB: number;
 }
@@ -68,13 +66,12 @@ function timeShell(script: string, dir: string): number {
 }
 
 /**
- * Figures 3 and 4: one real agent; first idle for `idleSeconds` (resident set and CPU of its process
- * tree), then a large tgz revision deployed to it from a local path and from S3 (moto), each timed
+ * Figure 3: one real agent (compiled); a large tgz revision deployed to it from a local path and from S3 (moto), each timed
  * from DownloadBundle's start to Install's end against `tar -xzf` of the same archive.
  */
 export async function measureRevision(
   client: Client,
-  options: { address: string; namespace: string; taskQueue: string; dir: string; mib: number; idleSeconds: number; motoEnv: NodeJS.ProcessEnv },
+  options: { address: string; namespace: string; taskQueue: string; dir: string; mib: number; motoEnv: NodeJS.ProcessEnv; agentBin?: string },
 ): Promise<RevisionResult> {
   const source = join(options.dir, 'source');
   const destination = join(options.dir, 'installed');
@@ -89,21 +86,9 @@ export async function measureRevision(
   const shellSeconds = timeShell(`sha256sum '${archive}' > /dev/null && mkdir x && tar -xzf '${archive}' -C x && cp -a x/app installed`, join(options.dir, 'baseline'));
 
   const hostId = 'bench-revision-host';
-  const agent = startAgentProcess({ hostId, rootDir: join(options.dir, 'host'), address: options.address, namespace: options.namespace, controllerTaskQueue: options.taskQueue, env: options.motoEnv });
+  const agent = await startBenchAgent({ hostId, rootDir: join(options.dir, 'host'), address: options.address, namespace: options.namespace, controllerTaskQueue: options.taskQueue, env: options.motoEnv, bin: options.agentBin });
   try {
     const pid = agent.child.pid as number;
-    // Idle: after start-up has settled, the agent only long-polls its task queue.
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-    const tree = (): number[] => processTree(pid);
-    const cpu = (): number => tree().reduce((sum, p) => sum + processCpuSeconds(p), 0);
-    const cpuBefore = cpu();
-    const rss: number[] = [];
-    for (let i = 0; i < options.idleSeconds; i += 1) {
-      rss.push(tree().reduce((sum, p) => sum + processMemoryMiB(p).rss, 0));
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-    const idle = { seconds: options.idleSeconds, rssMiB: median(rss), cpuPercent: ((cpu() - cpuBefore) / options.idleSeconds) * 100 };
-
     const s3 = s3ClientFromEnv(options.motoEnv);
     const bucket = 'gantry-bench';
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -131,7 +116,7 @@ export async function measureRevision(
       runs.push({ source: kind, seconds, downloadBundleSeconds, installSeconds, ratioToTar: seconds / tarSeconds });
     }
     const peakRssMiB = processMemoryMiB(pid).peak;
-    return { archiveMiB: archiveBytes / 2 ** 20, files, tarSeconds, shellSeconds, s3GetSeconds, runs, idle, peakRssMiB };
+    return { archiveMiB: archiveBytes / 2 ** 20, files, tarSeconds, shellSeconds, s3GetSeconds, runs, peakRssMiB };
   } finally {
     await agent.kill();
   }

@@ -27,6 +27,8 @@ export interface LocalStack {
   namespace: string;
   uiUrl?: string;
   motoEndpoint?: string;
+  /** The Temporal dev server's process (for the bench's CPU figures). */
+  temporalPid?: number;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,13 @@ const QUEUE_READ_RATES = ['transfer', 'timer', 'visibility'].map((queue) => `his
  */
 const SINGLE_PARTITION = ['Read', 'Write'].map((side) => `matching.numTaskqueue${side}Partitions=1`);
 
+/**
+ * Every agent holds one long poll on its queue all the time. The server's default allows 1,200 long
+ * polls per namespace, so past about a thousand hosts agents were refused ("namespace concurrent
+ * poller limit exceeded") and retried. Raised well past any fleet one machine's server can serve.
+ */
+const LONG_POLLS = ['frontend.namespaceCount=50000'];
+
 async function startTemporal(options: LocalStackOptions, namespace: string): Promise<{ child: ChildProcess; address: string; uiUrl?: string }> {
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
@@ -93,7 +102,7 @@ async function startTemporal(options: LocalStackOptions, namespace: string): Pro
     '--namespace', namespace,
     '--log-level', 'warn',
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
-    ...[...QUEUE_READ_RATES, ...SINGLE_PARTITION, ...(options.dynamicConfig ?? [])].flatMap((setting) => ['--dynamic-config-value', setting]),
+    ...[...QUEUE_READ_RATES, ...SINGLE_PARTITION, ...LONG_POLLS, ...(options.dynamicConfig ?? [])].flatMap((setting) => ['--dynamic-config-value', setting]),
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...GANTRY_SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
   ];
@@ -172,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     namespace,
     uiUrl: temporal.uiUrl,
     motoEndpoint: moto?.endpoint,
+    temporalPid: temporal.child.pid,
     stop() {
       stopping ??= Promise.all([stopProcess(temporal.child), moto ? stopProcess(moto.child) : undefined]).then(() => undefined);
       return stopping;

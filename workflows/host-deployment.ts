@@ -1,11 +1,11 @@
-import { ActivityCancellationType, type ActivityOptions, ApplicationFailure, CancellationScope, isCancellation as isCancellationError, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, ApplicationFailure, CancellationScope, isCancellation as isCancellationError, patched, proxyActivities, proxyLocalActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { AgentActivities, LifecycleEventResult } from './contracts/agent.js';
 import type { ControllerActivities } from './contracts/controller.js';
 import type { AgentTimeouts, DeploymentContext, HostDeploymentView } from './contracts/deployment.js';
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from './contracts/errors.js';
 import type { LoadBalancerTarget } from './contracts/hosts.js';
 import type { AgentEventName, LifecycleEventName } from './contracts/lifecycle.js';
-import { PREVIOUS_REVISION_EVENTS } from './contracts/lifecycle.js';
+import { isHookEvent, PREVIOUS_REVISION_EVENTS } from './contracts/lifecycle.js';
 import { hostTaskQueue } from './contracts/naming.js';
 import { diagnosticsOf, rootCause } from './failures.js';
 import { hostStatusQuery } from './messages.js';
@@ -26,6 +26,12 @@ export interface HostDeploymentInput {
   agentTimeouts?: AgentTimeouts;
   trafficControl?: TrafficControl;
 }
+
+/**
+ * patched() marker: hook events without scripts, after DownloadBundle said which have them, are
+ * answered by the controller as local activities instead of activities on the agent's queue.
+ */
+export const SCRIPTLESS_EVENTS_PATCH = 'scriptless-events-answered-by-controller';
 
 export const DEFAULT_AGENT_TIMEOUTS: Required<AgentTimeouts> = {
   scheduleToStartSeconds: 300,
@@ -71,10 +77,21 @@ export async function hostDeployment(input: HostDeploymentInput): Promise<HostDe
     retry: { maximumAttempts: 3, initialInterval: '1s', nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES] },
   };
   const controller = proxyActivities<ControllerActivities>(controllerOptions);
+  const localOptions = { startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } };
+  const local = proxyLocalActivities<ControllerActivities>(localOptions);
+  /** Set from DownloadBundle's result: the hooks this revision has scripts for (later hook events read this revision). */
+  let scriptedEvents: readonly string[] | undefined;
   // Each event's activity carries a summary, so the Temporal UI's timeline reads like CodeDeploy's events.
   const summary = (name: LifecycleEventName): string => `${name} on ${hostId} (${deployment.deploymentId})`;
   const runEvent = async (name: LifecycleEventName): Promise<LifecycleEventResult> => {
-    if (name !== 'BlockTraffic' && name !== 'AllowTraffic') return agent[name as AgentEventName].executeWithOptions({ ...agentOptions, summary: summary(name) }, [{ deployment, hostId }]);
+    if (scriptedEvents && isHookEvent(name) && !scriptedEvents.includes(name)) {
+      return local.answerScriptlessEvent.executeWithOptions({ ...localOptions, summary: `${summary(name)}: no scripts in this revision` }, [{ event: name, hostId, deploymentId: deployment.deploymentId }]);
+    }
+    if (name !== 'BlockTraffic' && name !== 'AllowTraffic') {
+      const result = await agent[name as AgentEventName].executeWithOptions({ ...agentOptions, summary: summary(name) }, [{ deployment, hostId }]);
+      if (name === 'DownloadBundle' && result.scriptedEvents && patched(SCRIPTLESS_EVENTS_PATCH)) scriptedEvents = result.scriptedEvents;
+      return result;
+    }
     const traffic = input.trafficControl;
     if (!traffic?.target) {
       throw ApplicationFailure.create({

@@ -95,6 +95,15 @@ describe('record workflow histories for replay', () => {
     await save('deployment-configs', deploymentConfigsWorkflowId(harness.taskQueue));
   });
 
+  it('in place: hooks without scripts answered by the controller', async () => {
+    fleet.behaviour.set(host(1), { scriptedEvents: ['AfterInstall'] });
+    const id = await startDeployment(harness.client, input(6), { taskQueue: harness.taskQueue });
+    expect((await ended(id)).status).toBe('Succeeded');
+    fleet.behaviour.clear();
+    await save('in-place-scriptless-hooks', id);
+    await save('host-deployment-scriptless-hooks', hostWorkflowId(id, host(1)));
+  });
+
   it('a group: queued deployments, a failure rolled back automatically, and the registry', async () => {
     const config = { applicationName: 'replay-app', deploymentGroupName: `${prefix}-group`, targetHosts: [host(1), host(2)], deploymentConfigName: 'HalfAtATime', autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE' as const] } };
     await createDeploymentGroup(harness.client, config, harness.taskQueue);

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { AgentActivities, LifecycleEventInput } from '../../workflows/contracts/agent.js';
 import type { HostRegistration } from '../../workflows/contracts/hosts.js';
-import { AGENT_EVENTS, type AgentEventName } from '../../workflows/contracts/lifecycle.js';
+import { AGENT_EVENTS, type AgentEventName, type HookEventName } from '../../workflows/contracts/lifecycle.js';
 import { hostRegistryWorkflowId, hostTaskQueue, WorkflowType } from '../../workflows/contracts/naming.js';
 import { registerHostSignal } from '../../workflows/messages.js';
 import type { Harness } from './harness.js';
@@ -15,6 +15,8 @@ export interface FakeBehaviour {
   slowAt?: AgentEventName;
   /** A dead agent: no heartbeats, no answer. */
   deadAt?: AgentEventName;
+  /** DownloadBundle answers that the revision has scripts for these hooks only (as a real agent does from its AppSpec). */
+  scriptedEvents?: HookEventName[];
   /** Apply the above only to deployments of the local revision at this path. */
   onlyRevision?: string;
 }
@@ -78,8 +80,9 @@ export async function startFakeFleet(harness: Harness, hostIds: readonly string[
           details: [{ errorCode: 'ScriptFailed', scriptName: `scripts/${event}.sh`, message, logTail: '[stderr]boom' }],
         });
       }
-      if (event === 'ValidateService') inFlight.delete(hostId);
-      return { status: 'Succeeded' as const, diagnostics: { errorCode: 'Success' as const, message: 'ok', logTail: '' } };
+      if (event === 'ValidateService' || (script.scriptedEvents && event === 'Install')) inFlight.delete(hostId);
+      const result = { status: 'Succeeded' as const, diagnostics: { errorCode: 'Success' as const, message: 'ok', logTail: '' } };
+      return event === 'DownloadBundle' && script.scriptedEvents ? { ...result, scriptedEvents: script.scriptedEvents } : result;
     },
   ]);
   const workers = await Promise.all(

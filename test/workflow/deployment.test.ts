@@ -4,13 +4,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { AgentActivities, LifecycleEventInput } from '../../workflows/contracts/agent.js';
 import type { DeploymentInput, DeploymentView } from '../../workflows/contracts/deployment.js';
-import { AGENT_EVENTS, type AgentEventName } from '../../workflows/contracts/lifecycle.js';
-import { hostTaskQueue, SearchAttributeName } from '../../workflows/contracts/naming.js';
+import { AGENT_EVENTS, type AgentEventName, type HookEventName } from '../../workflows/contracts/lifecycle.js';
+import { hostTaskQueue, hostWorkflowId, SearchAttributeName } from '../../workflows/contracts/naming.js';
 import { batchGetDeployments, batchGetDeploymentTargets, getDeployment, newDeploymentId, startDeployment } from '../../workers/deployments.js';
 import { startController, uniqueName, type Harness } from '../support/harness.js';
 
-/** A scripted host: succeeds every event, except the one it is told to fail. */
-function fakeAgent(calls: string[], failAt?: AgentEventName): AgentActivities {
+/** A scripted host: succeeds every event, except the one it is told to fail; DownloadBundle names the hooks with scripts when given. */
+function fakeAgent(calls: string[], failAt?: AgentEventName, scriptedEvents?: HookEventName[]): AgentActivities {
   const entries = AGENT_EVENTS.map((event) => [
     event,
     async ({ hostId }: LifecycleEventInput) => {
@@ -23,7 +23,8 @@ function fakeAgent(calls: string[], failAt?: AgentEventName): AgentActivities {
           details: [{ errorCode: 'ScriptFailed', scriptName: `scripts/${event}.sh`, message: `Script at specified location: scripts/${event}.sh failed with exit code 2`, logTail: '[stderr]boom' }],
         });
       }
-      return { status: 'Succeeded' as const, diagnostics: { errorCode: 'Success' as const, message: 'ok', logTail: '' } };
+      const result = { status: 'Succeeded' as const, diagnostics: { errorCode: 'Success' as const, message: 'ok', logTail: '' } };
+      return event === 'DownloadBundle' && scriptedEvents ? { ...result, scriptedEvents } : result;
     },
   ]);
   return Object.fromEntries(entries) as AgentActivities;
@@ -40,12 +41,13 @@ describe('workflows/deployment (fake hosts)', () => {
   beforeAll(async () => {
     harness = await startController(uniqueName('deployment workflow'));
     // Hosts 1-3 succeed; host 4 fails AfterInstall; host 5 has no agent at all; host 6 fails ApplicationStop.
-    for (const [n, failAt] of [[1], [2], [3], [4, 'AfterInstall'], [6, 'ApplicationStop']] as const) {
+    // Host 7's revision has scripts for ApplicationStop and AfterInstall only.
+    for (const [n, failAt, scripted] of [[1], [2], [3], [4, 'AfterInstall'], [6, 'ApplicationStop'], [7, undefined, ['ApplicationStop', 'AfterInstall']]] as const) {
       const worker = await Worker.create({
         connection: harness.workerConnection,
         namespace: harness.client.options.namespace,
         taskQueue: hostTaskQueue(host(n)),
-        activities: fakeAgent(calls, failAt),
+        activities: fakeAgent(calls, failAt, scripted ? [...scripted] : undefined),
       });
       hostWorkers.push(worker);
       runs.push(worker.run());
@@ -94,6 +96,27 @@ describe('workflows/deployment (fake hosts)', () => {
     // One at a time: host 1 finished all its events before host 2 started.
     const mine = calls.filter((c) => c.startsWith(host(1)) || c.startsWith(host(2)));
     expect(mine).toEqual([...order.map((e) => `${host(1)}:${e}`), ...order.map((e) => `${host(2)}:${e}`)]);
+  });
+
+  it("answers the hooks its revision has no scripts for without the agent, each still an entry in the host's history", async () => {
+    const id = await startDeployment(harness.client, input([host(7)]), { taskQueue: harness.taskQueue });
+    const view = await succeededView(id);
+    const [target] = view.targets;
+    const order = ['ApplicationStop', 'DownloadBundle', 'BeforeInstall', 'Install', 'AfterInstall', 'ApplicationStart', 'ValidateService'];
+    expect(target?.lifecycleEvents.map((e) => `${e.lifecycleEventName} ${e.status}`)).toEqual(order.map((e) => `${e} Succeeded`));
+    // The agent ran the events before DownloadBundle said which hooks have scripts, and those with scripts after it.
+    expect(calls.filter((c) => c.startsWith(`${host(7)}:`))).toEqual(['ApplicationStop', 'DownloadBundle', 'Install', 'AfterInstall'].map((e) => `${host(7)}:${e}`));
+    const answered = target?.lifecycleEvents.filter((e) => ['BeforeInstall', 'ApplicationStart', 'ValidateService'].includes(e.lifecycleEventName));
+    expect(answered?.map((e) => e.diagnostics?.message)).toEqual(['No scripts for BeforeInstall (no-op)', 'No scripts for ApplicationStart (no-op)', 'No scripts for ValidateService (no-op)']);
+    expect(answered?.every((e) => e.startTime && e.endTime)).toBe(true);
+    // Each answered event is a local activity in the host's history, named in its summary.
+    const history = await harness.client.workflow.getHandle(hostWorkflowId(id, host(7))).fetchHistory();
+    const markers = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    expect(markers).toHaveLength(3);
+    const summaries = markers.map((e) => JSON.parse(Buffer.from(e.userMetadata?.summary?.data ?? []).toString()) as string);
+    expect(summaries).toEqual(['BeforeInstall', 'ApplicationStart', 'ValidateService'].map((e) => `${e} on ${host(7)} (${id}): no scripts in this revision`));
+    const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+    expect(scheduled).toEqual(['ApplicationStop', 'DownloadBundle', 'Install', 'AfterInstall']);
   });
 
   it('fails with HEALTH_CONSTRAINTS when a host other than the last fails, and starts no further host', async () => {

@@ -1,5 +1,5 @@
 import type { DeploymentContext } from './deployment.js';
-import type { AgentEventName, Diagnostics, LifecycleEventStatus } from './lifecycle.js';
+import type { AgentEventName, Diagnostics, HookEventName, LifecycleEventStatus } from './lifecycle.js';
 
 /** Input of every agent activity. */
 export interface LifecycleEventInput {
@@ -11,6 +11,12 @@ export interface LifecycleEventInput {
 export interface LifecycleEventResult {
   status: Extract<LifecycleEventStatus, 'Succeeded' | 'Skipped'>;
   diagnostics: Diagnostics;
+  /**
+   * DownloadBundle only: the hook events the revision's AppSpec gives scripts. Every later hook event
+   * runs this revision's scripts, so the controller answers those without scripts itself
+   * (answerScriptlessEvent) instead of a round trip to the agent.
+   */
+  scriptedEvents?: HookEventName[];
 }
 
 /**

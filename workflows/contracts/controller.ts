@@ -6,6 +6,8 @@ import type { RevisionLocation } from './revision.js';
 import type { Notification } from './triggers.js';
 import type { AliasRouting, LambdaResolution } from './lambda.js';
 import type { GroupDeploymentRequest } from './deployment-group.js';
+import type { LifecycleEventResult } from './agent.js';
+import type { HookEventName } from './lifecycle.js';
 
 /** BlockTraffic / AllowTraffic for one host. */
 export interface TrafficRequest {
@@ -100,6 +102,12 @@ export interface ControllerActivities {
   resolveLambdaRevision(request: { revision: RevisionLocation }): Promise<LambdaResolution>;
   /** Lambda: makes an alias route as asked (version and additional weights); a repeat changes nothing. */
   routeAlias(request: { functionName: string; alias: string; routing: AliasRouting }): Promise<{ before: AliasRouting; after: AliasRouting; changed: boolean }>;
+  /**
+   * A hook event whose revision has no scripts for it: Succeeded, no-op. Run as a local activity by the
+   * host's workflow, so the event keeps its own entry in the host's history and the UI without a round
+   * trip to the agent.
+   */
+  answerScriptlessEvent(input: { event: HookEventName; hostId: string; deploymentId: string }): Promise<LifecycleEventResult>;
   /** Lambda: invokes a validation function asynchronously with DeploymentId and LifecycleEventHookExecutionId. */
   invokeLambdaHook(request: { functionName: string; deploymentId: string; lifecycleEventHookExecutionId: string }): Promise<{ statusCode: number; requestId?: string }>;
 }

@@ -65,6 +65,11 @@ export function scriptRevisionFor(event: HookEventName, deployment: { creator?: 
   return (PREVIOUS_REVISION_EVENTS as readonly string[]).includes(event) ? 'lastSuccessful' : 'current';
 }
 
+/** What an event with no scripts in its revision reports, from the agent or the controller alike. */
+export function noScriptsMessage(event: HookEventName): string {
+  return `No scripts for ${event} (no-op)`;
+}
+
 export function isHookEvent(name: string): name is HookEventName {
   return (HOOK_EVENTS as readonly string[]).includes(name);
 }
