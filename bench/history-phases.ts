@@ -66,3 +66,15 @@ export function eventPhases(history: { events?: HistoryEvent[] | null }): EventP
     betweenEventsMs: med(phases.between),
   };
 }
+
+/** A history as lines of milliseconds since its first event, event type, and the activity or marker it names. */
+export function timeline(label: string, history: { events?: HistoryEvent[] | null }): string {
+  const events = history.events ?? [];
+  const start = events[0] ? millis(events[0]) : 0;
+  return events
+    .map((e) => {
+      const what = e.activityTaskScheduledEventAttributes?.activityType?.name ?? e.markerRecordedEventAttributes?.markerName ?? '';
+      return `${label} ${(millis(e) - start).toFixed(1).padStart(8)} ms ${EventType[e.eventType as number]?.replace('EVENT_TYPE_', '') ?? e.eventType} ${what}`;
+    })
+    .join('\n');
+}

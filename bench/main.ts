@@ -63,7 +63,7 @@ const shown = (f: Figure): string => (Number.isNaN(f.value) ? 'invalid' : `${fix
 const FIGURES: Record<string, (ctx: Context) => Promise<Figure[]>> = {
   async overhead(ctx) {
     const floor = await measureEngineFloor(ctx.client, { address: ctx.address, namespace: ctx.namespace, runs: SETTINGS.overheadRuns });
-    const o = await measureOverhead(ctx.client, { ...ctx, dir: join(ctx.dir, 'overhead'), runs: SETTINGS.overheadRuns, agentBin: ctx.compiledBin() });
+    const o = await measureOverhead(ctx.client, { ...ctx, dir: join(ctx.dir, 'overhead'), runs: SETTINGS.overheadRuns, compiledRoot: ctx.compiled().root });
     const perEventTarget = 1.5 * floor.perActivityMedianMs;
     const ratio = o.deploymentMedianMs / o.localMedianMs;
     const cpu = o.cpu.server + o.cpu.controller + o.cpu.agent;

@@ -1,26 +1,21 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Client } from '@temporalio/client';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createAgentActivities } from '../agent/activities.js';
-import { EventJournal } from '../agent/journal.js';
-import { AgentLayout } from '../agent/layout.js';
-import { s3ClientOnDemand } from '../agent/main.js';
+import { AGENT_NODE_FLAGS, agentEnvironment } from '../workers/agent-process.js';
+import { REPO_ROOT } from '../workers/tools.js';
 import { connectWorker } from '../workers/connection.js';
-import { newDeploymentId, startDeployment } from '../workers/deployments.js';
-import type { LifecycleEventInput, LifecycleEventResult } from '../workflows/contracts/agent.js';
-import type { DeploymentContext } from '../workflows/contracts/deployment.js';
-import { deriveDeploymentGroupId } from '../workflows/contracts/deployment.js';
+import { startDeployment } from '../workers/deployments.js';
 import type { AgentEventName } from '../workflows/contracts/lifecycle.js';
 import { IN_PLACE_EVENTS } from '../workflows/contracts/lifecycle.js';
 import { hostWorkflowId } from '../workflows/contracts/naming.js';
 import type { RevisionLocation } from '../workflows/contracts/revision.js';
 import type { FloorActivities } from './floor-workflows.js';
-import { eventPhases, type EventPhases } from './history-phases.js';
+import { eventPhases, timeline, type EventPhases } from './history-phases.js';
 import { startBenchAgent } from './agents.js';
 import { median, processCpuSeconds, processTree } from './measure.js';
 
@@ -71,33 +66,22 @@ export function writeTrueRevision(dir: string, destination: string): { archive: 
 }
 
 /**
- * The floor a deployment is measured against: the agent's own activities (download and verify the
- * archive, extract, install, run each hook with its log and journal) called one after another in this
- * process, with no Temporal server, workflow or task queue in between.
+ * The floor a deployment is measured against: the agent's own compiled activities (download and
+ * verify the archive, extract, install, run each hook with its log and journal) one after another in
+ * a process of their own (local-floor.mjs), with no Temporal server, workflow or task queue between.
  */
-function localAgentRun(rootDir: string, revision: RevisionLocation): () => Promise<number> {
-  const layout = new AgentLayout(rootDir);
-  const activities = createAgentActivities({ hostId: 'bench-local', layout, journal: new EventJournal(layout), s3: s3ClientOnDemand(process.env) });
-  const applicationName = 'bench';
-  const deploymentGroupName = 'local';
-  return async () => {
-    const deployment: DeploymentContext = {
-      deploymentId: newDeploymentId(),
-      applicationName,
-      deploymentGroupName,
-      deploymentGroupId: deriveDeploymentGroupId(applicationName, deploymentGroupName),
-      revision,
-      creator: 'user',
-      ignoreApplicationStopFailures: false,
-    };
-    const started = performance.now();
-    for (const event of EVENTS) {
-      const run = activities[event] as (input: LifecycleEventInput) => Promise<LifecycleEventResult>;
-      const result: LifecycleEventResult = await new MockActivityEnvironment().run(run, { deployment, hostId: 'bench-local' });
-      if (result.status !== 'Succeeded') throw new Error(`the local run's ${event} did not succeed: ${result.diagnostics.message}`);
-    }
-    return performance.now() - started;
-  };
+async function localAgentRuns(compiledRoot: string, rootDir: string, archive: string, sha256: string, runs: number, scripts: string[]): Promise<{ ms: number[]; directMs: number[] }> {
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, join(REPO_ROOT, 'bench', 'local-floor.mjs'), join(compiledRoot, 'dist'), rootDir, archive, sha256, String(runs), ...scripts], {
+    cwd: compiledRoot,
+    env: agentEnvironment(process.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0) throw new Error(`the local floor run failed (${code}):\n${out}`);
+  return JSON.parse(out.trim().split('\n').pop() as string) as { ms: number[]; directMs: number[] };
 }
 
 /** CPU seconds of a process tree, exited and reaped children (the hooks' scripts) included. */
@@ -115,14 +99,13 @@ const ownCpu = (): number => {
  */
 export async function measureOverhead(
   client: Client,
-  options: { address: string; namespace: string; taskQueue: string; dir: string; runs: number; serverPid?: number; agentBin?: string },
+  options: { address: string; namespace: string; taskQueue: string; dir: string; runs: number; serverPid?: number; compiledRoot: string },
 ): Promise<OverheadResult> {
   const destination = join(options.dir, 'installed');
   const { archive, sha256, scripts } = writeTrueRevision(join(options.dir, 'revision'), destination);
   const revision: RevisionLocation = { revisionType: 'Local', local: { path: archive, bundleType: 'tgz', sha256 } };
   const hostId = 'bench-host';
-  const agent = await startBenchAgent({ hostId, rootDir: join(options.dir, 'host'), address: options.address, namespace: options.namespace, controllerTaskQueue: options.taskQueue, bin: options.agentBin });
-  const local = localAgentRun(join(options.dir, 'local-host'), revision);
+  const agent = await startBenchAgent({ hostId, rootDir: join(options.dir, 'host'), address: options.address, namespace: options.namespace, controllerTaskQueue: options.taskQueue, bin: join(options.compiledRoot, 'bin', 'gantry.mjs') });
   try {
     const deploy = async (): Promise<{ ms: number; id: string; cpu: CpuByProcess }> => {
       const before = { server: treeCpu(options.serverPid), controller: ownCpu(), agent: treeCpu(agent.child.pid) };
@@ -133,31 +116,27 @@ export async function measureOverhead(
       const cpu = { server: treeCpu(options.serverPid) - before.server, controller: ownCpu() - before.controller, agent: treeCpu(agent.child.pid) - before.agent };
       return { ms, id, cpu };
     };
-    // Warm-up: the first deployment has no ApplicationStop and warms every cache; so does the first local run.
+    // Warm-up: the first deployment has no ApplicationStop and warms every cache.
     await deploy();
-    await local();
     const deployments: Awaited<ReturnType<typeof deploy>>[] = [];
-    const direct: number[] = [];
-    const locals: number[] = [];
-    for (let i = 0; i < options.runs; i += 1) {
-      deployments.push(await deploy());
-      locals.push(await local());
-      const started = performance.now();
-      for (const script of scripts) spawnSync(script, { stdio: 'ignore' });
-      direct.push(performance.now() - started);
-    }
+    for (let i = 0; i < options.runs; i += 1) deployments.push(await deploy());
+    const local = await localAgentRuns(options.compiledRoot, join(options.dir, 'local-host'), archive, sha256, options.runs, scripts);
     rmSync(destination, { recursive: true, force: true });
     const last = deployments[deployments.length - 1] as (typeof deployments)[number];
+    // GANTRY_BENCH_TIMELINE=1: the last deployment's and its host's histories, event by event, on stderr.
+    if (process.env.GANTRY_BENCH_TIMELINE) {
+      for (const workflowId of [last.id, hostWorkflowId(last.id, hostId)]) console.error(timeline(workflowId, await client.workflow.getHandle(workflowId).fetchHistory()));
+    }
     const phases = eventPhases(await client.workflow.getHandle(hostWorkflowId(last.id, hostId)).fetchHistory());
     const deploymentMedianMs = median(deployments.map((d) => d.ms));
-    const directMedianMs = median(direct);
+    const directMedianMs = median(local.directMs);
     return {
       runs: options.runs,
       events: EVENTS.length,
       archiveBytes: readFileSync(archive).length,
       deploymentMedianMs,
       directMedianMs,
-      localMedianMs: median(locals),
+      localMedianMs: median(local.ms),
       overheadPerEventMedianMs: (deploymentMedianMs - directMedianMs) / EVENTS.length,
       // Means: /proc counts CPU in 10 ms ticks, too coarse for one deployment's median.
       cpu: { server: mean(deployments.map((d) => d.cpu.server)), controller: mean(deployments.map((d) => d.cpu.controller)), agent: mean(deployments.map((d) => d.cpu.agent)) },
