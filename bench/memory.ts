@@ -38,31 +38,31 @@ export async function measureMemory(
   try {
     const pid = agent.child.pid as number;
     const rss = (): number => processTree(pid).reduce((sum, p) => sum + processMemoryMiB(p).rss, 0);
-    /** Idle: after start-up or the last deployment has settled, the agent only long-polls. */
-    const idle = async (seconds: number): Promise<number> => {
+    /** Idle: once start-up or the last deployment has settled (5 s), the agent only long-polls. */
+    const idle = async (seconds: number): Promise<{ rssMiB: number; cpuPercent: number }> => {
       await sleep(5_000);
+      const cpuBefore = processCpuSeconds(pid);
+      const began = performance.now();
       const samples: number[] = [];
       for (let i = 0; i < seconds; i += 1) {
         samples.push(rss());
         await sleep(1_000);
       }
-      return median(samples);
+      return { rssMiB: median(samples), cpuPercent: ((processCpuSeconds(pid) - cpuBefore) / ((performance.now() - began) / 1000)) * 100 };
     };
-    const cpuBefore = processCpuSeconds(pid);
-    const idleFreshMiB = await idle(options.idleSeconds);
-    const idleCpuPercent = ((processCpuSeconds(pid) - cpuBefore) / (options.idleSeconds + 5)) * 100;
+    const fresh = await idle(options.idleSeconds);
     const warmUpDeployments = Math.min(10, options.deployments);
     const checkpoints: [number, number][] = [];
-    let idleAfterWarmUpMiB = idleFreshMiB;
+    let idleAfterWarmUpMiB = fresh.rssMiB;
     const every = Math.max(1, Math.floor(options.deployments / 10));
     for (let done = 1; done <= options.deployments; done += 1) {
       const id = await startDeployment(client, { applicationName: 'bench', deploymentGroupName: 'memory', revision, targetHosts: [hostId] }, { taskQueue: options.taskQueue });
       await client.workflow.getHandle(id).result();
       if (done % every === 0) checkpoints.push([done, rss()]);
-      if (done === warmUpDeployments) idleAfterWarmUpMiB = await idle(10);
+      if (done === warmUpDeployments) idleAfterWarmUpMiB = (await idle(10)).rssMiB;
     }
-    const idleAfterAllMiB = await idle(10);
-    return { deployments: options.deployments, idleFreshMiB, idleAfterWarmUpMiB, idleAfterAllMiB, warmUpDeployments, checkpoints, idleSeconds: options.idleSeconds, idleCpuPercent };
+    const idleAfterAllMiB = (await idle(10)).rssMiB;
+    return { deployments: options.deployments, idleFreshMiB: fresh.rssMiB, idleAfterWarmUpMiB, idleAfterAllMiB, warmUpDeployments, checkpoints, idleSeconds: options.idleSeconds, idleCpuPercent: fresh.cpuPercent };
   } finally {
     await agent.stop();
   }

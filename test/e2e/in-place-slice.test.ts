@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentView } from '../../workflows/contracts/deployment.js';
+import { hostWorkflowId } from '../../workflows/contracts/naming.js';
 import { hostLayerPath } from '../../agent/simulated-host.js';
 import type { AgentProcess } from '../../workers/agent-process.js';
 import { gantry } from '../support/cli.js';
@@ -11,7 +12,7 @@ import { scratchDir, stackAddress, startController, startHosts, uniqueName, type
  * A revision whose hooks append to a log (event, version) and dump their environment, installing an
  * app directory and a config file to absolute paths private to each simulated host.
  */
-function writeRevision(dir: string, app: string, version: string, options: { failValidate?: boolean; files: Record<string, string> }): void {
+function writeRevision(dir: string, app: string, version: string, options: { failValidate?: boolean; files: Record<string, string>; hooks?: string[] }): void {
   mkdirSync(join(dir, 'scripts'), { recursive: true });
   for (const [name, body] of Object.entries(options.files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -27,7 +28,7 @@ files:
   - source: config/app.conf
     destination: /etc/${app}
 hooks:
-${['ApplicationStop', 'BeforeInstall', 'AfterInstall', 'ApplicationStart', 'ValidateService']
+${(options.hooks ?? ['ApplicationStop', 'BeforeInstall', 'AfterInstall', 'ApplicationStart', 'ValidateService'])
   .map((event) => `  ${event}:\n    - location: scripts/hook.sh\n      timeout: 30\n`)
   .join('')}`,
   );
@@ -150,6 +151,33 @@ describe('e2e: in-place deployment through the real stack', () => {
     expect(log).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[stderr\]health check failed for v2$/m);
     // Host 2 was never touched by the failed deployment.
     expect(readFileSync(onHost(second, '/srv', 'app', 'index.html'), 'utf8')).toBe('v1');
+  });
+
+  it('answers the hooks a revision has no scripts for from the controller: each still in the host history, the agent never asked', async () => {
+    writeRevision(join(base, 'v3'), app, 'v3', { hooks: ['ApplicationStart'], files: { 'app/index.html': 'v3', 'config/app.conf': 'x=3' } });
+    const result = await deploy(join(base, 'v3'));
+    expect(result.code, result.stderr).toBe(0);
+    const view = JSON.parse(result.stdout).deploymentInfo as DeploymentView;
+    const [first] = hosts as [string];
+    const events = view.targets[0]?.lifecycleEvents ?? [];
+    expect(events.map((e) => `${e.lifecycleEventName}:${e.status}`)).toEqual([
+      'ApplicationStop:Succeeded', 'DownloadBundle:Succeeded', 'BeforeInstall:Succeeded', 'Install:Succeeded',
+      'AfterInstall:Succeeded', 'ApplicationStart:Succeeded', 'ValidateService:Succeeded',
+    ]);
+    expect(events.filter((e) => e.diagnostics?.message.startsWith('No scripts for')).map((e) => e.lifecycleEventName)).toEqual(['BeforeInstall', 'AfterInstall', 'ValidateService']);
+    // On the host: the revision is installed, its one hook ran, and the agent journaled only the events it was sent.
+    expect(readFileSync(onHost(first, '/srv', 'app', 'index.html'), 'utf8')).toBe('v3');
+    expect(readFileSync(onHost(first, '/srv', 'state', 'hooks.log'), 'utf8')).toMatch(/ApplicationStop v2\nApplicationStart v3\n$/);
+    const journal = readdirSync(join(rootOf(first), 'deployment-root', view.deploymentGroupId, view.deploymentId, 'journal')).sort();
+    expect(journal).toEqual(['ApplicationStart.json', 'ApplicationStop.json', 'DownloadBundle.json', 'Install.json']);
+    // In Temporal: every event is a step of the host's history, the three without scripts as the controller's local activities.
+    const history = await harness.client.workflow.getHandle(hostWorkflowId(view.deploymentId, first)).fetchHistory();
+    const scheduled = (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(scheduled).toEqual(['ApplicationStop', 'DownloadBundle', 'Install', 'ApplicationStart']);
+    const answered = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    expect(answered.map((e) => Buffer.from(e.userMetadata?.summary?.data ?? []).toString())).toEqual(
+      ['BeforeInstall', 'AfterInstall', 'ValidateService'].map((event) => JSON.stringify(`${event} on ${first} (${view.deploymentId}): no scripts in this revision`)),
+    );
   });
 
   it('refuses bad input with a clear message before starting anything', async () => {

@@ -8,6 +8,7 @@ import { createAgentActivities } from '../../../agent/activities.js';
 import { EventJournal } from '../../../agent/journal.js';
 import { AgentLayout } from '../../../agent/layout.js';
 import { s3ClientOnDemand } from '../../../agent/main.js';
+import type { LifecycleEventResult } from '../../../workflows/contracts/agent.js';
 import type { DeploymentContext } from '../../../workflows/contracts/deployment.js';
 import { deriveDeploymentGroupId } from '../../../workflows/contracts/deployment.js';
 import { scratchDir } from '../../support/harness.js';
@@ -40,7 +41,9 @@ describe('agent/journal', () => {
   it('a retried event returns its recorded result without running its scripts again', async () => {
     const { activities, deployment, counter } = setup('echo done');
     const env = new MockActivityEnvironment({ attempt: 1 });
-    await env.run(activities.DownloadBundle, { deployment, hostId: 'h1' });
+    const downloaded = (await env.run(activities.DownloadBundle, { deployment, hostId: 'h1' })) as LifecycleEventResult;
+    // DownloadBundle names the hooks the AppSpec gives scripts: the controller answers the others itself.
+    expect(downloaded.scriptedEvents).toEqual(['AfterInstall']);
     const first = await env.run(activities.AfterInstall, { deployment, hostId: 'h1' });
     const retry = await new MockActivityEnvironment({ attempt: 2 }).run(activities.AfterInstall, { deployment, hostId: 'h1' });
     expect(retry).toEqual(first);
