@@ -6,13 +6,14 @@ import type { DeploymentConfig } from '../workflows/contracts/deployment-config.
 import { getDeploymentSummary, startDeployment } from '../workers/deployments.js';
 import { stopProcess } from '../workers/processes.js';
 import { REPO_ROOT } from '../workers/tools.js';
+import { processCpuSeconds } from './measure.js';
 
 export interface FleetRun {
   hosts: number;
   config: string;
   seconds: number;
   msPerHost: number;
-  /** CPU seconds of the controller worker's process (workflows and controller activities). */
+  /** CPU seconds of the controller worker's process (`gantry worker`: workflows and controller activities). */
   controllerCpuSeconds: number;
   /** Events in the largest run of the deployment workflow (it continues as new past 6,000). */
   largestRunEvents: number;
@@ -62,7 +63,7 @@ async function largestRun(client: Client, workflowId: string): Promise<{ events:
  * Figure 2: deployments to fleets of cheap in-process host workers (one Temporal worker per host task
  * queue in a separate process, no-op events), driven by the real controller in this process.
  */
-export async function measureFleet(client: Client, options: { address: string; namespace: string; taskQueue: string; cases: FleetCase[]; fleetSize?: number }): Promise<FleetRun[]> {
+export async function measureFleet(client: Client, options: { address: string; namespace: string; taskQueue: string; controllerPid: number; cases: FleetCase[]; fleetSize?: number }): Promise<FleetRun[]> {
   const size = options.fleetSize ?? Math.max(...options.cases.map((c) => c.hosts));
   const prefix = 'fleet-host-';
   const fleet = await startFleetHosts({ address: options.address, namespace: options.namespace, prefix, count: size });
@@ -70,7 +71,7 @@ export async function measureFleet(client: Client, options: { address: string; n
   try {
     for (const fleetCase of options.cases) {
       const config = typeof fleetCase.config === 'string' ? { deploymentConfigName: fleetCase.config } : { deploymentConfig: fleetCase.config };
-      const cpuBefore = process.cpuUsage();
+      const cpuBefore = processCpuSeconds(options.controllerPid);
       const started = performance.now();
       const id = await startDeployment(
         client,
@@ -85,7 +86,7 @@ export async function measureFleet(client: Client, options: { address: string; n
       );
       await client.workflow.getHandle(id).result().catch(() => undefined); // a failed deployment is reported below
       const seconds = (performance.now() - started) / 1000;
-      const cpu = process.cpuUsage(cpuBefore);
+      const cpu = processCpuSeconds(options.controllerPid) - cpuBefore;
       const { events, runs } = await largestRun(client, id);
       const summary = await getDeploymentSummary(client, id);
       results.push({
@@ -93,7 +94,7 @@ export async function measureFleet(client: Client, options: { address: string; n
         config: typeof fleetCase.config === 'string' ? fleetCase.config : fleetCase.config.deploymentConfigName,
         seconds,
         msPerHost: (seconds * 1000) / fleetCase.hosts,
-        controllerCpuSeconds: (cpu.user + cpu.system) / 1e6,
+        controllerCpuSeconds: cpu,
         largestRunEvents: events,
         runs,
         failedHosts: fleetCase.hosts - summary.deploymentOverview.Succeeded,

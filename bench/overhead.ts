@@ -26,8 +26,11 @@ const EVENTS = IN_PLACE_EVENTS as readonly AgentEventName[];
 /** CPU seconds per deployment, by process. */
 export interface CpuByProcess {
   server: number;
+  /** `gantry worker`: the workflows and the controller's activities. */
   controller: number;
   agent: number;
+  /** This process: the client that starts the deployment and waits for its result. */
+  client: number;
 }
 
 export interface OverheadResult {
@@ -99,7 +102,7 @@ const ownCpu = (): number => {
  */
 export async function measureOverhead(
   client: Client,
-  options: { address: string; namespace: string; taskQueue: string; dir: string; runs: number; serverPid?: number; compiledRoot: string },
+  options: { address: string; namespace: string; taskQueue: string; dir: string; runs: number; serverPid?: number; controllerPid: number; compiledRoot: string },
 ): Promise<OverheadResult> {
   const destination = join(options.dir, 'installed');
   const { archive, sha256, scripts } = writeTrueRevision(join(options.dir, 'revision'), destination);
@@ -108,13 +111,14 @@ export async function measureOverhead(
   const agent = await startBenchAgent({ hostId, rootDir: join(options.dir, 'host'), address: options.address, namespace: options.namespace, controllerTaskQueue: options.taskQueue, bin: join(options.compiledRoot, 'bin', 'gantry.mjs') });
   try {
     const deploy = async (): Promise<{ ms: number; id: string; cpu: CpuByProcess }> => {
-      const before = { server: treeCpu(options.serverPid), controller: ownCpu(), agent: treeCpu(agent.child.pid) };
+      const cpu = (): CpuByProcess => ({ server: treeCpu(options.serverPid), controller: treeCpu(options.controllerPid), agent: treeCpu(agent.child.pid), client: ownCpu() });
+      const before = cpu();
       const started = performance.now();
       const id = await startDeployment(client, { applicationName: 'bench', deploymentGroupName: 'overhead', revision, targetHosts: [hostId] }, { taskQueue: options.taskQueue });
       await client.workflow.getHandle(id).result();
       const ms = performance.now() - started;
-      const cpu = { server: treeCpu(options.serverPid) - before.server, controller: ownCpu() - before.controller, agent: treeCpu(agent.child.pid) - before.agent };
-      return { ms, id, cpu };
+      const after = cpu();
+      return { ms, id, cpu: { server: after.server - before.server, controller: after.controller - before.controller, agent: after.agent - before.agent, client: after.client - before.client } };
     };
     // Warm-up: the first deployment has no ApplicationStop and warms every cache.
     await deploy();
@@ -139,7 +143,7 @@ export async function measureOverhead(
       localMedianMs: median(local.ms),
       overheadPerEventMedianMs: (deploymentMedianMs - directMedianMs) / EVENTS.length,
       // Means: /proc counts CPU in 10 ms ticks, too coarse for one deployment's median.
-      cpu: { server: mean(deployments.map((d) => d.cpu.server)), controller: mean(deployments.map((d) => d.cpu.controller)), agent: mean(deployments.map((d) => d.cpu.agent)) },
+      cpu: { server: mean(deployments.map((d) => d.cpu.server)), controller: mean(deployments.map((d) => d.cpu.controller)), agent: mean(deployments.map((d) => d.cpu.agent)), client: mean(deployments.map((d) => d.cpu.client)) },
       phases,
     };
   } finally {
