@@ -166,10 +166,14 @@ describe('e2e: the host agent', () => {
     expect(await (await child.describe()).staticSummary()).toBe(`${host} · agent-app/${name} · ${view.deploymentId}`);
     const summaries: string[] = [];
     for (const e of (await child.fetchHistory()).events ?? []) {
-      const data = e.activityTaskScheduledEventAttributes ? e.userMetadata?.summary?.data : undefined;
+      // Activities on the agent's queue, and the controller's local activities for hooks without scripts.
+      const data = e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? e.userMetadata?.summary?.data : undefined;
       if (data) summaries.push(JSON.parse(Buffer.from(data).toString('utf8')) as string);
     }
-    expect(summaries).toEqual(['ApplicationStop', 'DownloadBundle', 'BeforeInstall', 'Install', 'AfterInstall', 'ApplicationStart', 'ValidateService'].map((e) => `${e} on ${host} (${view.deploymentId})`));
+    const scriptless = ['BeforeInstall', 'AfterInstall', 'ValidateService'];
+    expect(summaries).toEqual(
+      ['ApplicationStop', 'DownloadBundle', 'BeforeInstall', 'Install', 'AfterInstall', 'ApplicationStart', 'ValidateService'].map((e) => `${e} on ${host} (${view.deploymentId})${scriptless.includes(e) ? ': no scripts in this revision' : ''}`),
+    );
   });
 
   it('lets the hook in flight finish when the agent is stopped gracefully', async () => {

@@ -82,7 +82,7 @@ describe('e2e: structured logs from the controller worker and the agents, with n
     // The hook printed the agent's AWS secret... except that the agent withdrew it: the hook saw nothing.
     expect(JSON.parse(result.stdout).deploymentInfo.targets[0].lifecycleEvents.find((e: { lifecycleEventName: string }) => e.lifecycleEventName === 'ApplicationStart').diagnostics.logTail).toBe('[stdout]started with ');
 
-    await expect.poll(() => lines(agentOutput.join('')).some((l) => l.msg === 'ValidateService succeeded' && l.deploymentId === deploymentId), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => lines(agentOutput.join('')).some((l) => l.msg === 'ApplicationStart succeeded' && l.deploymentId === deploymentId), { timeout: 10_000 }).toBe(true);
     const agent = lines(agentOutput.join(''));
     for (const event of ['DownloadBundle', 'Install', 'ApplicationStart']) {
       const started = agent.find((l) => l.msg === `${event} started` && l.deploymentId === deploymentId);
