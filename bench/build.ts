@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GANTRY_BIN, startAgentProcess } from '../workers/agent-process.js';
+import { GANTRY_BIN } from '../workers/agent-process.js';
 import { stopProcess } from '../workers/processes.js';
+import { startBenchAgent } from './agents.js';
 import { median, processMemoryMiB, processTree } from './measure.js';
 
 export interface ModeResult {
@@ -55,11 +56,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** One agent of `bin`: idle resident set over 10 s after start-up, then its peak after one deployment. */
 async function agentMemory(bin: string, env: NodeJS.ProcessEnv, options: Options, mode: string): Promise<{ idle: number; peak: number }> {
   const hostId = `bench-build-${mode}`;
-  let output = '';
-  const agent = startAgentProcess({ hostId, rootDir: join(options.dir, 'hosts', hostId), address: options.address, namespace: options.namespace, controllerTaskQueue: options.taskQueue, env: { ...options.motoEnv, ...env }, bin, output: (chunk) => (output += chunk) });
+  const agent = await startBenchAgent({ hostId, rootDir: join(options.dir, 'hosts', hostId), address: options.address, namespace: options.namespace, controllerTaskQueue: options.taskQueue, env: { ...options.motoEnv, ...env }, bin });
   try {
-    for (let i = 0; i < 300 && !output.includes('polling'); i += 1) await sleep(100);
-    if (!output.includes('polling')) throw new Error(`the ${mode} agent did not start:\n${output}`);
     await sleep(5_000);
     const tree = (): number[] => processTree(agent.child.pid as number);
     const samples: number[] = [];

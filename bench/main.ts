@@ -53,9 +53,8 @@ interface Context {
   serverPid?: number;
   /** The controller worker's process (`gantry worker`, compiled). */
   controllerPid: number;
-  /** `gantry` of a compiled copy of the project (built on first use), as production runs it. */
-  compiledBin: () => string;
-  compiled: () => ReturnType<typeof compiledCopy>;
+  /** The compiled copy of the project (built once at the start), as production runs it. */
+  compiled: ReturnType<typeof compiledCopy>;
 }
 
 const fixed = (value: number, digits = 1): string => value.toFixed(digits);
@@ -66,7 +65,7 @@ const shown = (f: Figure): string => (Number.isNaN(f.value) ? 'invalid' : `${fix
 const FIGURES: Record<string, (ctx: Context) => Promise<Figure[]>> = {
   async overhead(ctx) {
     const floor = await measureEngineFloor(ctx.client, { address: ctx.address, namespace: ctx.namespace, runs: SETTINGS.overheadRuns });
-    const o = await measureOverhead(ctx.client, { ...ctx, dir: join(ctx.dir, 'overhead'), runs: SETTINGS.overheadRuns, compiledRoot: ctx.compiled().root });
+    const o = await measureOverhead(ctx.client, { ...ctx, dir: join(ctx.dir, 'overhead'), runs: SETTINGS.overheadRuns, compiledRoot: ctx.compiled.root });
     const perEventTarget = 1.5 * floor.perActivityMedianMs;
     const ratio = o.deploymentMedianMs / o.localMedianMs;
     const cpu = o.cpu.server + o.cpu.controller + o.cpu.agent + o.cpu.client;
@@ -152,7 +151,7 @@ const FIGURES: Record<string, (ctx: Context) => Promise<Figure[]>> = {
     ];
   },
   async revision(ctx) {
-    const r = await measureRevision(ctx.client, { ...ctx, dir: join(ctx.dir, 'revision'), mib: SETTINGS.revisionMiB, agentBin: ctx.compiledBin() });
+    const r = await measureRevision(ctx.client, { ...ctx, dir: join(ctx.dir, 'revision'), mib: SETTINGS.revisionMiB, agentBin: ctx.compiled.bin });
     const archive = `${fixed(r.archiveMiB, 0)} MiB tgz, ${r.files} files`;
     return [
       ...r.runs.map((run) => ({
@@ -169,7 +168,7 @@ const FIGURES: Record<string, (ctx: Context) => Promise<Figure[]>> = {
     ];
   },
   async memory(ctx) {
-    const m = await measureMemory(ctx.client, { ...ctx, dir: join(ctx.dir, 'memory'), deployments: SETTINGS.memoryDeployments, idleSeconds: SETTINGS.idleSeconds, agentBin: ctx.compiledBin() });
+    const m = await measureMemory(ctx.client, { ...ctx, dir: join(ctx.dir, 'memory'), deployments: SETTINGS.memoryDeployments, idleSeconds: SETTINGS.idleSeconds, agentBin: ctx.compiled.bin });
     const growth = (m.idleAfterAllMiB / m.idleAfterWarmUpMiB - 1) * 100;
     return [
       { name: 'Agent idle RSS', value: m.idleFreshMiB, unit: 'MiB', target: '≤ 80 MiB', met: m.idleFreshMiB <= 80, detail: `the compiled agent's process tree, as production runs it: median over ${m.idleSeconds} s idle after start-up` },
@@ -187,7 +186,7 @@ const FIGURES: Record<string, (ctx: Context) => Promise<Figure[]>> = {
     ];
   },
   async build(ctx) {
-    const b = await measureBuild({ ...ctx, dir: join(ctx.dir, 'build'), runs: 3, copy: ctx.compiled() });
+    const b = await measureBuild({ ...ctx, dir: join(ctx.dir, 'build'), runs: 3, copy: ctx.compiled });
     const start = (m: ModeResult): number => median(m.workerStartSeconds);
     const shown = (m: ModeResult): string => m.workerStartSeconds.map((s) => fixed(s, 2)).join(', ');
     return [
@@ -287,7 +286,7 @@ async function main(): Promise<void> {
     controller = await startControllerProcess(copy.bin, { address: stack.temporalAddress, namespace: stack.namespace, taskQueue, env: motoEnv });
     const ctx: Context = {
       client, address: stack.temporalAddress, namespace: stack.namespace, taskQueue, dir, motoEnv,
-      serverPid: stack.temporalPid, controllerPid: controller.pid as number, compiled: () => copy, compiledBin: () => copy.bin,
+      serverPid: stack.temporalPid, controllerPid: controller.pid as number, compiled: copy,
     };
     for (const [name, measure] of Object.entries(FIGURES)) {
       if (SETTINGS.only && !SETTINGS.only.includes(name)) continue;

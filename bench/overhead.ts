@@ -38,9 +38,9 @@ export interface OverheadResult {
   events: number;
   archiveBytes: number;
   deploymentMedianMs: number;
-  /** The same hooks' scripts run one after another with spawnSync. */
+  /** The same hooks' scripts run one after another with spawnSync, in that same process. */
   directMedianMs: number;
-  /** The agent's own code doing the deployment's work in this process, without Temporal (the floor). */
+  /** The agent's own code doing the deployment's work in a lean process of its own, without Temporal (the floor). */
   localMedianMs: number;
   overheadPerEventMedianMs: number;
   /** Means per deployment. */

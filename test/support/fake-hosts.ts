@@ -80,7 +80,9 @@ export async function startFakeFleet(harness: Harness, hostIds: readonly string[
           details: [{ errorCode: 'ScriptFailed', scriptName: `scripts/${event}.sh`, message, logTail: '[stderr]boom' }],
         });
       }
-      if (event === 'ValidateService' || (script.scriptedEvents && event === 'Install')) inFlight.delete(hostId);
+      // The host's last event on this queue: ValidateService, or with hooks answered by the controller the last one with scripts (else Install).
+      const last = script.scriptedEvents ? (['ValidateService', 'ApplicationStart', 'AfterInstall'] as const).find((e) => script.scriptedEvents?.includes(e)) ?? 'Install' : 'ValidateService';
+      if (event === last) inFlight.delete(hostId);
       const result = { status: 'Succeeded' as const, diagnostics: { errorCode: 'Success' as const, message: 'ok', logTail: '' } };
       return event === 'DownloadBundle' && script.scriptedEvents ? { ...result, scriptedEvents: script.scriptedEvents } : result;
     },

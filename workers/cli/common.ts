@@ -66,7 +66,6 @@ export function runtimeSettings(values: Values, tags: Record<string, string>): R
   return { tags, log, metricsListen: `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}` };
 }
 
-
 /** The controller queue a command talks to: --task-queue, else the --region's, else the default. */
 export const taskQueueOf = (values: Values): string => {
   const region = values.region as string | undefined;

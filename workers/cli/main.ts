@@ -65,10 +65,6 @@ import { maskProcessSecrets, parse, PROCESS_FLAGS, processLogSettings, runtimeSe
 import { agentCommand } from './agent-command.js';
 import { progressLines, rolloutSummary, summary } from './render.js';
 
-
-
-
-
 function output(values: Values): 'json' | 'text' {
   const value = values.output as string;
   if (value !== 'json' && value !== 'text') throw new UsageError(`--output must be json or text; got ${JSON.stringify(value)}`);
@@ -404,7 +400,6 @@ async function withClient<T>(values: Values, body: (client: Awaited<ReturnType<t
     await connection.close();
   }
 }
-
 
 async function listDeploymentsCommand(argv: string[]): Promise<number> {
   const values = parse(argv, { 'application-name': { type: 'string' }, 'deployment-group-name': { type: 'string' }, 'include-only-statuses': { type: 'string', multiple: true } });
@@ -1021,8 +1016,6 @@ async function putHookStatusCommand(argv: string[]): Promise<number> {
   else console.log(answer.lifecycleEventHookExecutionId);
   return 0;
 }
-
-
 
 async function devCommand(argv: string[]): Promise<number> {
   const values = parse(argv, {
